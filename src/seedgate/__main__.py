@@ -1,0 +1,3 @@
+from seedgate.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,260 @@
+"""The data that flows through the gate: frozen dataclasses and closed enums.
+
+RunResult* -> RunSet -> (with a baseline RunSet) Comparison -> report.
+Nothing here does I/O; (de)serialisation of RunSets lives in ``seedgate.runset_io``.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+class Goal(str, enum.Enum):
+    """Which direction of a metric is better."""
+
+    MAXIMIZE = "maximize"
+    MINIMIZE = "minimize"
+
+    @property
+    def sign(self) -> int:
+        """+1 when larger is better, -1 when smaller is better."""
+        return 1 if self is Goal.MAXIMIZE else -1
+
+
+class Verdict(str, enum.Enum):
+    """The closed set of answers the gate gives, per metric and overall."""
+
+    REGRESSION = "regression"
+    IMPROVEMENT = "improvement"
+    NO_CHANGE = "no-change"
+    INCONCLUSIVE = "inconclusive"
+    NO_BASELINE = "no-baseline"
+
+
+class RunStatus(str, enum.Enum):
+    OK = "ok"
+    FAILED = "failed"
+    TIMED_OUT = "timed-out"
+
+
+class FailOn(str, enum.Enum):
+    """Which verdicts make the check fail (exit code 1)."""
+
+    REGRESSION = "regression"
+    INCONCLUSIVE = "inconclusive"
+    NEVER = "never"
+
+    def fails(self, verdict: Verdict) -> bool:
+        if self is FailOn.NEVER:
+            return False
+        if self is FailOn.REGRESSION:
+            return verdict is Verdict.REGRESSION
+        return verdict in (Verdict.REGRESSION, Verdict.INCONCLUSIVE)
+
+
+class Bound(str, enum.Enum):
+    """Which boundary of the sequential design decided a metric."""
+
+    REGRESSION = "regression"
+    IMPROVEMENT = "improvement"
+    NO_CHANGE = "no-change"
+    CAP = "cap"  # the run cap was reached with no bound crossed
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """One training+evaluation run."""
+
+    index: int
+    seed: int
+    status: RunStatus
+    metrics: Mapping[str, float]
+    duration_s: float
+    reason: str | None = None
+    log_tail: str | None = None
+    data_seed: int | None = None
+    init_seed: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is RunStatus.OK
+
+
+@dataclass(frozen=True, slots=True)
+class RunSet:
+    """The runs of one commit plus what makes them comparable."""
+
+    runs: tuple[RunResult, ...]
+    command: str
+    config_digest: str
+    commit: str | None
+    environment: Mapping[str, str]
+    created_at: str
+    shard: str | None = None
+
+    @property
+    def ok_runs(self) -> tuple[RunResult, ...]:
+        return tuple(r for r in self.runs if r.ok)
+
+    @property
+    def failed_runs(self) -> tuple[RunResult, ...]:
+        return tuple(r for r in self.runs if not r.ok)
+
+    def metric_names(self) -> tuple[str, ...]:
+        """Metric names reported by every successful run, in first-seen order."""
+        ok = self.ok_runs
+        if not ok:
+            return ()
+        names = [n for n in ok[0].metrics if all(n in r.metrics for r in ok[1:])]
+        return tuple(names)
+
+    def values(self, metric: str) -> tuple[float, ...]:
+        """The metric's value in each successful run, in run order."""
+        return tuple(r.metrics[metric] for r in self.ok_runs if metric in r.metrics)
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    low: float
+    high: float
+
+    def __post_init__(self) -> None:
+        if not (math.isnan(self.low) or math.isnan(self.high)) and self.low > self.high:
+            msg = f"Interval low {self.low} exceeds high {self.high}"
+            raise ValueError(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Descriptive statistics of one metric over the successful runs of one side."""
+
+    n: int
+    mean: float
+    std: float
+    median: float
+    min: float
+    max: float
+    mean_interval: Interval  # 95% t-interval of the mean (NaN bounds when n < 2)
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """The evidence of one metric at one look of the sequential design.
+
+    z values are oriented so that larger means more evidence for that bound; p values
+    are the design's (sequential, multiplicity-adjusted where stated) p-values.
+    """
+
+    n_baseline: int
+    n_candidate: int
+    z_regression: float
+    z_improvement: float
+    z_no_change: float
+    p_regression: float
+    p_improvement: float
+    p_no_change: float
+
+
+@dataclass(frozen=True, slots=True)
+class MetricComparison:
+    """Per metric: both summaries, the shift, the evidence at each look, the verdict."""
+
+    name: str
+    goal: Goal
+    min_effect: float  # absolute, in the metric's units
+    primary: bool
+    baseline: Summary | None
+    candidate: Summary
+    shift: float | None  # Hodges-Lehmann estimate of candidate - baseline
+    shift_interval: Interval | None
+    p_better: float | None  # P(candidate run better than baseline run), ties count 1/2
+    looks: tuple[Look, ...]
+    verdict: Verdict
+    bound: Bound | None  # which bound decided it (None: no baseline)
+    gating: bool  # False for non-primary metrics when a primary metric is set
+    bad_seeds: tuple[int, ...] = ()  # seeds whose value sits far in the pooled tail
+    baseline_values: tuple[float, ...] = ()
+    candidate_values: tuple[float, ...] = ()
+    baseline_seeds: tuple[int, ...] = ()
+    candidate_seeds: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Design:
+    """The sequential design that produced a Comparison (for the report's settings)."""
+
+    looks: tuple[int, ...]  # candidate run counts at which the test looks
+    baseline_n: int | None  # None: lockstep (both sides grow together)
+    alpha: float
+    power: float
+    bound_alpha: float  # z bound for regression/improvement at every look
+    bound_beta: float  # z bound for no-change (non-inferiority) at every look
+    simulations: int
+    seed: int
+
+
+@dataclass(frozen=True, slots=True)
+class PowerPlan:
+    """How many candidate runs resolve min_effect, from the baseline's spread."""
+
+    metric: str
+    seed_std: float
+    min_effect: float
+    effect_in_sd: float
+    runs_needed: int | None  # None: not reachable with this baseline size at any n
+    cap: int
+    resolvable: bool  # runs_needed is not None and <= cap
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentDifference:
+    key: str
+    baseline: str | None
+    candidate: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The whole answer: per-metric comparisons, the overall verdict, and context."""
+
+    verdict: Verdict
+    metrics: tuple[MetricComparison, ...]
+    design: Design | None
+    stop_reason: str  # human-readable: which bound at which look, or why none
+    baseline_commit: str | None
+    candidate_commit: str | None
+    baseline_runs: int  # successful baseline runs used
+    candidate_runs: int  # successful candidate runs used
+    failed_runs: tuple[RunResult, ...] = ()  # candidate runs that failed (kept, reported)
+    plans: tuple[PowerPlan, ...] = ()
+    environment_differences: tuple[EnvironmentDifference, ...] = ()
+    notes: tuple[str, ...] = ()
+    settings: Mapping[str, str] = field(default_factory=dict)
+    noise: tuple[NoiseBreakdown, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class VarianceComponent:
+    """One source's part of a metric's run-to-run variance (``seedgate explain``)."""
+
+    source: str  # "data order", "initialisation", "non-determinism", "test-set sampling"
+    variance: float
+    share: float  # of the total, 0..1
+    interval: Interval  # 95% interval of the variance
+
+
+@dataclass(frozen=True, slots=True)
+class NoiseBreakdown:
+    """Where one metric's noise comes from, with plain advice."""
+
+    metric: str
+    total_variance: float
+    components: tuple[VarianceComponent, ...]
+    deterministic: bool | None  # identical seeds gave identical values (None: not checked)
+    identical_seed_max_diff: float | None
+    test_set_error: float | None  # sampling standard error of the metric from the test size
+    advice: tuple[str, ...] = ()
