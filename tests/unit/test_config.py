@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from seedgate.config import Config, MinEffect, build_config, load_config
+from seedgate.errors import ConfigError
+from seedgate.models import FailOn, Goal
+
+
+def test_defaults_are_the_documented_ones() -> None:
+    config = build_config({})
+    assert config.alpha == 0.05
+    assert config.power == 0.9
+    assert config.looks == (3, 5, 10, 15, 20)
+    assert config.max_runs == 20
+    assert config.fail_on is FailOn.REGRESSION
+    assert config.effective_looks() == (3, 5, 10, 15, 20)
+
+
+def test_metric_tables_become_specs_with_absolute_and_relative_effects() -> None:
+    config = build_config(
+        {
+            "min_effect": "0.5%",
+            "metric": {
+                "accuracy": {"goal": "maximize", "min_effect": 0.01, "primary": True},
+                "loss": {"goal": "minimize"},
+            },
+        }
+    )
+    accuracy, loss = config.metrics
+    assert accuracy.primary
+    assert accuracy.min_effect.absolute(0.8) == pytest.approx(0.01)
+    assert loss.goal is Goal.MINIMIZE
+    assert loss.min_effect.absolute(0.4) == pytest.approx(0.002)  # 0.5% of 0.4
+
+
+def test_unconfigured_metric_goal_is_guessed_from_its_name() -> None:
+    config = build_config({})
+    assert config.spec_for("val_loss").goal is Goal.MINIMIZE
+    assert config.spec_for("f1").goal is Goal.MAXIMIZE
+
+
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        ({"alpah": 0.05}, "unknown setting 'alpah'"),
+        ({"alpha": 0.7}, "alpha = 0.7: expected a number in (0, 0.5)"),
+        ({"alpha": "x"}, "alpha = 'x'"),
+        ({"runs": 1}, "runs = 1: expected a whole number >= 2"),
+        ({"runs": True}, "runs = True"),
+        ({"timeout": -1}, "timeout = -1"),
+        ({"min_effect": "-2%"}, "min_effect = '-2%': expected a finite value >= 0"),
+        ({"min_effect": "abc"}, "min_effect = 'abc'"),
+        ({"looks": [5, 3]}, "looks = [5, 3]: expected increasing run counts"),
+        ({"looks": [30], "max_runs": 20}, "the first look exceeds max_runs = 20"),
+        ({"fail_on": "sometimes"}, "fail_on = 'sometimes': expected one of regression"),
+        ({"metric": {"acc": {"goal": "up"}}}, "metric.acc.goal = 'up': expected one of maximize"),
+        ({"metric": {"acc": {"weight": 2}}}, "metric.acc: unknown key 'weight'"),
+        ({"metric": {"acc": {"primary": "yes"}}}, "metric.acc.primary = 'yes'"),
+        (
+            {"metric": {"a": {"primary": True}, "b": {"primary": True}}},
+            "at most one metric may be primary",
+        ),
+        ({"pass_env": 3}, "pass_env = 3: expected a list of glob patterns"),
+        ({"command": ""}, "command = '': expected a non-empty string"),
+    ],
+)
+def test_bad_values_name_the_key_the_value_and_what_was_expected(
+    raw: dict[str, object], fragment: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        build_config(raw)
+    assert fragment in str(caught.value)
+
+
+def test_looks_are_cut_at_max_runs_and_end_with_it() -> None:
+    assert build_config({"max_runs": 12}).effective_looks() == (3, 5, 10, 12)
+    assert build_config({"looks": "4, 8", "max_runs": 8}).effective_looks() == (4, 8)
+
+
+def test_toml_file_and_pyproject_section_and_overrides(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n[tool.seedgate]\ncommand = "python train.py"\nalpha = 0.01\n'
+        '[tool.seedgate.metric.accuracy]\ngoal = "maximize"\nmin_effect = "1%"\n'
+    )
+    config = load_config({"alpha": 0.02, "runs": None}, search_dir=tmp_path)
+    assert config.command == "python train.py"
+    assert config.alpha == 0.02  # the flag overrides the file
+    assert [m.name for m in config.metrics] == ["accuracy"]
+
+    (tmp_path / "seedgate.toml").write_text('command = "python other.py"\n')
+    assert load_config({}, search_dir=tmp_path).command == "python other.py"
+
+
+def test_broken_toml_is_a_config_error_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "seedgate.toml"
+    path.write_text("alpha = = 1\n")
+    with pytest.raises(ConfigError, match="is not valid TOML"):
+        load_config({}, config_path=path)
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config({}, config_path=tmp_path / "missing.toml")
+
+
+def test_digest_changes_with_the_command_only_where_it_matters() -> None:
+    a = Config(command="python train.py")
+    assert a.digest() == Config(command="python train.py", alpha=0.01).digest()
+    assert a.digest() != Config(command="python train.py --lr 1").digest()
+
+
+def test_min_effect_prints_as_it_was_written() -> None:
+    assert str(MinEffect.parse("0.5%", "k")) == "0.5%"
+    assert str(MinEffect.parse(0.01, "k")) == "0.01"
+
+
+def test_failed_runs_allowed_defaults_to_a_quarter() -> None:
+    assert Config().failed_runs_allowed(20) == 5
+    assert Config(max_failed_runs=0).failed_runs_allowed(20) == 0
