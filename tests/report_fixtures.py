@@ -1,0 +1,234 @@
+"""Hand-built Comparison objects for the report tests (no compare engine involved).
+
+Import from a test file after putting this directory on sys.path (see the report tests).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+
+import numpy as np
+
+from seedgate.models import (
+    Bound,
+    Comparison,
+    Design,
+    EnvironmentDifference,
+    Goal,
+    Interval,
+    Look,
+    MetricComparison,
+    NoiseBreakdown,
+    PowerPlan,
+    RunResult,
+    RunStatus,
+    Summary,
+    VarianceComponent,
+    Verdict,
+)
+
+HOSTILE_NAME = "acc|<script>alert(1)</script>*_`x`_ [link](javascript:alert(1)) <!-- @bob\nrow"
+HOSTILE_REASON = "exit 1 | <img src=x onerror=alert(1)> ``` [a](javascript:x) </details>"
+HOSTILE_LOG = "line 1\n```\n</details>\n<script>alert(1)</script>\n````` five\nlast line"
+
+
+def values(mean: float, std: float, n: int, seed: int) -> tuple[float, ...]:
+    rng = np.random.default_rng(seed)
+    return tuple(float(v) for v in rng.normal(mean, std, n))
+
+
+def summary(data: Sequence[float]) -> Summary:
+    n = len(data)
+    mean = statistics.fmean(data)
+    std = statistics.stdev(data) if n > 1 else float("nan")
+    half = 2.0 * std / n**0.5 if n > 1 else float("nan")
+    return Summary(
+        n=n,
+        mean=mean,
+        std=std,
+        median=statistics.median(data),
+        min=min(data),
+        max=max(data),
+        mean_interval=Interval(mean - half, mean + half),
+    )
+
+
+def look(n_baseline: int, n_candidate: int, z: float) -> Look:
+    return Look(
+        n_baseline=n_baseline,
+        n_candidate=n_candidate,
+        z_regression=z,
+        z_improvement=-z,
+        z_no_change=0.5,
+        p_regression=0.0004 if z > 2 else 0.3,
+        p_improvement=0.9,
+        p_no_change=0.2,
+    )
+
+
+def metric(
+    name: str = "accuracy",
+    *,
+    baseline: Sequence[float] | None = None,
+    candidate: Sequence[float] | None = None,
+    verdict: Verdict = Verdict.NO_CHANGE,
+    goal: Goal = Goal.MAXIMIZE,
+    primary: bool = False,
+    gating: bool = True,
+    bad_seeds: tuple[int, ...] = (),
+    looks: tuple[Look, ...] = (),
+    min_effect: float = 0.005,
+) -> MetricComparison:
+    """A MetricComparison whose shift and P(better) are computed from the values."""
+    cand = tuple(candidate) if candidate is not None else values(0.85, 0.004, 5, 2)
+    base = tuple(baseline) if baseline is not None else ()
+    shift: float | None = None
+    shift_interval: Interval | None = None
+    p_better: float | None = None
+    if base:
+        diffs = sorted(c - b for c in cand for b in base)
+        shift = float(np.median(diffs))
+        shift_interval = Interval(diffs[len(diffs) // 20], diffs[-1 - len(diffs) // 20])
+        wins = sum(
+            (1.0 if (c - b) * goal.sign > 0 else 0.5 if c == b else 0.0) for c in cand for b in base
+        )
+        p_better = wins / len(diffs)
+    return MetricComparison(
+        name=name,
+        goal=goal,
+        min_effect=min_effect,
+        primary=primary,
+        baseline=summary(base) if base else None,
+        candidate=summary(cand),
+        shift=shift,
+        shift_interval=shift_interval,
+        p_better=p_better,
+        looks=looks,
+        verdict=verdict,
+        bound=None
+        if not base
+        else Bound.CAP
+        if verdict is Verdict.INCONCLUSIVE
+        else Bound.NO_CHANGE,
+        gating=gating,
+        bad_seeds=bad_seeds,
+        baseline_values=base,
+        candidate_values=cand,
+        baseline_seeds=tuple(range(len(base))),
+        candidate_seeds=tuple(range(len(cand))),
+    )
+
+
+DESIGN = Design(
+    looks=(3, 5, 10, 15, 20),
+    baseline_n=20,
+    alpha=0.05,
+    power=0.9,
+    bound_alpha=2.41,
+    bound_beta=1.65,
+    simulations=20000,
+    seed=20240917,
+)
+
+
+def failed_run(
+    index: int, seed: int, reason: str = "exit code 1", log: str | None = None
+) -> RunResult:
+    return RunResult(
+        index=index,
+        seed=seed,
+        status=RunStatus.FAILED,
+        metrics={},
+        duration_s=3.5,
+        reason=reason,
+        log_tail=log,
+    )
+
+
+def comparison(
+    verdict: Verdict = Verdict.NO_CHANGE,
+    metrics: Sequence[MetricComparison] | None = None,
+    **extra: object,
+) -> Comparison:
+    """A Comparison with one metric by default; extra keyword fields override defaults."""
+    if metrics is None:
+        metrics = (
+            metric(
+                baseline=values(0.85, 0.004, 20, 1),
+                candidate=values(0.85, 0.004, 5, 2),
+                verdict=verdict,
+                looks=(look(20, 3, 0.4), look(20, 5, 0.2)),
+            ),
+        )
+    base_runs = max((m.baseline.n for m in metrics if m.baseline), default=0)
+    fields: dict[str, object] = {
+        "verdict": verdict,
+        "metrics": tuple(metrics),
+        "design": None if verdict is Verdict.NO_BASELINE else DESIGN,
+        "stop_reason": "decided after 5 candidate runs: no-change bound crossed at look 2",
+        "baseline_commit": None if verdict is Verdict.NO_BASELINE else "a" * 40,
+        "candidate_commit": "b" * 40,
+        "baseline_runs": base_runs,
+        "candidate_runs": max(m.candidate.n for m in metrics),
+    }
+    fields.update(extra)
+    return Comparison(**fields)  # type: ignore[arg-type]
+
+
+def regression_comparison() -> Comparison:
+    accuracy = metric(
+        "accuracy",
+        baseline=values(0.85, 0.004, 20, 1),
+        candidate=values(0.83, 0.004, 5, 3),
+        verdict=Verdict.REGRESSION,
+        primary=True,
+        looks=(look(20, 3, 1.9), look(20, 5, 3.1)),
+        bad_seeds=(4,),
+    )
+    loss = metric(
+        "val_loss",
+        baseline=values(0.41, 0.01, 20, 4),
+        candidate=values(0.44, 0.01, 5, 5),
+        verdict=Verdict.INCONCLUSIVE,
+        goal=Goal.MINIMIZE,
+        gating=False,
+        looks=(look(20, 3, 0.3), look(20, 5, 0.9)),
+    )
+    return comparison(
+        Verdict.REGRESSION,
+        (accuracy, loss),
+        stop_reason="decided after 5 candidate runs: regression bound crossed at look 2",
+        failed_runs=(
+            failed_run(5, 105, "exit code 137 (killed: out of memory)", "step 1\nKilled"),
+        ),
+        plans=(
+            PowerPlan(
+                metric="val_loss",
+                seed_std=0.01,
+                min_effect=0.004,
+                effect_in_sd=0.4,
+                runs_needed=None,
+                cap=20,
+                resolvable=False,
+                message="val_loss: a change of 0.004 (0.4 SD) needs more than 20 runs to resolve.",
+            ),
+        ),
+        environment_differences=(EnvironmentDifference("tensorflow", "2.15.0", "2.16.1"),),
+        notes=("1 candidate run failed and was left out.",),
+        settings={"command": "python train.py --epochs 3"},
+        noise=(
+            NoiseBreakdown(
+                metric="accuracy",
+                total_variance=1.6e-5,
+                components=(
+                    VarianceComponent("data order", 9e-6, 0.5625, Interval(4e-6, 2e-5)),
+                    VarianceComponent("initialisation", 7e-6, 0.4375, Interval(3e-6, 1.8e-5)),
+                ),
+                deterministic=True,
+                identical_seed_max_diff=0.0,
+                test_set_error=0.0036,
+                advice=("Most noise comes from the data order; fix the shuffle seed.",),
+            ),
+        ),
+    )

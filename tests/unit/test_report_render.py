@@ -1,0 +1,524 @@
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from jinja2.exceptions import SecurityError
+
+# tests/ is not a package: put it on the path to share the report fixtures.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from report_fixtures import (
+    HOSTILE_LOG,
+    HOSTILE_NAME,
+    HOSTILE_REASON,
+    comparison,
+    failed_run,
+    look,
+    metric,
+    regression_comparison,
+    values,
+)
+from seedgate.errors import ReportError
+from seedgate.models import Comparison, Goal, Interval, Verdict
+from seedgate.report import (
+    GITHUB_COMMENT_LIMIT,
+    SCHEMA,
+    comment_marker,
+    comparison_to_dict,
+    headline,
+    render_json,
+    render_markdown,
+    verdict_emoji,
+)
+from seedgate.report.filters import Markdown, one_line
+from seedgate.report.render import _environment, text_length
+
+FENCE = re.compile(r"^(`{3,})[^\n]*\n.*?^\1$", re.MULTILINE | re.DOTALL)
+UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+
+
+def outside_fences(markdown: str) -> str:
+    return FENCE.sub("", markdown)
+
+
+def metric_table(markdown: str) -> list[str]:
+    """The lines of the per-metric table (header, delimiter, rows)."""
+    lines = markdown.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| Metric | Baseline"))
+    end = next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))
+    return lines[start:end]
+
+
+def cells(row: str) -> list[str]:
+    return [c.strip() for c in UNESCAPED_PIPE.split(row)[1:-1]]
+
+
+# --- headline and verdicts ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("verdict", "expected"),
+    [
+        (Verdict.REGRESSION, "\u274c Regression in accuracy"),
+        (Verdict.IMPROVEMENT, "\U0001f7e2 Improvement in accuracy"),
+        (Verdict.NO_CHANGE, "\u2705 No change"),
+        (Verdict.INCONCLUSIVE, "\u26a0\ufe0f Inconclusive for accuracy"),
+        (Verdict.NO_BASELINE, "\u2139\ufe0f No baseline yet"),
+    ],
+)
+def test_every_verdict_has_a_headline(verdict: Verdict, expected: str) -> None:
+    if verdict is Verdict.NO_BASELINE:
+        result = comparison(verdict, (metric(verdict=verdict),))
+    else:
+        result = comparison(verdict)
+    assert headline(result) == expected
+    markdown = render_markdown(result)
+    assert f"**{expected}**" in markdown
+    assert markdown.startswith("## seedgate\n")
+    assert verdict_emoji(verdict) in expected
+
+
+def test_headline_names_gating_metrics_first() -> None:
+    result = regression_comparison()
+    loss_regressed = dataclasses.replace(result.metrics[1], verdict=Verdict.REGRESSION)
+    both = dataclasses.replace(result, metrics=(result.metrics[0], loss_regressed))
+    assert headline(both) == "\u274c Regression in accuracy"
+
+
+def test_stop_reason_and_run_counts_are_stated() -> None:
+    markdown = render_markdown(regression_comparison())
+    assert (
+        "Decided after 5 candidate runs: regression bound crossed at look 2. "
+        "Baseline: 20 runs at aaaaaaaaaaaa; candidate: 5 runs at bbbbbbbbbbbb." in markdown
+    )
+
+
+def test_no_baseline_explains_how_to_make_one_and_shows_candidate_only() -> None:
+    result = comparison(Verdict.NO_BASELINE, (metric(verdict=Verdict.NO_BASELINE),))
+    markdown = render_markdown(result)
+    assert "run `seedgate baseline` on the main branch" in markdown
+    assert "Baseline:" not in markdown
+    row = cells(metric_table(markdown)[2])
+    assert row[1] == "\u2014"
+    assert row[2].endswith("(n=5)")
+    assert row[3] == "\u2014"
+    assert row[5] == "\u2139\ufe0f no baseline"
+    assert "accuracy candidate" in markdown
+    assert "accuracy baseline" not in markdown
+    assert "bar [" not in markdown
+    assert "line [" in markdown
+    assert "Evidence at each look" not in markdown
+
+
+# --- the metric table ------------------------------------------------------------------------
+
+
+def test_metric_table_has_one_row_per_metric_with_six_cells() -> None:
+    markdown = render_markdown(regression_comparison())
+    table = metric_table(markdown)
+    assert len(table) == 2 + 2
+    assert all(len(cells(line)) == 6 for line in table)
+    accuracy, loss = cells(table[2]), cells(table[3])
+    assert accuracy[0] == "\u2605 accuracy \u2191"
+    assert loss[0] == "val\\_loss \u2193"
+    assert accuracy[5] == "\u274c regression"
+    assert loss[5] == "\u26a0\ufe0f inconclusive (not gating)"
+
+
+def test_numbers_follow_the_spread_of_the_metric() -> None:
+    base = (0.851, 0.862, 0.843, 0.870, 0.855)
+    cand = (0.801, 0.822, 0.813, 0.790, 0.805)
+    result = comparison(
+        Verdict.REGRESSION,
+        (metric(baseline=base, candidate=cand, verdict=Verdict.REGRESSION),),
+    )
+    row = cells(metric_table(render_markdown(result))[2])
+    # std ~0.01 -> three decimals: two significant digits of the spread
+    assert row[1] == "0.856 \u00b1 0.010 (n=5)"
+    assert row[2] == "0.806 \u00b1 0.012 (n=5)"
+    assert re.fullmatch(r"-0\.050 \[-0\.\d{3}, -0\.\d{3}\] \(-5\.8%\)", row[3])
+    assert row[4] == "0.00"
+
+
+def test_large_values_drop_needless_decimals() -> None:
+    base = (1203.0, 1250.0, 1190.0, 1233.0)
+    cand = (1180.0, 1175.0, 1230.0, 1201.0)
+    result = comparison(
+        Verdict.NO_CHANGE,
+        (metric("perplexity", baseline=base, candidate=cand, goal=Goal.MINIMIZE),),
+    )
+    row = cells(metric_table(render_markdown(result))[2])
+    assert row[1] == "1219 \u00b1 27 (n=4)"
+
+
+def test_single_run_has_no_spread() -> None:
+    result = comparison(
+        Verdict.NO_BASELINE, (metric(candidate=(0.8,), verdict=Verdict.NO_BASELINE),)
+    )
+    row = cells(metric_table(render_markdown(result))[2])
+    assert row[2] == "0.8000 (n=1)"
+
+
+# --- hostile text -------------------------------------------------------------------------
+
+
+def hostile_comparison() -> Comparison:
+    base = regression_comparison()
+    named = dataclasses.replace(base.metrics[0], name=HOSTILE_NAME)
+    return dataclasses.replace(
+        base,
+        metrics=(named, base.metrics[1]),
+        failed_runs=(failed_run(5, 105, HOSTILE_REASON, HOSTILE_LOG),),
+        notes=("note with <iframe src=x> and | pipe",),
+        stop_reason="stopped <b>now</b> | [x](javascript:y)",
+        settings={"command": "python -c 'print(`x`)' | tee <out>", "a|b": "c\nd"},
+    )
+
+
+def test_hostile_metric_name_cannot_break_the_table() -> None:
+    markdown = render_markdown(hostile_comparison())
+    table = metric_table(markdown)
+    assert len(table) == 4
+    assert all(len(cells(line)) == 6 for line in table)
+    first = cells(table[2])[0]
+    assert "\n" not in first
+    assert r"\<script\>" in first
+    assert r"\[link\]" in first
+
+
+def test_no_raw_html_or_links_outside_code_blocks() -> None:
+    text = outside_fences(render_markdown(hostile_comparison()))
+    for raw in ("<script", "<img", "<iframe", "<b>", "](javascript", "<!--", "`x`", "@bob"):
+        assert not re.search(r"(?<!\\)" + re.escape(raw), text), raw
+    allowed_tags = {"details", "/details", "summary", "/summary", "sub", "/sub"}
+    tags = set(re.findall(r"(?<!\\)<(/?[a-zA-Z]+)", text))
+    assert tags <= allowed_tags
+
+
+def test_failed_run_log_sits_in_a_fence_longer_than_its_backticks() -> None:
+    markdown = render_markdown(hostile_comparison())
+    assert "``````text\n" in markdown  # the log holds a run of five backticks
+    block = markdown.split("``````text\n", 1)[1].split("\n``````", 1)[0]
+    assert block == HOSTILE_LOG
+    row = next(line for line in markdown.splitlines() if line.startswith("| 5 | 105 |"))
+    assert len(cells(row)) == 4
+    assert cells(row)[2] == "failed"
+
+
+def test_long_failure_reasons_are_clipped() -> None:
+    result = comparison(failed_runs=(failed_run(1, 7, "x" * 1000),))
+    row = next(line for line in render_markdown(result).splitlines() if "| 1 | 7 |" in line)
+    assert len(cells(row)[3]) == 300
+
+
+def test_template_cannot_print_an_unescaped_value() -> None:
+    template = _environment().from_string("{{ value }}")
+    with pytest.raises(ReportError, match="unescaped str"):
+        template.render(value="<b>raw</b>")
+    with pytest.raises(ReportError, match="unescaped float"):
+        template.render(value=0.5)
+    assert template.render(value=Markdown("ok")) == "ok"
+    assert template.render(value=3) == "3"
+
+
+def test_template_sandbox_blocks_attribute_escapes() -> None:
+    template = _environment().from_string("{{ value.__class__.__mro__ | md }}")
+    with pytest.raises(SecurityError, match="unsafe"):
+        template.render(value="x")
+
+
+# --- sections --------------------------------------------------------------------------------
+
+
+def test_environment_difference_is_said_next_to_the_verdict() -> None:
+    markdown = render_markdown(regression_comparison())
+    env_at = markdown.index("The baseline was made on a different environment")
+    assert markdown.index("**\u274c Regression") < env_at < markdown.index("| Metric |")
+    assert "tensorflow 2.15.0 \u2192 2.16.1." in markdown
+    assert "less reliable" in markdown
+
+
+def test_notes_plans_and_bad_seeds() -> None:
+    markdown = render_markdown(regression_comparison())
+    assert "- val\\_loss: a change of 0.004 (0.4 SD) needs more than 20 runs" in markdown
+    assert "- 1 candidate run failed and was left out." in markdown
+    assert "- accuracy: seed 4 (baseline " in markdown
+    assert "shown, not removed" in markdown
+    assert re.search(r"^\| 4 \u26a0 \|", markdown, re.MULTILINE)
+
+
+def test_noise_section() -> None:
+    markdown = render_markdown(regression_comparison())
+    section = markdown.split("### Noise", 1)[1].split("###", 1)[0]
+    assert "| data order | 56.2% | 9e-6 | [4e-6, 2e-5] |" in section
+    assert "identical seeds gave identical values" in section
+    assert "Test-set sampling error (standard error from the test-set size): 0.0036." in section
+    assert "- Most noise comes from the data order; fix the shuffle seed." in section
+    assert "### Noise" not in render_markdown(comparison())
+
+
+def test_evidence_has_a_row_per_look() -> None:
+    markdown = render_markdown(regression_comparison())
+    section = markdown.split("<summary>Evidence at each look</summary>", 1)[1]
+    section = section.split("</details>", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| accuracy")]
+    assert rows == [
+        "| accuracy | 1 | 20 / 3 | z=1.90, p=0.300 | z=-1.90, p=0.900 | z=0.50, p=0.200 |",
+        "| accuracy | 2 | 20 / 5 | z=3.10, p<0.001 | z=-3.10, p=0.900 | z=0.50, p=0.200 |",
+    ]
+    assert "z \u2265 2.41 (regression, improvement)" in section
+
+
+def test_settings_list_the_design_and_commits() -> None:
+    markdown = render_markdown(regression_comparison())
+    section = markdown.split("<summary>Settings</summary>", 1)[1].split("</details>", 1)[0]
+    for row in (
+        "| alpha | 0.05 |",
+        "| power | 0.9 |",
+        "| looks (candidate runs) | 3, 5, 10, 15, 20 |",
+        "| regression/improvement bound | z \u2265 2.41 |",
+        "| min\\_effect for accuracy | 0.005 |",
+        f"| baseline commit | {'a' * 40} |",
+        "| command | python train.py --epochs 3 |",
+    ):
+        assert row in section
+
+
+def test_per_run_table_pairs_seeds_across_sides() -> None:
+    result = regression_comparison()
+    markdown = render_markdown(result)
+    section = markdown.split("<summary>Per-run values</summary>", 1)[1].split("</details>")[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    assert cells(rows[0]) == [
+        "Seed",
+        "accuracy baseline",
+        "accuracy candidate",
+        "val\\_loss baseline",
+        "val\\_loss candidate",
+    ]
+    assert len(rows) == 2 + 20
+    accuracy = result.metrics[0]
+    first = cells(rows[2])
+    assert first[0] == "0"
+    assert first[1] == f"{accuracy.baseline_values[0]:.4f}"
+    assert first[2] == f"{accuracy.candidate_values[0]:.4f}"
+    assert cells(rows[-1])[2] == ""  # no candidate run with seed 19
+
+
+def test_charts_have_mermaid_and_text_fallback() -> None:
+    markdown = render_markdown(hostile_comparison())
+    mermaid = re.findall(r"^```mermaid\n(.*?)^```$", markdown, re.MULTILINE | re.DOTALL)
+    assert len(mermaid) == 2
+    chart = mermaid[0]
+    assert chart.startswith("xychart-beta\n")
+    title = next(line for line in chart.splitlines() if "title" in line)
+    assert title.count('"') == 2
+    for bad in ("<", ">", "[", "]", "`", "|"):
+        assert bad not in title
+    bars = re.search(r"bar \[(.*)\]", chart)
+    line = re.search(r"line \[(.*)\]", chart)
+    assert bars is not None
+    assert line is not None
+    assert len(bars.group(1).split(", ")) == 20
+    assert len(line.group(1).split(", ")) == 20
+    texts = re.findall(r"^```text\n(.*?)^```$", markdown, re.MULTILINE | re.DOTALL)
+    plot = next(t for t in texts if "runs per column" in t)
+    assert "| n=20" in plot
+    assert "| n=5" in plot
+    digits = sum(int(c) for c in plot.splitlines()[1] if c.isdigit())
+    assert digits == 20 + len("20")  # every baseline run counted, plus the "n=20" label
+
+
+def test_run_url_is_linked_and_validated() -> None:
+    url = "https://github.com/o/r/actions/runs/1?a=(1)&copy;x"
+    markdown = render_markdown(comparison(), run_url=url)
+    assert "[the workflow run](https://github.com/o/r/actions/runs/1?a=%281%29&amp;copy;x)" in (
+        markdown
+    )
+    for bad in ("javascript:alert(1)", "https://x y", "ftp://host/x", "https://ok/\n[x](y)"):
+        with pytest.raises(ReportError, match="run_url"):
+            render_markdown(comparison(), run_url=bad)
+
+
+# --- marker ----------------------------------------------------------------------------------
+
+
+def test_comment_marker_starts_the_body() -> None:
+    markdown = render_markdown(comparison(), comment_id="train-cpu")
+    assert markdown.startswith("<!-- seedgate:comment-id=train-cpu -->\n\n## seedgate")
+    assert comment_marker("train-cpu") == "<!-- seedgate:comment-id=train-cpu -->"
+
+
+def test_comment_marker_cannot_be_closed_by_the_id() -> None:
+    marker = comment_marker("x --> <script>alert(1)</script>\n--!>")
+    assert marker.startswith("<!-- seedgate:comment-id=")
+    assert marker.endswith(" -->")
+    assert marker.count(">") == 1
+    assert "<" not in marker[4:]
+    assert "\n" not in marker
+    assert comment_marker("a b") != comment_marker("a_b")
+
+
+@pytest.mark.parametrize("bad", ["", "  "])
+def test_comment_marker_needs_an_id(bad: str) -> None:
+    with pytest.raises(ReportError, match="comment_id"):
+        comment_marker(bad)
+
+
+# --- trimming ----------------------------------------------------------------------------------
+
+
+def big_comparison(runs: int = 400, metrics: int = 6) -> Comparison:
+    items = tuple(
+        metric(
+            f"metric_{i}",
+            baseline=values(0.5 + i, 0.01, runs, i),
+            candidate=values(0.5 + i, 0.01, runs, 100 + i),
+            verdict=Verdict.NO_CHANGE,
+            looks=tuple(look(runs, n, 0.1) for n in range(3, 40)),
+        )
+        for i in range(metrics)
+    )
+    logs = tuple(failed_run(i, i, "boom", "log line\n" * 200) for i in range(30))
+    return comparison(Verdict.NO_CHANGE, items, failed_runs=logs)
+
+
+def test_text_length_counts_utf16_units() -> None:
+    assert text_length("abc") == 3
+    assert text_length("\U0001f7e2") == 2  # outside the BMP: a surrogate pair
+    assert text_length("\u2191") == 1
+
+
+def test_full_report_is_returned_when_it_fits() -> None:
+    result = regression_comparison()
+    full = render_markdown(result)
+    assert render_markdown(result, max_chars=text_length(full)) == full
+    assert "Trimmed" not in full
+
+
+def test_trimming_drops_per_run_values_first_then_charts() -> None:
+    result = regression_comparison()
+    full = render_markdown(result)
+    trimmed = render_markdown(result, max_chars=text_length(full) - 1)
+    assert text_length(trimmed) <= text_length(full) - 1
+    assert "Per-run values" not in trimmed
+    assert "```mermaid" in trimmed
+    assert "Trimmed to fit" in trimmed
+    assert "left out: per-run values." in trimmed
+    no_runs_len = text_length(trimmed)
+    smaller = render_markdown(result, max_chars=no_runs_len - 1)
+    assert "```mermaid" not in smaller
+    assert "left out: per-run values, charts." in smaller
+
+
+def test_trimming_never_exceeds_the_limit_and_keeps_headline_and_table() -> None:
+    result = big_comparison()
+    full = render_markdown(result)
+    assert len(full) > GITHUB_COMMENT_LIMIT
+    for limit in (GITHUB_COMMENT_LIMIT, 20_000, 8_000, 4_000, 2_000):
+        text = render_markdown(result, max_chars=limit, comment_id="x")
+        assert text_length(text) <= limit
+        assert len(text) <= text_length(text)
+        assert text.startswith("<!-- seedgate:comment-id=x -->")
+        assert "**\u2705 No change**" in text
+        assert len(metric_table(text)) == 2 + 6
+        assert "Trimmed to fit" in text
+
+
+def test_trimming_ends_with_the_headline_alone_then_refuses() -> None:
+    result = big_comparison()
+    text = render_markdown(result, max_chars=600)
+    assert text_length(text) <= 600
+    assert "**\u2705 No change**" in text
+    assert "the metric table and everything below the headline" in text
+    with pytest.raises(ReportError, match="max_chars = 50"):
+        render_markdown(result, max_chars=50)
+    with pytest.raises(ReportError, match="max_chars = 0"):
+        render_markdown(result, max_chars=0)
+
+
+def test_trim_sweep_is_always_within_limit() -> None:
+    result = regression_comparison()
+    full = text_length(render_markdown(result, comment_id="c"))
+    for limit in range(400, full + 1, 97):
+        try:
+            text = render_markdown(result, max_chars=limit, comment_id="c")
+        except ReportError:
+            continue
+        assert text_length(text) <= limit
+        assert "Regression in accuracy" in text
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def test_json_round_trips_with_schema_and_enum_values() -> None:
+    result = regression_comparison()
+    data = json.loads(render_json(result))
+    assert data["schema"] == SCHEMA == "seedgate.comparison/1"
+    assert data["headline"] == headline(result)
+    assert data["verdict"] == "regression"
+    assert set(data) >= {
+        "metrics",
+        "design",
+        "stop_reason",
+        "baseline_commit",
+        "candidate_commit",
+        "baseline_runs",
+        "candidate_runs",
+        "failed_runs",
+        "plans",
+        "environment_differences",
+        "notes",
+        "settings",
+        "noise",
+    }
+    accuracy = data["metrics"][0]
+    assert accuracy["name"] == "accuracy"
+    assert accuracy["goal"] == "maximize"
+    assert accuracy["bound"] == "no-change"
+    assert accuracy["shift_interval"].keys() == {"low", "high"}
+    assert len(accuracy["baseline_values"]) == 20
+    assert data["failed_runs"][0]["status"] == "failed"
+    assert data["design"]["looks"] == [3, 5, 10, 15, 20]
+    assert data == comparison_to_dict(result)
+
+
+def test_json_writes_nan_and_inf_as_null_and_numpy_numbers_as_numbers() -> None:
+    base = comparison(Verdict.NO_BASELINE, (metric(candidate=(0.8,), verdict=Verdict.NO_BASELINE),))
+    odd = dataclasses.replace(
+        base.metrics[0],
+        shift=math.inf,
+        shift_interval=Interval(math.nan, math.nan),
+        min_effect=np.float64(0.01),
+        bad_seeds=(np.int64(3),),  # type: ignore[arg-type]
+    )
+    text = render_json(dataclasses.replace(base, metrics=(odd,)))
+    assert "NaN" not in text
+    assert "Infinity" not in text
+    data = json.loads(text)["metrics"][0]
+    assert data["candidate"]["std"] is None
+    assert data["shift"] is None
+    assert data["shift_interval"] == {"low": None, "high": None}
+    assert data["min_effect"] == 0.01
+    assert data["bad_seeds"] == [3]
+
+
+def test_json_refuses_unknown_objects() -> None:
+    result = dataclasses.replace(comparison(), settings={"x": object()})  # type: ignore[dict-item]
+    with pytest.raises(ReportError, match="cannot write a object"):
+        render_json(result)
+
+
+def test_hostile_text_survives_json_unchanged() -> None:
+    data = json.loads(render_json(hostile_comparison()))
+    assert data["metrics"][0]["name"] == HOSTILE_NAME
+    assert data["failed_runs"][0]["log_tail"] == HOSTILE_LOG
+    assert one_line(data["stop_reason"]) == "stopped <b>now</b> | [x](javascript:y)"
