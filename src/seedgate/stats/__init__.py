@@ -1,0 +1,5 @@
+"""Pure statistics: summaries, the rank test, the sequential design, planning, outliers.
+
+Nothing here does I/O. scipy is imported lazily inside functions so that importing
+``seedgate.stats`` stays cheap for ``seedgate --help``.
+"""

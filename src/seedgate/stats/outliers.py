@@ -1,0 +1,59 @@
+"""Runs that look like bad seeds: far in the tail of the pooled distribution.
+
+They are shown, never removed: the rank test is already robust to them, and a run that
+collapses is information about the training, not noise to hide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+DEFAULT_THRESHOLD = 3.5  # Iglewicz & Hoaglin's cut-off for the modified z-score
+_MAD_TO_SD = 0.6745  # Phi^-1(0.75): makes the MAD comparable to a normal SD
+_MEAN_AD_TO_SD = 0.7979  # sqrt(2/pi): the mean absolute deviation of N(0, 1)
+
+
+def robust_z(values: Sequence[float] | NDArray[np.float64]) -> NDArray[np.float64]:
+    """Modified z-scores 0.6745 (x - median) / MAD: shape (n,).
+
+    When more than half the values are equal (MAD = 0), the mean absolute deviation is used
+    instead; when every value is equal, all scores are 0.
+    """
+    data = np.asarray(values, dtype=float)
+    if data.size == 0:
+        return np.zeros(0)
+    centre = np.median(data)
+    deviations = np.abs(data - centre)
+    mad = float(np.median(deviations))
+    mean_ad = float(deviations.mean())
+    if mad > 0:
+        factor = _MAD_TO_SD / mad
+    elif mean_ad > 0:
+        factor = _MEAN_AD_TO_SD / mean_ad
+    else:
+        factor = 0.0
+    scores: NDArray[np.float64] = factor * (data - centre)
+    return scores
+
+
+def outlier_mask(
+    values: Sequence[float] | NDArray[np.float64], threshold: float = DEFAULT_THRESHOLD
+) -> NDArray[np.bool_]:
+    """True where |robust z| exceeds the threshold: shape (n,)."""
+    return np.abs(robust_z(values)) > threshold
+
+
+def bad_seeds(
+    baseline: Sequence[tuple[int, float]],
+    candidate: Sequence[tuple[int, float]],
+    threshold: float = DEFAULT_THRESHOLD,
+) -> tuple[int, ...]:
+    """Seeds of (seed, value) runs from either side that sit far in the pooled tail, sorted."""
+    pooled = [*baseline, *candidate]
+    if len(pooled) < 3:
+        return ()
+    mask = outlier_mask([value for _, value in pooled], threshold)
+    return tuple(sorted({seed for (seed, _), flagged in zip(pooled, mask, strict=True) if flagged}))

@@ -1,0 +1,347 @@
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+from scipy import stats
+
+from seedgate.compare import compare, is_open, next_look, runs_used
+from seedgate.config import Config, MetricSpec, MinEffect
+from seedgate.errors import RunSetError
+from seedgate.models import Bound, Goal, RunResult, RunSet, RunStatus, Verdict
+from seedgate.stats.design import holm
+from seedgate.stats.ranktest import u_statistic
+
+LOOKS = (3, 5, 10, 15, 20)
+BASE = tuple(float(v) for v in np.linspace(0.0, 1.0, 20))
+
+
+def runset(
+    columns: Mapping[str, Sequence[float] | NDArray[np.float64]],
+    *,
+    failed: Sequence[int] = (),
+    commit: str = "abc",
+) -> RunSet:
+    """Runs with seeds 100, 101, ...; the runs at positions in ``failed`` failed."""
+    n = len(next(iter(columns.values())))
+    runs = []
+    for i in range(n):
+        if i in failed:
+            runs.append(RunResult(i, 100 + i, RunStatus.FAILED, {}, 1.0, reason="exit 1"))
+        else:
+            metrics = {name: float(values[i]) for name, values in columns.items()}
+            runs.append(RunResult(i, 100 + i, RunStatus.OK, metrics, 1.0))
+    return RunSet(tuple(runs), "python train.py", "sha256:x", commit, {}, "2024-01-01T00:00:00Z")
+
+
+def config(*specs: MetricSpec) -> Config:
+    return Config(metrics=specs)
+
+
+ACC = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.6, relative=False))
+
+
+def test_no_baseline_summarises_the_candidate_only() -> None:
+    result = compare(None, runset({"accuracy": BASE[:5]}), config(ACC), looks=LOOKS)
+    assert result.verdict is Verdict.NO_BASELINE
+    assert result.design is None
+    (metric,) = result.metrics
+    assert metric.verdict is Verdict.NO_BASELINE
+    assert metric.bound is None
+    assert metric.candidate.n == 5
+    assert metric.candidate.mean == pytest.approx(np.mean(BASE[:5]))
+    assert metric.baseline is None
+    assert "no baseline" in result.stop_reason
+    assert not is_open(result)
+    assert next_look(result, LOOKS) is None
+
+
+def test_clear_regression_stops_at_the_first_look() -> None:
+    candidate = runset({"accuracy": [-1.0, -1.2, -0.9, -1.1, -1.3, -0.8]})
+    result = compare(runset({"accuracy": BASE}), candidate, config(ACC), looks=LOOKS)
+    assert result.verdict is Verdict.REGRESSION
+    (metric,) = result.metrics
+    assert metric.bound is Bound.REGRESSION
+    assert len(metric.looks) == 1
+    assert metric.looks[0].n_candidate == 3
+    assert metric.looks[0].n_baseline == 20
+    assert (
+        result.stop_reason == "regression bound crossed for accuracy at look 1 (3 candidate runs)"
+    )
+    assert metric.shift is not None
+    assert metric.shift < 0
+    assert metric.p_better == 0.0
+    assert not is_open(result)
+    assert runs_used(result) == 3
+
+
+def test_clear_improvement() -> None:
+    candidate = runset({"accuracy": [2.0, 2.2, 2.1]})
+    result = compare(runset({"accuracy": BASE}), candidate, config(ACC), looks=LOOKS)
+    assert result.verdict is Verdict.IMPROVEMENT
+    assert result.metrics[0].bound is Bound.IMPROVEMENT
+    assert result.metrics[0].p_better == 1.0
+
+
+def test_minimize_goal_turns_a_higher_loss_into_a_regression() -> None:
+    loss = MetricSpec("loss", Goal.MINIMIZE, MinEffect(0.6, relative=False))
+    candidate = runset({"loss": [2.0, 2.2, 2.1]})
+    result = compare(runset({"loss": BASE}), candidate, config(loss), looks=LOOKS)
+    assert result.verdict is Verdict.REGRESSION
+    assert result.metrics[0].p_better == 0.0
+    assert result.metrics[0].looks[0].z_regression > 0
+
+
+def test_worse_but_by_less_than_min_effect_is_no_change() -> None:
+    # 0.3 lower, clearly significant, but min_effect is 0.6: both bounds are crossed
+    candidate = runset({"accuracy": [v - 0.3 for v in BASE]})
+    result = compare(runset({"accuracy": BASE}), candidate, config(ACC))
+    (metric,) = result.metrics
+    (look,) = metric.looks
+    assert look.p_regression <= 0.05
+    assert look.p_no_change <= 0.10
+    assert metric.verdict is Verdict.NO_CHANGE
+    assert metric.bound is Bound.NO_CHANGE
+    assert result.verdict is Verdict.NO_CHANGE
+
+
+def test_single_look_uses_exact_u_p_values() -> None:
+    rng = np.random.default_rng(4)
+    baseline, candidate = rng.normal(size=12), rng.normal(size=6) - 0.5
+    spec = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.4, relative=False))
+    result = compare(runset({"accuracy": baseline}), runset({"accuracy": candidate}), config(spec))
+    (look,) = result.metrics[0].looks
+    assert look.n_candidate == 6
+    assert look.n_baseline == 12
+    exact = stats.mannwhitneyu(candidate, baseline, alternative="less", method="exact")
+    assert look.p_regression == pytest.approx(exact.pvalue)
+    margin = stats.mannwhitneyu(candidate + 0.4, baseline, alternative="greater", method="exact")
+    assert look.p_no_change == pytest.approx(margin.pvalue)
+    assert result.settings["looks"] == "single look at 6 candidate runs"
+    assert result.settings["bound.regression"] == "exact U p-value <= 0.05"
+
+
+def _ambiguous(n: int) -> list[float]:
+    # interleaves the baseline: no evidence either way
+    return [BASE[(7 * i + 3) % 20] + 0.01 for i in range(n)]
+
+
+def test_open_metric_asks_for_the_next_look() -> None:
+    tiny = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.0001, relative=False))
+    result = compare(
+        runset({"accuracy": BASE}), runset({"accuracy": _ambiguous(4)}), config(tiny), looks=LOOKS
+    )
+    (metric,) = result.metrics
+    assert metric.verdict is Verdict.INCONCLUSIVE
+    assert metric.bound is None
+    assert len(metric.looks) == 1
+    assert is_open(result)
+    assert next_look(result, LOOKS) == 5
+    assert runs_used(result) == 4
+    assert "next look at 5 runs" in result.stop_reason
+
+
+def test_cap_without_a_crossing_is_inconclusive() -> None:
+    tiny = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.0001, relative=False))
+    result = compare(
+        runset({"accuracy": BASE}), runset({"accuracy": _ambiguous(20)}), config(tiny), looks=LOOKS
+    )
+    (metric,) = result.metrics
+    assert metric.verdict is Verdict.INCONCLUSIVE
+    assert metric.bound is Bound.CAP
+    assert len(metric.looks) == len(LOOKS)
+    assert result.verdict is Verdict.INCONCLUSIVE
+    assert result.stop_reason == "cap of 20 runs reached with no bound crossed for accuracy"
+    assert not is_open(result)
+    assert next_look(result, LOOKS) is None
+
+
+def test_fewer_runs_than_the_first_look() -> None:
+    result = compare(
+        runset({"accuracy": BASE}), runset({"accuracy": [0.5, 0.6]}), config(ACC), looks=LOOKS
+    )
+    assert result.metrics[0].looks == ()
+    assert is_open(result)
+    assert next_look(result, LOOKS) == 3
+    assert "fewer than the first look" in result.stop_reason
+
+
+@pytest.mark.parametrize("lockstep", [False, True])
+def test_verdict_on_all_runs_equals_the_verdict_on_the_runs_a_pipeline_would_have(
+    lockstep: bool,
+) -> None:
+    rng = np.random.default_rng(17)
+    spec = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(1.0, relative=False))
+    for shift in (0.0, 0.5, 1.0, 2.0) * 5:
+        baseline = runset({"accuracy": rng.normal(size=20)})
+        values = rng.normal(size=20) - shift
+        full = compare(
+            baseline, runset({"accuracy": values}), config(spec), looks=LOOKS, lockstep=lockstep
+        )
+        n = runs_used(full)
+        prefix = compare(
+            baseline, runset({"accuracy": values[:n]}), config(spec), looks=LOOKS, lockstep=lockstep
+        )
+        assert prefix.verdict is full.verdict
+        assert prefix.metrics[0].looks == full.metrics[0].looks
+        assert not is_open(prefix)
+        if n < 20:
+            shorter = compare(
+                baseline,
+                runset({"accuracy": values[: n - 1]}),
+                config(spec),
+                looks=LOOKS,
+                lockstep=lockstep,
+            )
+            assert is_open(shorter)
+            assert next_look(shorter, LOOKS) == n
+
+
+def test_lockstep_uses_baseline_prefixes() -> None:
+    rng = np.random.default_rng(2)
+    baseline = runset({"accuracy": rng.normal(size=20)})
+    candidate = runset({"accuracy": rng.normal(size=10)})
+    tiny = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.0001, relative=False))
+    result = compare(baseline, candidate, config(tiny), looks=LOOKS, lockstep=True)
+    looks = result.metrics[0].looks
+    assert looks
+    for look in looks:
+        n = look.n_candidate
+        assert look.n_baseline == n
+        prefix = u_statistic(candidate.values("accuracy")[:n], baseline.values("accuracy")[:n])
+        assert look.z_improvement == pytest.approx(prefix.z)
+    assert result.design is not None
+    assert result.design.baseline_n is None
+    assert result.settings["baseline"].startswith("lockstep")
+
+
+def test_holm_adjusts_regression_p_values_across_gating_metrics() -> None:
+    rng = np.random.default_rng(8)
+    base = {"a": rng.normal(size=20), "b": rng.normal(size=20)}
+    cand = {"a": rng.normal(size=10) - 0.8, "b": rng.normal(size=10) - 0.6}
+    spec_a = MetricSpec("a", Goal.MAXIMIZE, MinEffect(1.0, relative=False))
+    spec_b = MetricSpec("b", Goal.MAXIMIZE, MinEffect(1.0, relative=False))
+    alone_a = compare(runset(base), runset(cand), config(spec_a), looks=LOOKS)
+    alone_b = compare(runset(base), runset(cand), config(spec_b), looks=LOOKS)
+    both = compare(runset(base), runset(cand), config(spec_a, spec_b), looks=LOOKS)
+    p_a = alone_a.metrics[0].looks[0].p_regression
+    p_b = alone_b.metrics[0].looks[0].p_regression
+    adjusted_a, adjusted_b = holm([p_a, p_b])
+    assert adjusted_a > p_a
+    assert both.metrics[0].looks[0].p_regression == pytest.approx(adjusted_a)
+    assert both.metrics[1].looks[0].p_regression == pytest.approx(adjusted_b)
+    # no-change is intersection-union: its p-values stay unadjusted
+    assert both.metrics[0].looks[0].p_no_change == alone_a.metrics[0].looks[0].p_no_change
+    assert both.settings["multiplicity"] == "Holm across 2 gating metrics at each look"
+
+
+def test_primary_metric_gates_alone() -> None:
+    other = MetricSpec("loss", Goal.MINIMIZE, MinEffect(0.6, relative=False))
+    baseline = runset({"acc": BASE, "loss": BASE})
+    # acc unchanged-ish (no-change with a wide margin), loss clearly worse (higher)
+    candidate = runset({"acc": [0.5, 0.45, 0.55, 0.5, 0.52], "loss": [3.0, 3.1, 3.2, 3.3, 3.4]})
+    wide = MetricSpec("acc", Goal.MAXIMIZE, MinEffect(2.0, relative=False), primary=True)
+    result = compare(baseline, candidate, config(wide, other), looks=LOOKS)
+    acc, loss = result.metrics
+    assert acc.gating
+    assert not loss.gating
+    assert loss.verdict is Verdict.REGRESSION
+    assert result.verdict is Verdict.NO_CHANGE
+    assert "primary metric acc gates alone" in result.settings["multiplicity"]
+
+
+def test_metric_missing_from_the_baseline_is_noted_and_not_compared() -> None:
+    specs = (ACC, MetricSpec("f1", Goal.MAXIMIZE, MinEffect(0.6, relative=False)))
+    baseline = runset({"accuracy": BASE})
+    candidate = runset({"accuracy": [-1.0, -1.2, -0.9], "f1": [0.1, 0.2, 0.3]})
+    result = compare(baseline, candidate, config(*specs), looks=LOOKS)
+    accuracy, f1 = result.metrics
+    assert f1.verdict is Verdict.NO_BASELINE
+    assert f1.candidate.n == 3
+    assert any("'f1' is not in the baseline" in note for note in result.notes)
+    assert accuracy.verdict is Verdict.REGRESSION
+    assert result.verdict is Verdict.REGRESSION
+
+
+def test_failed_candidate_runs_are_reported_and_left_out() -> None:
+    values = [-1.0, 99.0, -1.2, -0.9, -1.1]
+    candidate = runset({"accuracy": values}, failed=[1])
+    result = compare(runset({"accuracy": BASE}), candidate, config(ACC), looks=LOOKS)
+    assert [r.seed for r in result.failed_runs] == [101]
+    assert result.candidate_runs == 4
+    assert result.metrics[0].candidate_values == (-1.0, -1.2, -0.9, -1.1)
+    assert result.metrics[0].candidate_seeds == (100, 102, 103, 104)
+    assert any("1 candidate run(s) failed" in note for note in result.notes)
+
+
+def test_bad_seeds_are_flagged_from_the_pooled_runs() -> None:
+    base_values = list(BASE)
+    base_values[4] = -10.0  # a collapsed baseline seed (seed 104)
+    result = compare(
+        runset({"accuracy": base_values}),
+        runset({"accuracy": [0.4, 0.5, 0.6, 0.55]}),
+        config(ACC),
+        looks=LOOKS,
+    )
+    assert result.metrics[0].bad_seeds == (104,)
+    assert result.metrics[0].baseline_values[4] == -10.0
+
+
+def test_relative_min_effect_is_scaled_by_the_baseline_mean() -> None:
+    spec = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.01, relative=True))
+    values = [0.9, 0.91, 0.89, 0.9, 0.92]
+    result = compare(
+        runset({"accuracy": values}), runset({"accuracy": values[:3]}), config(spec), looks=LOOKS
+    )
+    assert result.metrics[0].min_effect == pytest.approx(0.01 * np.mean(values))
+    assert result.settings["min_effect.accuracy"].endswith("(1%)")
+
+
+def test_settings_plans_and_design_are_filled() -> None:
+    rng = np.random.default_rng(3)
+    result = compare(
+        runset({"accuracy": rng.normal(size=20)}),
+        runset({"accuracy": rng.normal(size=5)}),
+        config(MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(1.0, relative=False))),
+        looks=LOOKS,
+    )
+    assert result.design is not None
+    assert result.design.looks == LOOKS
+    assert result.design.baseline_n == 20
+    assert result.settings["alpha"] == "0.05"
+    assert result.settings["looks"] == "3, 5, 10, 15, 20"
+    assert result.settings["bound.regression"].startswith(f"z >= {result.design.bound_alpha:.3f}")
+    assert result.settings["bound.no_change"].startswith(f"z >= {result.design.bound_beta:.3f}")
+    (plan,) = result.plans
+    assert plan.metric == "accuracy"
+    assert plan.cap == 20
+    assert result.baseline_runs == 20
+    assert result.candidate_runs == 5
+    assert result.environment_differences == ()
+    metric = result.metrics[0]
+    assert metric.shift_interval is not None
+    assert metric.shift is not None
+    assert metric.shift_interval.low <= metric.shift <= metric.shift_interval.high
+    assert len(metric.baseline_seeds) == 20
+    assert not math.isnan(metric.candidate.std)
+
+
+def test_unusable_inputs_raise_clear_errors() -> None:
+    with pytest.raises(RunSetError, match="no successful runs"):
+        compare(None, runset({"accuracy": [1.0, 2.0]}, failed=[0, 1]), config(ACC))
+    with pytest.raises(RunSetError, match="'accuracy' is configured"):
+        compare(None, runset({"loss": [1.0, 2.0]}), config(ACC))
+
+
+def test_metrics_default_to_everything_the_runs_report() -> None:
+    result = compare(
+        runset({"accuracy": BASE, "val_loss": BASE}),
+        runset({"accuracy": BASE[:3], "val_loss": BASE[:3]}),
+        Config(),
+        looks=LOOKS,
+    )
+    assert [m.name for m in result.metrics] == ["accuracy", "val_loss"]
+    assert result.metrics[1].goal is Goal.MINIMIZE

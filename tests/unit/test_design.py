@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from seedgate.models import Bound
+from seedgate.stats import design
+from seedgate.stats.ranktest import u_statistic
+
+LOOKS = (3, 5, 10, 15, 20)
+
+
+@pytest.mark.parametrize("baseline_n", [20, None, 7])
+def test_simulated_u_matches_brute_force_counting(baseline_n: int | None) -> None:
+    looks = (2, 4, 6)
+    u = design._simulate_u(np.random.default_rng(5), 4, looks, baseline_n)
+    rng = np.random.default_rng(5)  # same stream: candidate draws first, then baseline
+    candidate = rng.random((4, looks[-1]))
+    baseline = rng.random((4, baseline_n or looks[-1]))
+    for row in range(4):
+        for k, n in enumerate(looks):
+            reference = baseline[row, :n] if baseline_n is None else baseline[row]
+            assert u[row, k] == u_statistic(candidate[row, :n], reference).u
+
+
+def test_calibration_is_fast_cached_and_reproducible() -> None:
+    started = time.perf_counter()
+    first = design.calibrate(LOOKS, 20, alpha=0.05, power=0.9, simulations=20000, seed=99)
+    assert time.perf_counter() - started < 1.0
+    again = design.calibrate(LOOKS, 20, alpha=0.05, power=0.9, simulations=20000, seed=99)
+    assert again is first
+    design.calibrate.cache_clear()
+    design.null_max_distribution.cache_clear()
+    fresh = design.calibrate(LOOKS, 20, alpha=0.05, power=0.9, simulations=20000, seed=99)
+    assert fresh == first
+
+
+def test_bounds_are_ordered_and_plausible() -> None:
+    stored = design.calibrate(LOOKS, 20, alpha=0.05, power=0.9, simulations=20000, seed=1)
+    assert stored.looks == LOOKS
+    assert stored.baseline_n == 20
+    # above the single-look z_0.95 = 1.645 (several looks), below Bonferroni over 5 looks
+    assert 1.645 < stored.bound_alpha < 2.58
+    assert 1.28 < stored.bound_beta < stored.bound_alpha
+    one_look = design.calibrate((20,), 20, alpha=0.05, power=0.9, simulations=20000, seed=1)
+    assert one_look.bound_alpha == pytest.approx(1.645, abs=0.06)
+
+
+def _independent_null_max(
+    looks: tuple[int, ...], baseline_n: int | None, reps: int, seed: int
+) -> np.ndarray:
+    """max_k Z_k from normal data (not uniform), computed look by look with u_statistic."""
+    rng = np.random.default_rng(seed)
+    maxima = np.empty(reps)
+    for r in range(reps):
+        candidate = rng.normal(size=looks[-1])
+        baseline = rng.normal(size=baseline_n or looks[-1])
+        zs = [u_statistic(candidate[:n], baseline if baseline_n else baseline[:n]).z for n in looks]
+        maxima[r] = max(zs)
+    return maxima
+
+
+@pytest.mark.parametrize("baseline_n", [20, None])
+def test_calibrated_bounds_hold_their_error_rates_on_fresh_data(baseline_n: int | None) -> None:
+    calibrated = design.calibrate(
+        LOOKS, baseline_n, alpha=0.05, power=0.9, simulations=20000, seed=1
+    )
+    reps = 3000
+    maxima = _independent_null_max(LOOKS, baseline_n, reps, seed=2024)
+    alpha_rate = float(np.mean(maxima >= calibrated.bound_alpha - 1e-9))
+    beta_rate = float(np.mean(maxima >= calibrated.bound_beta - 1e-9))
+    # 3 Monte-Carlo standard errors around the targets
+    assert abs(alpha_rate - 0.05) < 3 * np.sqrt(0.05 * 0.95 / reps) + 0.005
+    assert abs(beta_rate - 0.10) < 3 * np.sqrt(0.10 * 0.90 / reps) + 0.005
+
+
+def test_reusing_the_baseline_makes_a_bound_for_independent_looks_wrong() -> None:
+    stored = design.calibrate(LOOKS, 20, alpha=0.05, power=0.9, simulations=20000, seed=1)
+    lockstep = design.calibrate(LOOKS, None, alpha=0.05, power=0.9, simulations=20000, seed=1)
+    # the two schedules correlate their looks differently, so the calibrated bounds differ
+    assert stored.bound_alpha != pytest.approx(lockstep.bound_alpha, abs=0.02)
+
+
+def test_sequential_p_value_agrees_with_the_bound() -> None:
+    calibrated = design.calibrate(LOOKS, 20, alpha=0.05, power=0.9, simulations=20000, seed=1)
+    null = design.design_null(calibrated)
+    assert design.sequential_p_value(calibrated.bound_alpha, null) <= 0.05
+    assert design.sequential_p_value(calibrated.bound_alpha - 0.02, null) > 0.05
+    assert design.sequential_p_value(calibrated.bound_beta, null) <= 0.10
+    assert design.sequential_p_value(calibrated.bound_beta - 0.02, null) > 0.10
+    p_values = [design.sequential_p_value(z, null) for z in (-1.0, 0.0, 1.0, 2.0, 3.0, 9.0)]
+    assert p_values == sorted(p_values, reverse=True)
+    assert p_values[-1] == pytest.approx(1 / (null.size + 1))
+    assert design.sequential_p_value(float("nan"), null) == 1.0
+
+
+def test_holm_step_down_by_hand() -> None:
+    assert design.holm([0.01, 0.04, 0.03]) == pytest.approx((0.03, 0.06, 0.06))
+    assert design.holm([0.5]) == (0.5,)
+    assert design.holm([0.6, 0.7]) == (1.0, 1.0)
+    assert design.holm([]) == ()
+
+
+def test_decide_orders_the_bounds() -> None:
+    alpha, beta = 0.05, 0.1
+    assert design.decide(0.01, 0.9, 0.05, alpha, beta) is Bound.NO_CHANGE  # worse, < min_effect
+    assert design.decide(0.01, 0.9, 0.5, alpha, beta) is Bound.REGRESSION
+    assert design.decide(0.9, 0.01, 0.001, alpha, beta) is Bound.IMPROVEMENT
+    assert design.decide(0.9, 0.9, 0.05, alpha, beta) is Bound.NO_CHANGE
+    assert design.decide(0.2, 0.2, 0.2, alpha, beta) is None
+
+
+@pytest.mark.parametrize("looks", [(), (5, 3), (0, 3), (3, 3)])
+def test_bad_schedules_are_rejected(looks: tuple[int, ...]) -> None:
+    with pytest.raises(ValueError, match="looks"):
+        design.validate_looks(looks)
+
+
+def test_bad_levels_are_rejected() -> None:
+    with pytest.raises(ValueError, match="alpha"):
+        design.calibrate(LOOKS, 20, alpha=0.7, power=0.9, simulations=1000, seed=1)
+    with pytest.raises(ValueError, match="power"):
+        design.calibrate(LOOKS, 20, alpha=0.05, power=1.0, simulations=1000, seed=1)

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from seedgate.stats.outliers import bad_seeds, outlier_mask, robust_z
+from seedgate.stats.summary import summarize
+
+
+def test_summary_of_four_values_matches_hand_computation() -> None:
+    summary = summarize([4.0, 1.0, 3.0, 2.0])
+    assert summary.n == 4
+    assert summary.mean == pytest.approx(2.5)
+    assert summary.std == pytest.approx(math.sqrt(5 / 3))  # sum of squares 5, ddof=1
+    assert summary.median == pytest.approx(2.5)
+    assert (summary.min, summary.max) == (1.0, 4.0)
+
+
+def test_interval_is_the_t_interval_of_the_mean() -> None:
+    values = np.random.default_rng(7).normal(10.0, 2.0, size=9)
+    summary = summarize(values)
+    low, high = stats.t.interval(0.95, 8, loc=values.mean(), scale=stats.sem(values))
+    assert summary.mean_interval.low == pytest.approx(low)
+    assert summary.mean_interval.high == pytest.approx(high)
+
+
+def test_single_value_has_nan_spread_and_interval() -> None:
+    summary = summarize([0.9])
+    assert summary.n == 1
+    assert summary.mean == 0.9
+    assert math.isnan(summary.std)
+    assert math.isnan(summary.mean_interval.low)
+    assert math.isnan(summary.mean_interval.high)
+
+
+def test_identical_values_give_a_zero_width_interval() -> None:
+    summary = summarize([0.5, 0.5, 0.5])
+    assert summary.std == 0.0
+    assert summary.mean_interval.low == summary.mean_interval.high == 0.5
+
+
+def test_empty_input_is_rejected() -> None:
+    with pytest.raises(ValueError, match="non-empty"):
+        summarize([])
+
+
+def test_robust_z_uses_median_and_mad() -> None:
+    values = [1.0, 2.0, 3.0, 4.0, 100.0]  # median 3, MAD 1
+    np.testing.assert_allclose(robust_z(values), 0.6745 * (np.array(values) - 3.0))
+    assert outlier_mask(values).tolist() == [False, False, False, False, True]
+
+
+def test_robust_z_falls_back_when_most_values_are_equal() -> None:
+    values = [0.9, 0.9, 0.9, 0.9, 0.2]  # MAD 0: mean absolute deviation 0.14 is used
+    scores = robust_z(values)
+    assert scores[-1] == pytest.approx(0.7979 * -0.7 / 0.14)
+    assert outlier_mask(values).tolist() == [False, False, False, False, True]
+    assert robust_z([0.5, 0.5, 0.5]).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_bad_seeds_pool_both_sides_and_keep_both_tails() -> None:
+    baseline = [(i, 0.9 + 0.001 * i) for i in range(10)]
+    candidate = [(i, 0.905) for i in range(10, 14)] + [(14, 0.1), (15, 5.0)]
+    assert bad_seeds(baseline, candidate) == (14, 15)
+    assert bad_seeds(baseline, []) == ()
+    assert bad_seeds([(1, 0.0)], [(2, 10.0)]) == ()  # too few runs to tell
