@@ -30,6 +30,8 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 DEFAULT_LOOKS = (3, 5, 10, 15, 20)
 DEFAULT_MIN_EFFECT = "1%"
+# metrics a run may report that describe the evaluation rather than measure the model
+RESERVED_METRICS = frozenset({"n_test"})
 _MINIMIZE_HINT = re.compile(r"(loss|err|error|mse|mae|rmse|perplexity|latency|time)", re.IGNORECASE)
 
 E = TypeVar("E", bound=enum.Enum)
@@ -116,8 +118,10 @@ class Config:
         return MetricSpec.default_for(name, self.min_effect)
 
     def gated_metric_names(self, reported: tuple[str, ...]) -> tuple[str, ...]:
-        """Configured metrics if any, else every metric the runs report."""
-        return tuple(s.name for s in self.metrics) if self.metrics else reported
+        """Configured metrics if any, else every metric the runs report but ``n_test``."""
+        if self.metrics:
+            return tuple(s.name for s in self.metrics)
+        return tuple(name for name in reported if name not in RESERVED_METRICS)
 
     def failed_runs_allowed(self, planned_runs: int) -> int:
         if self.max_failed_runs is not None:

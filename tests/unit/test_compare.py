@@ -120,8 +120,7 @@ def test_single_look_uses_exact_u_p_values() -> None:
     assert look.p_regression == pytest.approx(exact.pvalue)
     margin = stats.mannwhitneyu(candidate + 0.4, baseline, alternative="greater", method="exact")
     assert look.p_no_change == pytest.approx(margin.pvalue)
-    assert result.settings["looks"] == "single look at 6 candidate runs"
-    assert result.settings["bound.regression"] == "exact U p-value <= 0.05"
+    assert result.settings["test"].startswith("single look: exact Mann-Whitney U p-value <= 0.05")
 
 
 def _ambiguous(n: int) -> list[float]:
@@ -311,10 +310,8 @@ def test_settings_plans_and_design_are_filled() -> None:
     assert result.design is not None
     assert result.design.looks == LOOKS
     assert result.design.baseline_n == 20
-    assert result.settings["alpha"] == "0.05"
-    assert result.settings["looks"] == "3, 5, 10, 15, 20"
-    assert result.settings["bound.regression"].startswith(f"z >= {result.design.bound_alpha:.3f}")
-    assert result.settings["bound.no_change"].startswith(f"z >= {result.design.bound_beta:.3f}")
+    assert result.settings["test"].startswith("group-sequential")
+    assert result.design.alpha == 0.05
     (plan,) = result.plans
     assert plan.metric == "accuracy"
     assert plan.cap == 20

@@ -117,3 +117,7 @@ def test_min_effect_prints_as_it_was_written() -> None:
 def test_failed_runs_allowed_defaults_to_a_quarter() -> None:
     assert Config().failed_runs_allowed(20) == 5
     assert Config(max_failed_runs=0).failed_runs_allowed(20) == 0
+
+
+def test_n_test_is_reported_but_never_gated() -> None:
+    assert build_config({}).gated_metric_names(("accuracy", "n_test")) == ("accuracy",)

@@ -284,7 +284,6 @@ def test_settings_list_the_design_and_commits() -> None:
         "| power | 0.9 |",
         "| looks (candidate runs) | 3, 5, 10, 15, 20 |",
         "| regression/improvement bound | z \u2265 2.41 |",
-        "| min\\_effect for accuracy | 0.005 |",
         f"| baseline commit | {'a' * 40} |",
         "| command | python train.py --epochs 3 |",
     ):

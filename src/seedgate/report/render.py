@@ -383,8 +383,6 @@ def settings_rows(comparison: Comparison) -> list[tuple[str, str]]:
             ("simulations (bound calibration)", str(design.simulations)),
             ("calibration seed", str(design.seed)),
         ]
-    for metric in comparison.metrics:
-        rows.append((f"min_effect for {one_line(metric.name)}", f"{fmt_number(metric.min_effect)}"))
     rows += [
         ("baseline commit", comparison.baseline_commit or "none"),
         ("candidate commit", comparison.candidate_commit or "none"),

@@ -1,0 +1,228 @@
+"""The CLI as a user runs it: real subprocesses, real files, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXPERIMENT = Path(__file__).parent / "cli_fixtures" / "experiment.py"
+CONFIG = """
+max_runs = 10
+looks = [3, 5, 10]
+timeout = 20
+[metric.accuracy]
+goal = "maximize"
+min_effect = 0.02
+primary = true
+[metric.loss]
+goal = "minimize"
+min_effect = 0.02
+"""
+
+
+def seedgate(cwd: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "seedgate", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def experiment(*flags: str) -> list[str]:
+    return ["--", sys.executable, str(EXPERIMENT), *flags]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "seedgate.toml").write_text(CONFIG)
+    done = seedgate(tmp_path, "baseline", "--runs", "10", *experiment())
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / ".seedgate" / "baseline.json").is_file()
+    return tmp_path
+
+
+def assert_no_traceback(done: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_unchanged_code_is_no_change_and_passes(project: Path) -> None:
+    done = seedgate(project, "gate", "--format", "json", *experiment())
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["verdict"] == "no-change"
+    assert "verdict no-change" in done.stderr
+
+
+def test_known_drop_is_a_regression_and_exits_1(project: Path) -> None:
+    out = project / "report.md"
+    done = seedgate(project, "gate", "--out", str(out), *experiment("--shift", "-0.03"))
+    assert done.returncode == 1, done.stderr
+    assert "regression" in out.read_text().lower()
+    candidate = json.loads((project / ".seedgate" / "candidate.json").read_text())
+    assert len(candidate["runs"]) <= 10
+
+
+def test_fail_on_never_keeps_the_verdict_but_passes(project: Path) -> None:
+    done = seedgate(
+        project, "gate", "--fail-on", "never", "--format", "json", *experiment("--shift", "-0.03")
+    )
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["verdict"] == "regression"
+
+
+def test_runs_that_break_in_each_way_are_recorded_and_the_rest_go_on(project: Path) -> None:
+    flags = ("--crash-seeds", "1", "--garbage-seeds", "2", "--nan-seeds", "4", "--hang-seed", "0")
+    done = seedgate(
+        project,
+        "gate",
+        "--timeout",
+        "2",
+        "--max-failed-runs",
+        "5",
+        "--format",
+        "json",
+        *experiment(*flags),
+    )
+    assert done.returncode in (0, 1), done.stderr
+    assert_no_traceback(done)
+    candidate = json.loads((project / ".seedgate" / "candidate.json").read_text())
+    by_seed = {r["seed"]: r for r in candidate["runs"]}
+    assert by_seed[0]["status"] == "timed-out"
+    assert by_seed[1]["status"] == "failed"
+    assert "out of memory" in (by_seed[1]["log_tail"] or "")
+    assert by_seed[2]["status"] == "failed"
+    assert by_seed[4]["status"] == "failed"
+    ok = [r for r in candidate["runs"] if r["status"] == "ok"]
+    assert len(ok) >= 3
+    result = json.loads(done.stdout)
+    assert {r["seed"] for r in result["failed_runs"]} >= {0, 1, 2, 4}
+
+
+def test_too_many_failures_is_exit_3_and_keeps_the_finished_runs(tmp_path: Path) -> None:
+    (tmp_path / "seedgate.toml").write_text(CONFIG)
+    out = tmp_path / "runs.json"
+    done = seedgate(
+        tmp_path, "run", "--runs", "6", "--out", str(out), *experiment("--crash-seeds", "0,1,2")
+    )
+    assert done.returncode == 3
+    assert "max_failed_runs" in done.stderr
+    assert_no_traceback(done)
+    kept = json.loads(out.read_text())
+    assert sum(r["status"] == "ok" for r in kept["runs"]) == 3
+
+
+def test_corrupt_and_foreign_baselines_are_clear_errors(project: Path) -> None:
+    candidate = project / "cand.json"
+    assert (
+        seedgate(project, "run", "--runs", "3", "--out", str(candidate), *experiment()).returncode
+        == 0
+    )
+    truncated = project / "truncated.json"
+    truncated.write_text((project / ".seedgate" / "baseline.json").read_text()[:200])
+    foreign = project / "foreign.json"
+    foreign.write_text('{"name": "not a runset"}')
+    for bad, fragment in ((truncated, "truncated"), (foreign, "not a seedgate RunSet")):
+        done = seedgate(project, "compare", str(bad), str(candidate))
+        assert done.returncode == 2
+        assert fragment in done.stderr
+        assert_no_traceback(done)
+
+
+def test_compare_json_and_markdown(project: Path) -> None:
+    candidate = project / "cand.json"
+    seedgate(project, "run", "--runs", "8", "--out", str(candidate), *experiment("--to-file"))
+    baseline = project / ".seedgate" / "baseline.json"
+    done = seedgate(project, "compare", str(baseline), str(candidate), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["verdict"] in ("no-change", "inconclusive")
+    markdown = seedgate(project, "compare", str(baseline), str(candidate)).stdout
+    assert "accuracy" in markdown
+    assert "|" in markdown
+
+
+def test_no_baseline_is_reported_and_passes(tmp_path: Path) -> None:
+    (tmp_path / "seedgate.toml").write_text(CONFIG)
+    done = seedgate(tmp_path, "gate", "--format", "json", *experiment())
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["verdict"] == "no-baseline"
+    assert "seedgate baseline" in done.stderr
+
+
+def test_lockstep_baseline_command(tmp_path: Path) -> None:
+    (tmp_path / "seedgate.toml").write_text(CONFIG)
+    base = f"{sys.executable} {EXPERIMENT}"
+    done = seedgate(
+        tmp_path,
+        "gate",
+        "--baseline-command",
+        base,
+        "--format",
+        "json",
+        *experiment("--shift", "-0.05"),
+    )
+    assert done.returncode == 1, done.stderr
+    assert json.loads(done.stdout)["verdict"] == "regression"
+
+
+def test_shards_merge_to_the_single_job_runs(tmp_path: Path) -> None:
+    (tmp_path / "seedgate.toml").write_text(CONFIG)
+    shards = []
+    for i in (1, 2, 3):
+        path = tmp_path / f"shard{i}.json"
+        done = seedgate(
+            tmp_path, "run", "--runs", "7", "--shard", f"{i}/3", "--out", str(path), *experiment()
+        )
+        assert done.returncode == 0, done.stderr
+        shards.append(str(path))
+    merged = tmp_path / "merged.json"
+    assert seedgate(tmp_path, "merge", *shards, "--out", str(merged)).returncode == 0
+    single = tmp_path / "single.json"
+    assert (
+        seedgate(tmp_path, "run", "--runs", "7", "--out", str(single), *experiment()).returncode
+        == 0
+    )
+
+    def runs(path: Path) -> list[tuple[int, dict[str, float]]]:
+        return [(r["seed"], r["metrics"]) for r in json.loads(path.read_text())["runs"]]
+
+    assert runs(merged) == runs(single)
+    dup = seedgate(tmp_path, "merge", shards[0], shards[0], "--out", str(tmp_path / "x.json"))
+    assert dup.returncode == 2
+    assert_no_traceback(dup)
+
+
+def test_usage_and_config_errors_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "seedgate.toml").write_text("alpha = 2\n")
+    done = seedgate(tmp_path, "run", *experiment())
+    assert done.returncode == 2
+    assert "alpha = 2" in done.stderr
+    (tmp_path / "seedgate.toml").write_text("")
+    assert seedgate(tmp_path, "run").returncode == 2  # no command
+    assert seedgate(tmp_path, "frobnicate").returncode == 2
+
+
+def test_help_does_not_import_scipy_or_tensorflow() -> None:
+    code = (
+        "import sys, contextlib, io\n"
+        "from seedgate import cli\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    cli.main(['--help'])\n"
+        "heavy = [m for m in ('scipy', 'tensorflow', 'numpy') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
+
+
+def test_plan_reads_the_baseline(project: Path) -> None:
+    done = seedgate(project, "plan")
+    assert done.returncode == 0, done.stderr
+    assert "accuracy" in done.stdout
