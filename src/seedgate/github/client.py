@@ -1,0 +1,380 @@
+"""A thin client for the few GitHub REST calls seedgate makes.
+
+One ``requests.Session`` (passed in, so tests point it at a local server), the headers
+GitHub asks for, a timeout on every call, bounded retries with exponential back-off for
+5xx answers and connection errors, rate limits honoured (``retry-after``, else
+``x-ratelimit-reset`` when ``x-ratelimit-remaining`` is 0, else at least 60 s), and
+errors that name the call and the permission it needs.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from seedgate import __version__
+from seedgate.errors import GitHubError
+
+API_VERSION = "2022-11-28"
+DEFAULT_API_URL = "https://api.github.com"
+PERMISSION_COMMENTS = "pull-requests: write"
+PERMISSION_ARTIFACTS = "actions: read"
+PERMISSION_CONTENTS = "contents: read"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to wait. ``sleep`` is injectable so tests never sleep."""
+
+    attempts: int = 4  # tries per call for 5xx and connection errors
+    backoff_s: float = 1.0  # first back-off; doubles each time
+    rate_limit_attempts: int = 3  # waits for a rate limit before giving up
+    rate_limit_floor_s: float = 60.0  # when GitHub gives no time to wait
+    max_wait_s: float = 300.0  # a longer wait is not worth holding a CI job: fail instead
+    timeout_s: float = 30.0
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+
+
+class GitHubClient:
+    """Calls on one repository. The token is sent only to the API's own origin."""
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        repository: str,
+        api_url: str = DEFAULT_API_URL,
+        session: requests.Session | None = None,
+        retry: RetryPolicy | None = None,
+        max_pages: int = 20,
+    ) -> None:
+        owner, _, name = repository.partition("/")
+        if not owner or not name or "/" in name:
+            raise GitHubError(f"repository {repository!r}: expected OWNER/NAME")
+        self.repository = repository
+        self.api_url = api_url.rstrip("/")
+        self.retry = retry or RetryPolicy()
+        self.max_pages = max_pages
+        self._repo_path = f"/repos/{_quote(owner)}/{_quote(name)}"
+        self._session = session or requests.Session()
+        self._session.headers.update(
+            {
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": API_VERSION,
+                "User-Agent": f"seedgate/{__version__} (+https://github.com/seedgate)",
+            }
+        )
+        if token:
+            self._session.headers["Authorization"] = f"Bearer {token}"
+
+    def __repr__(self) -> str:  # the session's headers hold the token: never show them
+        return f"GitHubClient(repository={self.repository!r}, api_url={self.api_url!r})"
+
+    # --- the calls seedgate makes ---------------------------------------------------
+
+    def get_repository(self) -> dict[str, Any]:
+        return self._json("GET", self._repo_path, what="read the repository")
+
+    def list_artifacts(self, name: str) -> Iterator[dict[str, Any]]:
+        """Artifacts of this name, newest first, page by page."""
+        return self.paginate(
+            f"{self._repo_path}/actions/artifacts",
+            params={"name": name, "per_page": "100"},
+            item_key="artifacts",
+            what=f"list the artifacts named {name!r}",
+            permission=PERMISSION_ARTIFACTS,
+        )
+
+    def get_workflow_run(self, run_id: int) -> dict[str, Any]:
+        return self._json(
+            "GET",
+            f"{self._repo_path}/actions/runs/{int(run_id)}",
+            what=f"read workflow run {run_id}",
+            permission=PERMISSION_ARTIFACTS,
+        )
+
+    def download_artifact(self, artifact_id: int, *, max_bytes: int) -> bytes:
+        """The artifact's zip. GitHub answers 302 to a signed URL, 410 once it expired.
+
+        The redirect is followed by hand so that the signed URL (another host, which
+        rejects it) never receives the Authorization header.
+        """
+        what = f"download artifact {artifact_id}"
+        path = f"{self._repo_path}/actions/artifacts/{int(artifact_id)}/zip"
+        response = self._request(
+            "GET", path, what=what, permission=PERMISSION_ARTIFACTS, allow_redirects=False
+        )
+        if response.status_code == 200:  # some servers answer with the zip directly
+            return _read_limited(response, max_bytes, what)
+        location = response.headers.get("Location")
+        if response.status_code not in (301, 302, 303, 307, 308) or not location:
+            raise GitHubError(
+                f"GitHub API: {what} answered {response.status_code} without a download location",
+                status=response.status_code,
+            )
+        blob = self._send(
+            "GET",
+            location,
+            what=f"{what} (signed URL)",
+            permission=None,
+            headers={"Authorization": None},
+            allow_redirects=True,
+            stream=True,
+        )
+        if "Authorization" in blob.request.headers:  # never expected; refuse loudly
+            raise GitHubError(f"{what}: the token would have been sent to the download host")
+        return _read_limited(blob, max_bytes, what)
+
+    def list_issue_comments(self, number: int) -> Iterator[dict[str, Any]]:
+        return self.paginate(
+            f"{self._repo_path}/issues/{int(number)}/comments",
+            params={"per_page": "100"},
+            item_key=None,
+            what=f"list the comments of pull request #{number}",
+            permission=PERMISSION_COMMENTS,
+        )
+
+    def create_issue_comment(self, number: int, body: str) -> dict[str, Any]:
+        return self._json(
+            "POST",
+            f"{self._repo_path}/issues/{int(number)}/comments",
+            what=f"comment on pull request #{number}",
+            permission=PERMISSION_COMMENTS,
+            body={"body": body},
+        )
+
+    def update_issue_comment(self, comment_id: int, body: str) -> dict[str, Any]:
+        return self._json(
+            "PATCH",
+            f"{self._repo_path}/issues/comments/{int(comment_id)}",
+            what=f"update comment {comment_id}",
+            permission=PERMISSION_COMMENTS,
+            body={"body": body},
+        )
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    def paginate(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, str],
+        item_key: str | None,
+        what: str,
+        permission: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Items of every page, following ``Link: <...>; rel="next"`` (same origin only)."""
+        url: str | None = path
+        query: Mapping[str, str] | None = params
+        for _ in range(self.max_pages):
+            if url is None:
+                return
+            response = self._request("GET", url, what=what, permission=permission, params=query)
+            page = _decode(response, what)
+            items = page.get(item_key) if item_key and isinstance(page, dict) else page
+            if not isinstance(items, list):
+                raise GitHubError(f"GitHub API: {what} answered an unexpected page shape")
+            yield from (item for item in items if isinstance(item, dict))
+            url = response.links.get("next", {}).get("url")
+            query = None  # the next link carries the query already
+
+    def _json(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        permission: str | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        response = self._request(method, path, what=what, permission=permission, body=body)
+        data = _decode(response, what)
+        if not isinstance(data, dict):
+            raise GitHubError(f"GitHub API: {what} answered {type(data).__name__}, not an object")
+        return data
+
+    def _url(self, path_or_url: str) -> str:
+        if not path_or_url.startswith(("http://", "https://")):
+            return self.api_url + path_or_url
+        if _origin(path_or_url) != _origin(self.api_url):
+            raise GitHubError(
+                f"GitHub API answered a link to another host ({_origin(path_or_url)}); "
+                "not following it with the token"
+            )
+        return path_or_url
+
+    def _request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        what: str,
+        permission: str | None,
+        params: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+        allow_redirects: bool = True,
+    ) -> requests.Response:
+        return self._send(
+            method,
+            self._url(path_or_url),
+            what=what,
+            permission=permission,
+            params=params,
+            body=body,
+            allow_redirects=allow_redirects,
+        )
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        permission: str | None,
+        params: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str | None] | None = None,
+        allow_redirects: bool = True,
+        stream: bool = False,
+    ) -> requests.Response:
+        policy = self.retry
+        failures = 0
+        rate_limited = 0
+        while True:
+            try:
+                response = self._session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=body,
+                    headers=headers,  # a None value removes a session header
+                    timeout=policy.timeout_s,
+                    allow_redirects=allow_redirects,
+                    stream=stream,
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                failures += 1
+                if failures >= policy.attempts:
+                    raise GitHubError(
+                        f"GitHub API: {what} failed after {failures} tries: "
+                        f"{type(exc).__name__} ({_origin(url)} unreachable?)"
+                    ) from None
+                policy.sleep(policy.backoff_s * 2 ** (failures - 1))
+                continue
+            status = response.status_code
+            if status >= 500:
+                failures += 1
+                if failures >= policy.attempts:
+                    raise _error(response, what, permission)
+                response.close()
+                policy.sleep(policy.backoff_s * 2 ** (failures - 1))
+                continue
+            if _is_rate_limited(response):
+                wait = _rate_limit_wait(response, rate_limited, policy.rate_limit_floor_s)
+                rate_limited += 1
+                if rate_limited > policy.rate_limit_attempts or wait > policy.max_wait_s:
+                    raise GitHubError(
+                        f"GitHub API: {what} is rate limited (HTTP {status}); "
+                        f"the limit resets in {wait:.0f} s, longer than seedgate waits "
+                        f"({policy.max_wait_s:.0f} s, {policy.rate_limit_attempts} tries)",
+                        status=status,
+                    )
+                response.close()
+                policy.sleep(wait)
+                continue
+            if status >= 400:
+                raise _error(response, what, permission)
+            return response
+
+
+def _quote(segment: str) -> str:
+    return urllib.parse.quote(segment, safe="")
+
+
+def _origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _decode(response: requests.Response, what: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise GitHubError(
+            f"GitHub API: {what} answered {response.status_code} with a body that is not JSON",
+            status=response.status_code,
+        ) from None
+
+
+def _read_limited(response: requests.Response, max_bytes: int, what: str) -> bytes:
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        response.close()
+        raise GitHubError(f"{what}: {declared} bytes, more than the {max_bytes} bytes allowed")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_content(chunk_size=65536):
+            size += len(chunk)
+            if size > max_bytes:
+                raise GitHubError(f"{what}: more than the {max_bytes} bytes allowed")
+            chunks.append(chunk)
+    except requests.RequestException as exc:
+        raise GitHubError(f"{what}: the download broke off ({type(exc).__name__})") from None
+    finally:
+        response.close()
+    return b"".join(chunks)
+
+
+def _is_rate_limited(response: requests.Response) -> bool:
+    if response.status_code == 429:
+        return True
+    if response.status_code != 403:
+        return False
+    headers = response.headers
+    if "retry-after" in headers or headers.get("x-ratelimit-remaining") == "0":
+        return True
+    return "rate limit" in _message(response).lower()
+
+
+def _rate_limit_wait(response: requests.Response, previous: int, floor_s: float) -> float:
+    """Seconds to wait, from ``retry-after``, else the reset time, else >= floor, doubling."""
+    headers = response.headers
+    retry_after = headers.get("retry-after", "").strip()
+    if retry_after.isdigit():
+        return float(retry_after)
+    reset = headers.get("x-ratelimit-reset", "").strip()
+    if headers.get("x-ratelimit-remaining") == "0" and reset.isdigit():
+        return max(1.0, float(reset) - time.time() + 1.0)
+    return floor_s * (2.0**previous)
+
+
+def _message(response: requests.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(data, dict):
+        return str(data.get("message", ""))[:500]
+    return ""
+
+
+def _error(response: requests.Response, what: str, permission: str | None) -> GitHubError:
+    status = response.status_code
+    message = _message(response)
+    text = f"GitHub API: {what} answered HTTP {status}"
+    if message:
+        text += f" ({message})"
+    if status in (401, 403, 404) and permission:
+        text += (
+            f"; the token needs the `{permission}` permission: add it under `permissions:` "
+            "in the workflow or job"
+        )
+        if status == 404:
+            text += " (GitHub answers 404 when the token may not see the resource)"
+    return GitHubError(text, status=status)

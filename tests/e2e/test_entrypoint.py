@@ -1,0 +1,514 @@
+"""entrypoint.py as the runner starts it: a subprocess with exactly the container's environment.
+
+Every input declared in action.yml is present as ``INPUT_<NAME>`` (its default, or "" when
+it has none; ``github-token`` gets the job token), ``GITHUB_OUTPUT`` and
+``GITHUB_STEP_SUMMARY`` are files, the event payload is a real webhook example, and
+``GITHUB_API_URL`` points at the local GitHub stand-in that validates every exchange
+against GitHub's OpenAPI description. The experiment is a tiny script that dumps its
+environment, so the tests can prove the token never reached it.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
+
+from github_fake import (
+    EVENTS,
+    FORK_REPO_ID,
+    OWNER,
+    REPO_ID,
+    FakeGitHub,
+    parse_output_file,
+    spec_available,
+)
+
+from seedgate.runset_io import read_runset
+
+pytestmark = pytest.mark.skipif(not spec_available(), reason="GitHub contract data missing")
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TOKEN = "ghs_E2eSecretToken0123456789abcdefXYZ"
+RUNTIME_TOKEN = "runtime-secret-0123456789"
+PR_NUMBER = 2
+BASE_SHA = "f95f852bd8fca8fcc58a9a2d6c842781e32a215e"  # pull_request.base.sha in the payload
+MAIN_SHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
+
+
+def input_defaults() -> dict[str, str]:
+    action = YAML(typ="safe").load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    defaults = {}
+    for name, spec in action["inputs"].items():
+        value = str(spec.get("default", ""))
+        defaults[name] = TOKEN if value == "${{ github.token }}" else value
+    return defaults
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+    outputs: dict[str, str]
+    summary: str
+    workspace: Path
+
+    def annotations(self, kind: str) -> list[str]:
+        return [line for line in self.stdout.splitlines() if line.startswith(f"::{kind} ")]
+
+
+class Workflow:
+    """One repository's workspace and the GitHub it talks to, across several job runs."""
+
+    def __init__(self, fake: FakeGitHub, root: Path) -> None:
+        self.fake = fake
+        self.root = root
+        self.runs = 0
+        self.results: list[Result] = []
+
+    def workspace(self, level: float, extra: Mapping[str, bytes]) -> Path:
+        self.runs += 1
+        workspace = self.root / f"workspace-{self.runs}"
+        workspace.mkdir()
+        for name in ("gate_experiment.py", "gate_install.py", "seedgate.toml"):
+            shutil.copy(FIXTURES / name, workspace / name)
+        (workspace / "level.txt").write_text(str(level), encoding="utf-8")
+        for name, data in extra.items():
+            (workspace / name).parent.mkdir(parents=True, exist_ok=True)
+            (workspace / name).write_bytes(data)
+        return workspace
+
+    def run(
+        self,
+        event_name: str,
+        event: Mapping[str, Any],
+        *,
+        ref: str,
+        sha: str,
+        level: float = 0.9,
+        inputs: Mapping[str, str] | None = None,
+        extra: Mapping[str, bytes] | None = None,
+    ) -> Result:
+        workspace = self.workspace(level, extra or {})
+        files = self.root / f"files-{self.runs}"
+        files.mkdir()
+        event_path = files / "event.json"
+        event_path.write_text(json.dumps(event), encoding="utf-8")
+        output, summary = files / "output", files / "summary.md"
+        output.touch()
+        summary.touch()
+        values = {
+            **input_defaults(),
+            "install": "python gate_install.py",
+            "max-runs": "5",
+            "baseline-runs": "5",
+            **(inputs or {}),
+        }
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(files),
+            "LANG": "C.UTF-8",
+            "PYTHONUNBUFFERED": "1",
+            "GITHUB_ACTIONS": "true",
+            "CI": "true",
+            "GITHUB_EVENT_NAME": event_name,
+            "GITHUB_EVENT_PATH": str(event_path),
+            "GITHUB_REPOSITORY": f"{OWNER}/Hello-World",
+            "GITHUB_REPOSITORY_ID": str(REPO_ID),
+            "GITHUB_REPOSITORY_OWNER": OWNER,
+            "GITHUB_REF": ref,
+            "GITHUB_SHA": sha,
+            "GITHUB_API_URL": self.fake.url,
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_GRAPHQL_URL": f"{self.fake.url}/graphql",
+            "GITHUB_WORKSPACE": str(workspace),
+            "GITHUB_RUN_ID": str(1000 + self.runs),
+            "GITHUB_RUN_NUMBER": str(self.runs),
+            "GITHUB_RUN_ATTEMPT": "1",
+            "GITHUB_JOB": "seedgate",
+            "GITHUB_ACTION": "__seedgate_seedgate-action",
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "RUNNER_OS": "Linux",
+            "RUNNER_TEMP": str(files),
+            "ACTIONS_RUNTIME_TOKEN": RUNTIME_TOKEN,
+            "ACTIONS_RUNTIME_URL": "https://pipelines.example/",
+        }
+        env.update({"INPUT_" + name.upper(): value for name, value in values.items()})
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "entrypoint.py")],
+            cwd=workspace,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        result = Result(
+            returncode=done.returncode,
+            stdout=done.stdout,
+            stderr=done.stderr,
+            outputs=parse_output_file(output.read_text(encoding="utf-8")),
+            summary=summary.read_text(encoding="utf-8"),
+            workspace=workspace,
+        )
+        self.results.append(result)
+        return result
+
+    def check_no_leaks(self) -> None:
+        """The token is in no request body, comment, summary, output, log or child env."""
+        assert TOKEN not in self.fake.all_request_text()
+        for comments in self.fake.state.comments.values():
+            assert all(TOKEN not in c.body for c in comments)
+        for result in self.results:
+            assert "Traceback" not in result.stdout + result.stderr, result.stderr
+            lines = [line for line in result.stdout.splitlines() if TOKEN in line]
+            assert lines == [f"::add-mask::{TOKEN}"], lines  # only the mask command itself
+            assert result.stdout.startswith(f"::add-mask::{TOKEN}\n")
+            assert TOKEN not in result.stderr
+            assert TOKEN not in result.summary
+            assert all(TOKEN not in value for value in result.outputs.values())
+            dumps = list((result.workspace / "env-dumps").glob("*.json"))
+            for dump in dumps:
+                text = dump.read_text(encoding="utf-8")
+                assert TOKEN not in text, dump.name
+                assert RUNTIME_TOKEN not in text, dump.name
+                assert "INPUT_" not in text, dump.name
+        for rec in self.fake.requests:
+            assert rec.headers.get("Authorization") == f"Bearer {TOKEN}"
+        for rec in self.fake.blob_requests:
+            assert "Authorization" not in rec.headers
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+def load_event(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
+    return data
+
+
+def push_event() -> dict[str, Any]:
+    event = load_event("push.json")
+    event.update(ref="refs/heads/master", after=MAIN_SHA, base_ref=None)
+    return event
+
+
+def pr_event(*, fork: bool = False) -> dict[str, Any]:
+    event = copy.deepcopy(load_event("pull_request.synchronize.json"))
+    if fork:
+        head_repo = event["pull_request"]["head"]["repo"]
+        head_repo.update(id=FORK_REPO_ID, full_name="forker/Hello-World", fork=True)
+    return event
+
+
+def run_push(workflow: Workflow, **kwargs: Any) -> Result:
+    return workflow.run("push", push_event(), ref="refs/heads/master", sha=MAIN_SHA, **kwargs)
+
+
+def run_pr(workflow: Workflow, *, fork: bool = False, **kwargs: Any) -> Result:
+    return workflow.run(
+        "pull_request",
+        pr_event(fork=fork),
+        ref=f"refs/pull/{PR_NUMBER}/merge",
+        sha="9" * 40,
+        **kwargs,
+    )
+
+
+# --- fixtures -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def baseline_zip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A baseline made by the action itself on a push to the default branch."""
+    with FakeGitHub() as fake:
+        workflow = Workflow(fake, tmp_path_factory.mktemp("main"))
+        result = run_push(workflow)
+        assert result.returncode == 0, result.stdout + result.stderr
+        workflow.check_no_leaks()
+    path = result.workspace / result.outputs["baseline-path"]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:  # what actions/upload-artifact uploads
+        archive.write(path, path.name)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def workflow(tmp_path: Path) -> Iterator[Workflow]:
+    with FakeGitHub() as fake:
+        flow = Workflow(fake, tmp_path)
+        yield flow
+        flow.check_no_leaks()
+    assert fake.errors == [], fake.errors
+
+
+def publish_baseline(
+    fake: FakeGitHub,
+    data: bytes,
+    *,
+    artifact_id: int = 501,
+    run_id: int = 77,
+    sha: str = BASE_SHA,
+    **run: Any,
+) -> None:
+    fake.add_run(run_id, head_sha=sha, **run)
+    fake.add_artifact(artifact_id, run_id=run_id, data=data)
+
+
+# --- scenarios ------------------------------------------------------------------------------
+
+
+def test_push_to_the_default_branch_writes_the_baseline(workflow: Workflow) -> None:
+    result = run_push(workflow)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.outputs["verdict"] == "no-baseline"
+    assert result.outputs["runs-used"] == "5"
+    assert result.outputs["baseline-path"] == ".seedgate/baseline.json"
+    baseline = read_runset(result.workspace / ".seedgate/baseline.json")
+    assert len(baseline.ok_runs) == 5
+    assert baseline.commit == MAIN_SHA
+    assert (result.workspace / result.outputs["report-path"]).is_file()
+    results = json.loads((result.workspace / result.outputs["results-path"]).read_text("utf-8"))
+    assert results["verdict"] == "no-baseline"
+    assert "accuracy" in result.summary
+    assert workflow.fake.requests == []  # making a baseline needs no API call
+    install_env = json.loads((result.workspace / "env-dumps/install.json").read_text("utf-8"))
+    assert install_env["GITHUB_WORKSPACE"] == str(result.workspace)  # the install step ran
+
+
+def test_pull_request_comment_is_created_then_updated_in_place(
+    workflow: Workflow, baseline_zip: bytes
+) -> None:
+    publish_baseline(workflow.fake, baseline_zip)
+
+    first = run_pr(workflow, level=0.85)  # a clear regression
+
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert first.outputs["verdict"] == "regression"
+    comments = workflow.fake.comments(PR_NUMBER)
+    assert len(comments) == 1
+    assert "<!-- seedgate:comment-id=default -->" in comments[0].body
+    assert first.outputs["comment-url"].endswith(f"#issuecomment-{comments[0].id}")
+    assert any("accuracy" in line for line in first.annotations("error"))
+    assert "regression" in first.summary.lower()
+
+    second = run_pr(workflow, level=0.9)  # the next push fixes it
+
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert second.outputs["verdict"] in ("no-change", "inconclusive")
+    after = workflow.fake.comments(PR_NUMBER)
+    assert [c.id for c in after] == [comments[0].id]  # one comment, updated in place
+    assert after[0].body != comments[0].body
+    assert second.outputs["comment-url"] == first.outputs["comment-url"]
+    methods = [(r.method, r.path.rsplit("/", 2)[-2]) for r in workflow.fake.requests]
+    assert ("PATCH", "comments") in methods
+    assert sum(1 for r in workflow.fake.requests if r.method == "POST") == 1
+
+
+def test_separate_comment_ids_keep_separate_comments(
+    workflow: Workflow, baseline_zip: bytes
+) -> None:
+    publish_baseline(workflow.fake, baseline_zip)
+    run_pr(workflow, level=0.85, inputs={"comment-id": "model-a", "comment": "always"})
+    run_pr(workflow, level=0.85, inputs={"comment-id": "model-b", "comment": "always"})
+    bodies = [c.body for c in workflow.fake.comments(PR_NUMBER)]
+    assert len(bodies) == 2
+    assert "comment-id=model-a" in bodies[0]
+    assert "comment-id=model-b" in bodies[1]
+
+
+def test_pull_request_without_a_baseline_passes_with_advice(workflow: Workflow) -> None:
+    result = run_pr(workflow)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.outputs["verdict"] == "no-baseline"
+    warnings = result.annotations("warning")
+    assert any("upload-artifact" in w and "seedgate-baseline" in w for w in warnings)
+    assert workflow.fake.comments(PR_NUMBER) == []  # on-change: nothing to say yet
+    assert "comment-url" not in result.outputs
+    assert result.summary
+
+
+def test_fork_pull_request_cannot_comment_but_reports(
+    workflow: Workflow, baseline_zip: bytes
+) -> None:
+    publish_baseline(workflow.fake, baseline_zip)
+    workflow.fake.state.read_only = True
+
+    result = run_pr(workflow, fork=True, level=0.85, inputs={"comment": "always"})
+
+    assert result.returncode == 1  # the verdict alone decides
+    assert result.outputs["verdict"] == "regression"
+    assert "comment-url" not in result.outputs
+    assert any("workflow_run" in w for w in result.annotations("warning"))
+    assert "regression" in result.summary.lower()
+    assert (result.workspace / result.outputs["report-path"]).is_file()
+    posts = [r for r in workflow.fake.requests if r.method == "POST"]
+    assert [r.status for r in posts] == [403]
+
+
+def test_an_expired_artifact_falls_back_to_the_next(
+    workflow: Workflow, baseline_zip: bytes
+) -> None:
+    publish_baseline(workflow.fake, baseline_zip, artifact_id=501, run_id=77, sha="1" * 40)
+    workflow.fake.add_run(78, head_sha="2" * 40)
+    workflow.fake.add_artifact(502, run_id=78, data=b"", gone=True)
+
+    result = run_pr(workflow, level=0.85)
+
+    assert result.outputs["verdict"] == "regression"
+    assert "410" in result.stdout
+    statuses = {
+        r.path.rsplit("/", 2)[-2]: r.status
+        for r in workflow.fake.requests
+        if r.path.endswith("/zip")
+    }
+    assert statuses == {"502": 410, "501": 302}
+
+
+def test_a_forks_artifact_on_a_branch_named_like_main_is_ignored(
+    workflow: Workflow, baseline_zip: bytes
+) -> None:
+    publish_baseline(workflow.fake, baseline_zip)
+    workflow.fake.add_run(90, head_sha="e" * 40, head_repository_id=FORK_REPO_ID)
+    workflow.fake.add_artifact(590, run_id=90, data=baseline_zip)  # newest, but a fork's
+
+    result = run_pr(workflow, level=0.85)
+
+    assert result.outputs["verdict"] == "regression"
+    assert "fork" in result.stdout
+    assert not any("/590/" in r.path for r in workflow.fake.requests)
+    assert not any("590" in r.path for r in workflow.fake.blob_requests)
+
+
+def test_rate_limit_then_success(workflow: Workflow, baseline_zip: bytes) -> None:
+    publish_baseline(workflow.fake, baseline_zip)
+    workflow.fake.fail("GET", r"/actions/artifacts$", 429, headers={"retry-after": "1"})
+
+    result = run_pr(workflow, level=0.85)
+
+    assert result.returncode == 1
+    assert result.outputs["verdict"] == "regression"
+    listing = [r.status for r in workflow.fake.requests if r.path.endswith("/actions/artifacts")]
+    assert listing == [429, 200]
+
+
+def test_server_errors_then_success(workflow: Workflow, baseline_zip: bytes) -> None:
+    publish_baseline(workflow.fake, baseline_zip)
+    workflow.fake.fail("GET", r"/actions/runs/\d+$", 502, times=2)
+
+    result = run_pr(workflow, level=0.85)
+
+    assert result.outputs["verdict"] == "regression"
+    runs = [r.status for r in workflow.fake.requests if "/actions/runs/" in r.path]
+    assert runs == [502, 502, 200]
+
+
+def test_a_zip_with_a_path_escape_is_rejected(workflow: Workflow, baseline_zip: bytes) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            "baseline.json", zipfile.ZipFile(io.BytesIO(baseline_zip)).read("baseline.json")
+        )
+        archive.writestr("../../../escaped.txt", "owned")
+    publish_baseline(workflow.fake, buffer.getvalue())
+
+    result = run_pr(workflow, level=0.85)
+
+    assert result.returncode == 0
+    assert result.outputs["verdict"] == "no-baseline"
+    assert any("escapes the archive" in w for w in result.annotations("warning"))
+    assert not list(workflow.root.rglob("escaped.txt"))
+    assert not (workflow.root.parent / "escaped.txt").exists()
+
+
+def test_a_missing_config_file_is_a_usage_error(workflow: Workflow) -> None:
+    result = workflow.run(
+        "push",
+        push_event(),
+        ref="refs/heads/master",
+        sha=MAIN_SHA,
+        inputs={"config": "missing.toml"},
+    )
+    assert result.returncode == 2
+    assert result.annotations("error")
+    assert "config = 'missing.toml'" in result.stdout
+
+
+def test_matrix_shards_then_compare_gate_the_pull_request(
+    workflow: Workflow, baseline_zip: bytes
+) -> None:
+    publish_baseline(workflow.fake, baseline_zip)
+    shards = {}
+    for index in (1, 2):
+        result = run_pr(
+            workflow, level=0.85, inputs={"mode": "run", "shard": f"{index}/2", "runs": "6"}
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.outputs["runset-path"] == f".seedgate/runs/runset-{index}-of-2.json"
+        assert result.outputs["runs-used"] == "3"
+        shards[f"downloaded/runset-{index}-of-2.json"] = (
+            result.workspace / result.outputs["runset-path"]
+        ).read_bytes()
+    assert workflow.fake.requests == []  # shards only run
+
+    result = run_pr(
+        workflow, level=0.85, extra=shards, inputs={"mode": "compare", "runs-path": "downloaded"}
+    )
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.outputs["verdict"] == "regression"
+    assert result.outputs["runs-used"] == "6"
+    assert len(workflow.fake.comments(PR_NUMBER)) == 1
+    assert not list(result.workspace.glob("env-dumps/run-*.json"))  # compare runs nothing
+
+
+def test_matrix_compare_on_the_default_branch_makes_the_baseline(workflow: Workflow) -> None:
+    shards = {}
+    for index in (1, 2):
+        result = run_push(workflow, inputs={"mode": "run", "shard": f"{index}/2"})
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.outputs["runs-used"] in ("2", "3")  # 5 baseline runs over 2 shards
+        shards[f".seedgate/runs/{index}.json"] = (
+            result.workspace / result.outputs["runset-path"]
+        ).read_bytes()
+
+    result = run_push(workflow, extra=shards, inputs={"mode": "compare"})
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.outputs["baseline-path"] == ".seedgate/baseline.json"
+    merged = read_runset(result.workspace / ".seedgate/baseline.json")
+    assert sorted(r.seed for r in merged.ok_runs) == [0, 1, 2, 3, 4]
+
+
+def test_a_missing_comment_permission_fails_after_reporting(
+    workflow: Workflow, baseline_zip: bytes
+) -> None:
+    publish_baseline(workflow.fake, baseline_zip)
+    workflow.fake.state.read_only = True  # not a fork: the workflow lacks pull-requests: write
+
+    result = run_pr(workflow, level=0.85)
+
+    assert result.returncode == 2
+    errors = result.annotations("error")
+    assert any("pull-requests: write" in line for line in errors), errors
+    assert result.outputs["verdict"] == "regression"  # outputs and summary came first
+    assert "regression" in result.summary.lower()

@@ -1,0 +1,101 @@
+"""Workflow commands and file commands: escaping, outputs the runner can parse, limits."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
+
+from github_fake import MalformedOutputError, parse_output_file
+
+from seedgate.github import commands
+
+
+def test_data_escaping_does_percent_first() -> None:
+    assert commands.escape_data("50%\r\nnext") == "50%25%0D%0Anext"
+    assert commands.escape_data("%0A") == "%250A"  # a literal %0A stays literal
+
+
+def test_property_escaping_covers_colon_and_comma() -> None:
+    assert commands.escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+
+
+def test_format_command_with_properties() -> None:
+    line = commands.format_command("error", "accuracy fell\nby 2%", {"title": "seedgate: a,b"})
+    assert line == "::error title=seedgate%3A a%2Cb::accuracy fell%0Aby 2%25"
+    assert "\n" not in line
+
+
+def test_format_command_without_properties() -> None:
+    assert commands.format_command("warning", "x", {"title": ""}) == "::warning::x"
+
+
+def test_add_mask_masks_every_line() -> None:
+    assert commands.add_mask("abc") == "::add-mask::abc"
+    assert commands.add_mask("l1\nl2\n") == "::add-mask::l1\n::add-mask::l2"
+
+
+def test_annotations_stop_at_ten_per_kind() -> None:
+    out = io.StringIO()
+    annotations = commands.Annotations(out)
+    emitted = [annotations.emit("error", f"e{i}") for i in range(12)]
+    annotations.emit("warning", "w")
+    assert emitted == [True] * 10 + [False] * 2
+    assert annotations.dropped["error"] == 2
+    lines = out.getvalue().splitlines()
+    assert sum(line.startswith("::error") for line in lines) == 10
+    assert sum(line.startswith("::warning") for line in lines) == 1
+
+
+def test_annotations_refuse_an_unknown_kind() -> None:
+    with pytest.raises(ValueError, match="kind"):
+        commands.Annotations(io.StringIO()).emit("fatal", "x")
+
+
+def test_outputs_round_trip_through_the_runners_parser(tmp_path: Path) -> None:
+    path = tmp_path / "output"
+    values = {
+        "verdict": "regression",
+        "report": "# seedgate\n\nline with = and << inside\n",
+        "empty": "",
+        "tricky": "ghadelimiter_x\nEOF",
+    }
+    commands.write_outputs(path, values)
+    commands.write_outputs(path, {"comment-url": "https://github.com/o/r/pull/2#c-1"})
+    parsed = parse_output_file(path.read_text(encoding="utf-8"))
+    assert parsed == {**values, "comment-url": "https://github.com/o/r/pull/2#c-1"}
+
+
+def test_multiline_values_use_a_delimiter_absent_from_the_value() -> None:
+    text = commands.format_output("x", "a\nb")
+    head, *_, tail = text.strip("\n").split("\n")
+    delimiter = head.split("<<", 1)[1]
+    assert tail == delimiter
+    assert delimiter not in "a\nb"
+    assert commands.format_output("x", "a\nb") != text  # random each time
+
+
+def test_bad_output_names_are_refused() -> None:
+    with pytest.raises(ValueError, match="output name"):
+        commands.format_output("a=b", "x")
+
+
+def test_the_parser_rejects_what_the_runner_rejects() -> None:
+    with pytest.raises(MalformedOutputError):
+        parse_output_file("name<<EOF\nvalue\n")
+    with pytest.raises(MalformedOutputError):
+        parse_output_file("just a line\n")
+
+
+def test_summary_appends_and_refuses_to_pass_one_mebibyte(tmp_path: Path) -> None:
+    path = tmp_path / "summary.md"
+    commands.append_summary(path, "# one")
+    commands.append_summary(path, "two\n")
+    assert path.read_text(encoding="utf-8") == "# one\ntwo\n"
+    with pytest.raises(ValueError, match="exceed"):
+        commands.append_summary(path, "é" * (commands.STEP_SUMMARY_LIMIT_BYTES // 2))
+    assert path.read_text(encoding="utf-8") == "# one\ntwo\n"
