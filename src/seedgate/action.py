@@ -174,7 +174,7 @@ class ActionSettings:
                 workspace, inputs.get("runs-path") or f"{OUTPUT_DIR}/runs", "runs-path"
             ),
             shard=inputs.get("shard") or None,
-            comment=_choice("comment", inputs.get("comment") or "on-change", CommentMode),
+            comment=_choice("comment", inputs.get("comment") or "always", CommentMode),
             comment_id=inputs.get("comment-id") or DEFAULT_COMMENT_ID,
             output_dir=workspace / OUTPUT_DIR,
             token=inputs.github_token,

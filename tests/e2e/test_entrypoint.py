@@ -336,7 +336,7 @@ def test_separate_comment_ids_keep_separate_comments(
 
 
 def test_pull_request_without_a_baseline_passes_with_advice(workflow: Workflow) -> None:
-    result = run_pr(workflow)
+    result = run_pr(workflow, inputs={"comment": "on-change"})
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.outputs["verdict"] == "no-baseline"

@@ -1,0 +1,352 @@
+"""``seedgate explain``: where a metric's run-to-run noise comes from, with plain advice.
+
+A small factorial design is run through the ordinary runner:
+
+* ``runs_per_factor`` runs varying only the data seed (init seed fixed),
+* ``runs_per_factor`` runs varying only the init seed (data seed fixed),
+* ``repeats`` runs with identical seeds (is this machine deterministic?),
+
+then each metric's variance is split by :func:`seedgate.stats.variance.decompose`.
+The split needs a command that reads ``SEEDGATE_DATA_SEED`` / ``SEEDGATE_INIT_SEED`` (or
+``{data_seed}`` / ``{init_seed}``); one reading only ``SEEDGATE_SEED`` shows its whole
+spread under both seeds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from seedgate.config import Config
+from seedgate.errors import ConfigError, RunnerError
+from seedgate.models import NoiseBreakdown, RunResult
+from seedgate.runner import Runner
+from seedgate.seeds import RunSpec, run_spec
+from seedgate.stats.variance import NoiseDesign, decompose
+
+N_TEST_METRIC = "n_test"
+_Z_95 = 1.959963984540054
+
+
+@dataclass(frozen=True, slots=True)
+class ExplainPlan:
+    """The runs of the design and which group each belongs to (by spec index)."""
+
+    specs: tuple[RunSpec, ...]
+    data_varied: tuple[int, ...]
+    init_varied: tuple[int, ...]
+    repeated: tuple[int, ...]
+
+
+def plan_explain(seed_base: int, runs_per_factor: int, repeats: int) -> ExplainPlan:
+    """Repeats of the centre seeds first, then the data-varied, then the init-varied runs.
+
+    Every distinct (data_seed, init_seed) pair gets its own run seed; repeats share the
+    centre's, so a command that only reads SEEDGATE_SEED still repeats exactly.
+    """
+    if runs_per_factor < 2:
+        raise ConfigError(f"runs_per_factor = {runs_per_factor}: expected a whole number >= 2")
+    if repeats < 0 or repeats == 1:
+        raise ConfigError(f"repeats = {repeats}: expected 0 (no determinism check) or >= 2")
+    centre = run_spec(0, seed_base)
+    pairs: list[tuple[int, int, int]] = [
+        (centre.seed, centre.data_seed, centre.init_seed)
+    ] * repeats
+    pairs += [
+        (seed_base + j, run_spec(j, seed_base).data_seed, centre.init_seed)
+        for j in range(1, runs_per_factor + 1)
+    ]
+    pairs += [
+        (seed_base + j, centre.data_seed, run_spec(j, seed_base).init_seed)
+        for j in range(runs_per_factor + 1, 2 * runs_per_factor + 1)
+    ]
+    specs = tuple(RunSpec(i, seed, d, s) for i, (seed, d, s) in enumerate(pairs))
+    return ExplainPlan(
+        specs=specs,
+        repeated=tuple(range(repeats)),
+        data_varied=tuple(range(repeats, repeats + runs_per_factor)),
+        init_varied=tuple(range(repeats + runs_per_factor, repeats + 2 * runs_per_factor)),
+    )
+
+
+def _reported_metrics(ok: Sequence[RunResult]) -> tuple[str, ...]:
+    names = [n for n in ok[0].metrics if all(n in r.metrics for r in ok[1:])]
+    return tuple(n for n in names if n != N_TEST_METRIC)
+
+
+def _test_size(ok: Sequence[RunResult], n_test: int | None, config: Config) -> int | None:
+    """The argument, else the runs' own ``n_test`` metric, else the config's."""
+    if n_test is not None:
+        return n_test
+    reported = {r.metrics[N_TEST_METRIC] for r in ok if N_TEST_METRIC in r.metrics}
+    if len(reported) == 1:
+        value = reported.pop()
+        if math.isfinite(value) and value >= 1 and value == int(value):
+            return int(value)
+    return config.n_test
+
+
+def _failure_summary(results: Sequence[RunResult]) -> str:
+    failed = [r for r in results if not r.ok]
+    if not failed:
+        return ""
+    first = failed[0]
+    tail = f"\n{first.log_tail}" if first.log_tail else ""
+    return f"; {len(failed)} run(s) failed, first (seed {first.seed}): {first.reason}{tail}"
+
+
+def breakdowns_from_results(
+    results: Sequence[RunResult],
+    plan: ExplainPlan,
+    config: Config,
+    *,
+    n_test: int | None = None,
+) -> tuple[NoiseBreakdown, ...]:
+    """Decompose every metric of the successful runs; advice uses the config's settings."""
+    by_index = {r.index: r for r in results if r.ok}
+    ok = list(by_index.values())
+
+    def group(indices: tuple[int, ...], metric: str) -> tuple[float, ...]:
+        return tuple(by_index[i].metrics[metric] for i in indices if i in by_index)
+
+    if not ok:
+        raise RunnerError(f"explain: no run succeeded{_failure_summary(results)}")
+    reported = _reported_metrics(ok)
+    names = [n for n in config.gated_metric_names(reported) if n in reported]
+    size = _test_size(ok, n_test, config)
+    breakdowns = []
+    for name in names:
+        design = NoiseDesign(
+            data_varied=group(plan.data_varied, name),
+            init_varied=group(plan.init_varied, name),
+            repeated=group(plan.repeated, name),
+        )
+        if len(design.data_varied) < 2 or len(design.init_varied) < 2:
+            raise RunnerError(
+                f"explain: too few successful runs to split {name!r} "
+                f"({len(design.data_varied)} data-varied, {len(design.init_varied)} init-varied; "
+                f"need 2 of each){_failure_summary(results)}"
+            )
+        breakdown = decompose(name, design, n_test=size)
+        spec = config.spec_for(name)
+        effect = spec.min_effect.absolute(statistics.fmean(design.all_values()))
+        advice = advise(
+            breakdown,
+            min_effect=effect,
+            alpha=config.alpha,
+            power=config.power,
+            n_test=size,
+            max_runs=config.max_runs,
+        )
+        breakdowns.append(dataclasses.replace(breakdown, advice=advice))
+    return tuple(breakdowns)
+
+
+def run_explain(
+    config: Config,
+    *,
+    command: str | None = None,
+    out: TextIO,
+    runs_per_factor: int = 6,
+    repeats: int = 3,
+    n_test: int | None = None,
+) -> tuple[NoiseBreakdown, ...]:
+    """Run the factorial design through the runner and decompose each metric."""
+    plan = plan_explain(config.seed_base, runs_per_factor, repeats)
+    out.write(
+        f"explain: {runs_per_factor} runs varying the data seed, {runs_per_factor} varying "
+        f"the init seed, {repeats} with identical seeds ({len(plan.specs)} runs)\n"
+    )
+    required = tuple(s.name for s in config.metrics)
+    with Runner(
+        config,
+        command=command,
+        out=out,
+        label="explain",
+        required_metrics=required,
+        planned=len(plan.specs),
+    ) as runner:
+        results = runner.run(plan.specs)
+    return breakdowns_from_results(results, plan, config, n_test=n_test)
+
+
+# --- advice ------------------------------------------------------------------------------
+
+
+def _z(probability: float) -> float:
+    return statistics.NormalDist().inv_cdf(probability)
+
+
+def runs_needed(sd: float, min_effect: float, alpha: float, power: float) -> int | None:
+    """n = 2 (z_{1-alpha} + z_power)^2 sd^2 / min_effect^2 per side (normal approximation)."""
+    if min_effect <= 0:
+        return None
+    n = 2 * (_z(1 - alpha) + _z(power)) ** 2 * sd**2 / min_effect**2
+    return max(2, math.ceil(n))
+
+
+def _is_proportion(breakdown: NoiseBreakdown) -> bool:
+    return breakdown.test_set_error is not None
+
+
+def _amount(value: float, proportion: bool) -> str:
+    """Percentage points for proportions, else the metric's own units."""
+    if proportion:
+        points = f"{value * 100:.3g}"
+        return f"{points} percentage point{'' if points == '1' else 's'}"
+    return f"{value:.3g}"
+
+
+def _share(share: float) -> str:
+    return "<1%" if 0 < share < 0.005 else f"{share:.0%}"
+
+
+def _points(value: float) -> str:
+    return f"{value * 100:.2g}-point"
+
+
+def _determinism_line(breakdown: NoiseBreakdown, proportion: bool) -> str:
+    if breakdown.deterministic is None:
+        return "Determinism was not checked (fewer than 2 identical-seed runs)."
+    if breakdown.deterministic:
+        return (
+            "Identical seeds reproduce exactly on this machine: all the noise comes from the seeds."
+        )
+    share = next((c.share for c in breakdown.components if c.source == "non-determinism"), 0.0)
+    diff = breakdown.identical_seed_max_diff or 0.0
+    head = (
+        f"Identical seeds do NOT reproduce on this machine: the repeats differ by up to "
+        f"{_amount(diff, proportion)} (non-determinism is {_share(share)} of the variance)"
+    )
+    if share < 0.05:
+        return f"{head}; that is small next to the seeds' own effect."
+    return (
+        f"{head}. Fixing seeds cannot make single runs comparable; compare many runs, or make "
+        "the training deterministic (e.g. tf.config.experimental.enable_op_determinism())."
+    )
+
+
+def _runs_line(
+    sd: float, min_effect: float, alpha: float, power: float, proportion: bool, *, cap: int | None
+) -> str:
+    n = runs_needed(sd, min_effect, alpha, power)
+    if n is None:
+        return (
+            "min_effect is 0: no number of runs resolves it; set the smallest change that matters."
+        )
+    line = (
+        f"Resolving min_effect {_amount(min_effect, proportion)} with seed SD "
+        f"{_amount(sd, proportion)} takes about n = 2 (z_{{1-alpha}} + z_power)^2 sd^2 / "
+        f"min_effect^2 = {n} runs per side (alpha {alpha:g} one-sided, power {power:g})."
+    )
+    if cap is not None and n > cap:
+        line += (
+            f" That is more than max_runs = {cap}: at this min_effect the gate would mostly "
+            "end inconclusive; raise max_runs, or reduce the noise (or choose a larger min_effect)."
+        )
+    return line
+
+
+def _test_set_line(breakdown: NoiseBreakdown, n_test: int | None, min_effect: float) -> str | None:
+    error = breakdown.test_set_error
+    if error is None:
+        return None
+    half_width = _Z_95 * error
+    examples = f"{n_test} test examples give" if n_test else "The test set gives"
+    head = f"{examples} about ±{half_width * 100:.2g} percentage points of sampling error (95%)"
+    if min_effect > 0 and half_width > min_effect:
+        p_var = (error**2) * n_test if n_test else None
+        needed = (
+            f"; about {math.ceil(_Z_95**2 * p_var / min_effect**2)} test examples would resolve it"
+            if p_var
+            else ""
+        )
+        return (
+            f"{head}, so a {_points(min_effect)} min_effect cannot be judged on that test "
+            f"set: the test set, not the seeds, limits the resolution{needed}."
+        )
+    return (
+        f"{head}, within the {_points(min_effect)} min_effect: the test set does not limit "
+        "the resolution."
+    )
+
+
+def advise(
+    breakdown: NoiseBreakdown,
+    *,
+    min_effect: float,
+    alpha: float = 0.05,
+    power: float = 0.9,
+    n_test: int | None = None,
+    max_runs: int | None = None,
+) -> tuple[str, ...]:
+    """Plain sentences: spread, dominant source, determinism, runs needed, test-set limit."""
+    proportion = _is_proportion(breakdown)
+    sd = math.sqrt(breakdown.total_variance)
+    lines = [f"Seed-to-seed SD: {_amount(sd, proportion)}."]
+    if breakdown.components and breakdown.total_variance > 0:
+        top = max(breakdown.components, key=lambda c: c.share)
+        lines.append(f"The largest source is {top.source} ({_share(top.share)} of the variance).")
+    lines.append(_determinism_line(breakdown, proportion))
+    lines.append(_runs_line(sd, min_effect, alpha, power, proportion, cap=max_runs))
+    test_line = _test_set_line(breakdown, n_test, min_effect)
+    if test_line:
+        lines.append(test_line)
+    return tuple(lines)
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+def _table(breakdown: NoiseBreakdown) -> list[str]:
+    rows = [
+        "| source | variance | 95% interval | share |",
+        "|---|---:|---:|---:|",
+    ]
+    for c in breakdown.components:
+        interval = f"[{c.interval.low:.3g}, {c.interval.high:.3g}]"
+        rows.append(f"| {c.source} | {c.variance:.3g} | {interval} | {_share(c.share)} |")
+    rows.append(f"| **total (all seeds varied)** | {breakdown.total_variance:.3g} | | 100% |")
+    return rows
+
+
+def render_explain(
+    breakdowns: Sequence[NoiseBreakdown],
+    *,
+    config: Config | None = None,
+    min_effect: Mapping[str, float] | None = None,
+    n_test: int | None = None,
+) -> str:
+    """Markdown: per metric a table of sources with intervals, then the advice.
+
+    The advice stored by :func:`run_explain` is used unless ``min_effect`` (absolute, per
+    metric) is given, in which case it is recomputed with the config's alpha and power.
+    """
+    alpha = config.alpha if config else 0.05
+    power = config.power if config else 0.9
+    lines = ["# Where the noise comes from", ""]
+    if not breakdowns:
+        lines.append("No metric was reported by the runs.")
+    for breakdown in breakdowns:
+        advice = breakdown.advice
+        if min_effect is not None and breakdown.metric in min_effect:
+            advice = advise(
+                breakdown,
+                min_effect=min_effect[breakdown.metric],
+                alpha=alpha,
+                power=power,
+                n_test=n_test,
+                max_runs=config.max_runs if config else None,
+            )
+        lines += [f"## {breakdown.metric}", "", *_table(breakdown), ""]
+        lines += [f"- {sentence}" for sentence in advice]
+        lines.append("")
+    lines.append(
+        "Shares assume additive seed effects; intervals are 95% (chi-square for one mean "
+        "square, modified large-sample for differences)."
+    )
+    return "\n".join(lines) + "\n"
