@@ -67,3 +67,12 @@ def test_bad_seeds_pool_both_sides_and_keep_both_tails() -> None:
     assert bad_seeds(baseline, candidate) == (14, 15)
     assert bad_seeds(baseline, []) == ()
     assert bad_seeds([(1, 0.0)], [(2, 10.0)]) == ()  # too few runs to tell
+
+
+def test_a_real_shift_is_not_a_bad_seed() -> None:
+    rng = np.random.default_rng(5)
+    baseline = [(s, 0.755 + 0.005 * v) for s, v in enumerate(rng.normal(size=10))]
+    shifted = [(s, 0.665 + 0.005 * v) for s, v in enumerate(rng.normal(size=3))]
+    assert bad_seeds(baseline, shifted) == ()
+    collapsed = [*shifted, (3, 0.10)]  # one candidate run that collapsed
+    assert bad_seeds(baseline, collapsed) == (3,)

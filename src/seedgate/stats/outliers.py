@@ -1,5 +1,8 @@
 """Runs that look like bad seeds: far in the tail of the pooled distribution.
 
+Each side is centred on its own median before pooling, so that a real shift between
+baseline and candidate does not make every run of the shifted side look like a bad seed.
+
 They are shown, never removed: the rank test is already robust to them, and a run that
 collapses is information about the training, not noise to hide.
 """
@@ -51,9 +54,20 @@ def bad_seeds(
     candidate: Sequence[tuple[int, float]],
     threshold: float = DEFAULT_THRESHOLD,
 ) -> tuple[int, ...]:
-    """Seeds of (seed, value) runs from either side that sit far in the pooled tail, sorted."""
+    """Seeds of (seed, value) runs from either side that sit far in the pooled tail, sorted.
+
+    The tail is judged on residuals from each side's median (a shift is not an outlier).
+    """
     pooled = [*baseline, *candidate]
     if len(pooled) < 3:
         return ()
-    mask = outlier_mask([value for _, value in pooled], threshold)
+    residuals = [*_centred(baseline), *_centred(candidate)]
+    mask = outlier_mask(residuals, threshold)
     return tuple(sorted({seed for (seed, _), flagged in zip(pooled, mask, strict=True) if flagged}))
+
+
+def _centred(runs: Sequence[tuple[int, float]]) -> list[float]:
+    if not runs:
+        return []
+    centre = float(np.median([value for _, value in runs]))
+    return [value - centre for _, value in runs]

@@ -110,6 +110,8 @@ def plan_runs(
         )
     effect_sd = min_effect / seed_std
     needed = runs_needed(effect_sd, design)
+    if needed is not None:
+        needed = max(needed, design.looks[0])  # the design never decides before its first look
     head = (
         f"{metric}: min_effect {min_effect:.4g} is {effect_sd:.2f} seed-SDs "
         f"(seed SD {seed_std:.4g})"
