@@ -1,0 +1,195 @@
+"""How a run reports its metrics, and what counts as valid.
+
+A run writes a JSON object ``{"name": number, ...}`` to ``$SEEDGATE_METRICS_FILE``, or
+else prints it as the last line of stdout that is a JSON object. Values must be finite
+real numbers (not booleans, strings, lists or objects, not NaN or infinity).
+
+Nothing here raises past its callers: invalid metrics become an ``InvalidMetricsError``
+whose message is the reason recorded on the failed run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+NO_METRICS_HINT = (
+    'write a JSON object like {"accuracy": 0.91} to $SEEDGATE_METRICS_FILE, '
+    "or print it as the last JSON line of stdout"
+)
+_MAX_PENDING_LINE = 1 << 20  # longer lines without a newline cannot be a metrics line
+
+
+class InvalidMetricsError(ValueError):
+    """The run's reported metrics are missing or malformed; the message says why."""
+
+
+def _describe(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def validate_metrics(raw: object, *, source: str, required: Iterable[str] = ()) -> dict[str, float]:
+    """Check a decoded metrics object and return it as ``{name: float}``.
+
+    ``source`` names where it came from (for the message), e.g. "stdout".
+    """
+    if not isinstance(raw, Mapping):
+        raise InvalidMetricsError(
+            f"metrics in {source} are {type(raw).__name__}, expected a JSON object"
+        )
+    if not raw:
+        raise InvalidMetricsError(f"metrics in {source} are an empty object")
+    metrics: dict[str, float] = {}
+    for name, value in raw.items():
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidMetricsError(f"metric name {name!r} in {source} is not a non-empty text")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InvalidMetricsError(
+                f"metric {name!r} in {source} is not a number: {_describe(value)}"
+            )
+        number = float(value)
+        if math.isnan(number):
+            raise InvalidMetricsError(f"metric {name!r} in {source} is NaN")
+        if math.isinf(number):
+            raise InvalidMetricsError(f"metric {name!r} in {source} is infinite ({number})")
+        metrics[name] = number
+    missing = [name for name in required if name not in metrics]
+    if missing:
+        reported = ", ".join(metrics)
+        raise InvalidMetricsError(
+            f"required metric(s) {', '.join(repr(m) for m in missing)} missing in {source}; "
+            f"reported: {reported}"
+        )
+    return metrics
+
+
+def _as_json_object(line: str) -> dict[str, object] | None:
+    text = line.strip()
+    if not (text.startswith("{") and text.endswith("}")):
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def last_json_object(text: str) -> dict[str, object] | None:
+    """The last line of ``text`` that is a JSON object, decoded; None if there is none."""
+    for line in reversed(text.splitlines()):
+        found = _as_json_object(line)
+        if found is not None:
+            return found
+    return None
+
+
+class JsonLineTracker:
+    """Remembers the last JSON-object line of a byte stream fed in chunks.
+
+    Keeps only the unfinished line and the last object found, so a run may print
+    any amount of output.
+    """
+
+    def __init__(self) -> None:
+        self._pending = bytearray()
+        self._skipping = False  # inside an over-long line: ignore it up to its newline
+        self.last: dict[str, object] | None = None
+
+    def feed(self, chunk: bytes) -> None:
+        self._pending += chunk
+        if b"\n" not in chunk:
+            self._trim_pending()
+            return
+        *lines, rest = bytes(self._pending).split(b"\n")
+        self._pending = bytearray(rest)
+        for number, line in enumerate(lines):
+            if number == 0 and self._skipping:
+                self._skipping = False
+                continue
+            self._consider(line)
+        self._trim_pending()
+
+    def close(self) -> None:
+        """Consider the final line that ended without a newline."""
+        if self._pending and not self._skipping:
+            self._consider(bytes(self._pending))
+        self._pending.clear()
+        self._skipping = False
+
+    def _trim_pending(self) -> None:
+        if len(self._pending) > _MAX_PENDING_LINE:
+            self._pending.clear()
+            self._skipping = True
+
+    def _consider(self, line: bytes) -> None:
+        if b"{" not in line:
+            return
+        found = _as_json_object(line.decode("utf-8", errors="replace"))
+        if found is not None:
+            self.last = found
+
+
+def metrics_from_file(path: Path, *, required: Iterable[str] = ()) -> dict[str, float] | None:
+    """The metrics the run wrote to ``path``; None when it wrote nothing there."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidMetricsError(f"$SEEDGATE_METRICS_FILE cannot be read: {exc}") from None
+    if not text.strip():
+        return None
+    try:
+        raw = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidMetricsError(f"$SEEDGATE_METRICS_FILE is not valid JSON: {exc}") from None
+    return validate_metrics(raw, source="$SEEDGATE_METRICS_FILE", required=required)
+
+
+def collect_metrics(
+    metrics_file: Path,
+    stdout_object: dict[str, object] | None,
+    *,
+    required: Iterable[str] = (),
+) -> dict[str, float]:
+    """The metrics file if the run wrote one, else the last JSON object line of stdout."""
+    wanted = tuple(required)
+    from_file = metrics_from_file(metrics_file, required=wanted)
+    if from_file is not None:
+        return from_file
+    if stdout_object is None:
+        raise InvalidMetricsError(f"the run reported no metrics: {NO_METRICS_HINT}")
+    return validate_metrics(stdout_object, source="the last JSON line of stdout", required=wanted)
+
+
+def tail_text(data: bytes, *, max_lines: int = 40, max_chars: int = 4096) -> str:
+    """The last lines of a run's output as a terminal would show them.
+
+    Carriage-return progress bars keep only their final state; the result has at most
+    ``max_lines`` lines and ``max_chars`` characters (the end is kept).
+    """
+    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    lines = [line.rstrip("\r").rsplit("\r", 1)[-1].rstrip() for line in text.split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    tail = "\n".join(lines[-max_lines:])
+    return tail[-max_chars:]
+
+
+class ByteTail:
+    """The last ``limit`` bytes of a stream fed in chunks."""
+
+    def __init__(self, limit: int = 64 * 1024) -> None:
+        self._limit = limit
+        self._data = bytearray()
+
+    def feed(self, chunk: bytes) -> None:
+        self._data += chunk
+        if len(self._data) > 2 * self._limit:
+            del self._data[: len(self._data) - self._limit]
+
+    def value(self) -> bytes:
+        return bytes(self._data[-self._limit :])
