@@ -68,8 +68,13 @@ def build_runset(
 
 
 def _command(config: Config) -> str:
+    """What the runs execute, as recorded in the RunSet (warm workers: ``entry:MOD:FUNC``)."""
+    if config.entry:
+        return f"entry:{config.entry}"
     if not config.command:
-        raise ConfigError("command: no command given; pass it after `--` or set `command`")
+        raise ConfigError(
+            "command: no command given; pass it after `--`, set `command`, or set `entry`"
+        )
     return config.command
 
 
@@ -190,4 +195,4 @@ def merge_folder(folder: Path) -> RunSet:
     files = sorted(p for p in folder.rglob("*.json") if p.is_file())
     if not files:
         raise RunSetError(f"runs-path {folder} holds no RunSet files (*.json)")
-    return merge_runsets([read_runset(p) for p in files])
+    return merge_runsets([read_runset(p) for p in files], names=[str(p) for p in files])

@@ -226,3 +226,24 @@ def test_plan_reads_the_baseline(project: Path) -> None:
     done = seedgate(project, "plan")
     assert done.returncode == 0, done.stderr
     assert "accuracy" in done.stdout
+
+
+def test_warm_worker_entry_runs_without_a_command(tmp_path: Path) -> None:
+    entry = Path(__file__).parent / "fixtures" / "warm_entry.py"
+    out = tmp_path / "runs.json"
+    done = seedgate(
+        tmp_path,
+        "run",
+        "--runs",
+        "4",
+        "--jobs",
+        "2",
+        "--entry",
+        f"{entry}:entry",
+        "--out",
+        str(out),
+    )
+    assert done.returncode == 0, done.stderr
+    runset = json.loads(out.read_text())
+    assert runset["command"] == f"entry:{entry}:entry"
+    assert [r["status"] for r in runset["runs"]] == ["ok"] * 4

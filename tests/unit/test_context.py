@@ -127,7 +127,7 @@ def test_inputs_keep_the_token_out_of_repr(tmp_path: Path) -> None:
 def test_settings_defaults(tmp_path: Path) -> None:
     settings = action_settings(tmp_path)
     assert settings.mode is Mode.AUTO
-    assert settings.comment is CommentMode.ON_CHANGE
+    assert settings.comment is CommentMode.ALWAYS
     assert settings.baseline_path == tmp_path.resolve() / ".seedgate/baseline.json"
     assert settings.relative(settings.baseline_path) == ".seedgate/baseline.json"
     assert settings.baseline_artifact == "seedgate-baseline"
