@@ -340,9 +340,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
     from seedgate.runset_io import read_runset, write_runset
     from seedgate.shards import merge_runsets
 
-    merged = merge_runsets(
-        [read_runset(p) for p in args.files], names=[str(p) for p in args.files]
-    )
+    merged = merge_runsets([read_runset(p) for p in args.files], names=[str(p) for p in args.files])
     write_runset(merged, args.out)
     print(
         f"seedgate: {len(merged.runs)} runs from {len(args.files)} shards written to {args.out}",

@@ -480,17 +480,8 @@ class Runner:
 
     def _judge(self, spec: RunSpec, outcome: ProcessOutcome, metrics_file: Path) -> RunResult:
         def failed(status: RunStatus, reason: str) -> RunResult:
-            return RunResult(
-                index=spec.index,
-                seed=spec.seed,
-                status=status,
-                metrics={},
-                duration_s=outcome.duration_s,
-                reason=reason,
-                log_tail=tail_text(outcome.output),
-                data_seed=spec.data_seed,
-                init_seed=spec.init_seed,
-            )
+            log_tail = tail_text(outcome.output)
+            return spec.failed(status, reason, duration_s=outcome.duration_s, log_tail=log_tail)
 
         if outcome.timed_out:
             return failed(
@@ -503,15 +494,7 @@ class Runner:
             metrics = collect_metrics(metrics_file, outcome.stdout_object, required=self._required)
         except InvalidMetricsError as exc:
             return failed(RunStatus.FAILED, str(exc))
-        return RunResult(
-            index=spec.index,
-            seed=spec.seed,
-            status=RunStatus.OK,
-            metrics=metrics,
-            duration_s=outcome.duration_s,
-            data_seed=spec.data_seed,
-            init_seed=spec.init_seed,
-        )
+        return spec.succeeded(metrics, outcome.duration_s)
 
     def _stop_everything(self) -> None:
         self._groups.kill_all()

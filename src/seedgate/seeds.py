@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+
+from seedgate.models import RunResult, RunStatus
 
 _DATA_STREAM = 1
 _INIT_STREAM = 2
@@ -18,6 +21,32 @@ class RunSpec:
     seed: int
     data_seed: int
     init_seed: int
+
+    def succeeded(self, metrics: Mapping[str, float], duration_s: float) -> RunResult:
+        return RunResult(
+            index=self.index,
+            seed=self.seed,
+            status=RunStatus.OK,
+            metrics=metrics,
+            duration_s=duration_s,
+            data_seed=self.data_seed,
+            init_seed=self.init_seed,
+        )
+
+    def failed(
+        self, status: RunStatus, reason: str, *, duration_s: float, log_tail: str
+    ) -> RunResult:
+        return RunResult(
+            index=self.index,
+            seed=self.seed,
+            status=status,
+            metrics={},
+            duration_s=duration_s,
+            reason=reason,
+            log_tail=log_tail,
+            data_seed=self.data_seed,
+            init_seed=self.init_seed,
+        )
 
 
 def derived_seed(seed: int, stream: int) -> int:

@@ -309,16 +309,8 @@ class WorkerPool:
         duration = time.monotonic() - start
 
         def failed(status: RunStatus, reason: str) -> RunResult:
-            return RunResult(
-                index=spec.index,
-                seed=spec.seed,
-                status=status,
-                metrics={},
-                duration_s=duration,
-                reason=reason,
-                log_tail=worker.log_since(offset),
-                data_seed=spec.data_seed,
-                init_seed=spec.init_seed,
+            return spec.failed(
+                status, reason, duration_s=duration, log_tail=worker.log_since(offset)
             )
 
         if answer is None:
@@ -341,15 +333,7 @@ class WorkerPool:
             )
         except InvalidMetricsError as exc:
             return failed(RunStatus.FAILED, str(exc)), True
-        result = RunResult(
-            index=spec.index,
-            seed=spec.seed,
-            status=RunStatus.OK,
-            metrics=metrics,
-            duration_s=duration,
-            data_seed=spec.data_seed,
-            init_seed=spec.init_seed,
-        )
+        result = spec.succeeded(metrics, duration)
         return result, True
 
     def close(self) -> None:

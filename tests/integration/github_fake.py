@@ -414,11 +414,11 @@ class FakeGitHub:
             },
         )
 
-    def _create_comment(self, number: int, body: bytes) -> _Answer:
+    def _refused_comment(self, body: bytes) -> _Answer | None:
+        """GitHub's answer to a comment write it refuses (read-only token, body too long)."""
         if self.state.read_only:
             return self._forbidden()
-        text = json.loads(body)["body"]
-        if len(text) > 65536:
+        if len(json.loads(body)["body"]) > 65536:
             return _Answer(
                 422,
                 {
@@ -426,6 +426,12 @@ class FakeGitHub:
                     "documentation_url": "https://docs.github.com/rest",
                 },
             )
+        return None
+
+    def _create_comment(self, number: int, body: bytes) -> _Answer:
+        if refused := self._refused_comment(body):
+            return refused
+        text = json.loads(body)["body"]
         comment = self.add_comment(number, text, "github-actions[bot]")
         return _Answer(
             201,
@@ -434,17 +440,9 @@ class FakeGitHub:
         )
 
     def _update_comment(self, comment_id: int, body: bytes) -> _Answer:
-        if self.state.read_only:
-            return self._forbidden()
+        if refused := self._refused_comment(body):
+            return refused
         text = json.loads(body)["body"]
-        if len(text) > 65536:
-            return _Answer(
-                422,
-                {
-                    "message": "Validation Failed",
-                    "documentation_url": "https://docs.github.com/rest",
-                },
-            )
         with self._lock:
             for number, comments in self.state.comments.items():
                 for comment in comments:
