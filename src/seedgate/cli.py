@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from seedgate.models import Comparison, RunSet
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_RUNS_FAILED = 0, 1, 2, 3
-DEFAULT_STORE = Path(".seedgate")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -173,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument(
         "--n-test", dest="n_test", type=int, help="test-set size (else the runs' `n_test` metric)"
     )
+    explain.add_argument(
+        "--store", type=Path, help="where the result is kept for the gate's report (.seedgate/)"
+    )
     _add_settings(explain)
     _add_command(explain)
 
@@ -204,6 +206,7 @@ _SETTING_KEYS = (
     "max_failed_runs",
     "entry",
     "fail_on",
+    "store",
 )
 
 
@@ -220,16 +223,13 @@ def load_settings(args: argparse.Namespace, **extra: object) -> Config:
     from seedgate.config import load_config
 
     overrides: dict[str, object] = {k: getattr(args, k, None) for k in _SETTING_KEYS}
-    if overrides["working_directory"] is not None:
-        overrides["working_directory"] = str(overrides["working_directory"])
+    for key in ("working_directory", "store"):
+        if overrides.get(key) is not None:
+            overrides[key] = str(overrides[key])
     if command := _command_text(getattr(args, "cmd", None) or []):
         overrides["command"] = command
     overrides.update(extra)
     return load_config(overrides, config_path=args.config, search_dir=Path.cwd())
-
-
-def _store_dir(args: argparse.Namespace) -> Path:
-    return args.store or DEFAULT_STORE
 
 
 def _emit(comparison: Comparison, args: argparse.Namespace, out: TextIO) -> None:
@@ -281,7 +281,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     from seedgate.store.local import LocalStore
 
     config = load_settings(args)
-    store = LocalStore(_store_dir(args))
+    store = LocalStore(config.store)
     try:
         runset = run_fixed(config, runs=args.runs or config.baseline_runs, out=sys.stderr)
     except RunnerError as exc:
@@ -292,13 +292,13 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _load_baseline(args: argparse.Namespace) -> RunSet | None:
+def _load_baseline(args: argparse.Namespace, config: Config) -> RunSet | None:
     from seedgate.runset_io import read_runset
     from seedgate.store.local import LocalStore
 
     if getattr(args, "baseline", None):
         return read_runset(args.baseline)
-    return LocalStore(_store_dir(args)).load()
+    return LocalStore(config.store).load()
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
@@ -306,8 +306,8 @@ def cmd_gate(args: argparse.Namespace) -> int:
     from seedgate.runset_io import write_runset
 
     config = load_settings(args)
-    baseline = None if args.baseline_command else _load_baseline(args)
-    candidate_path = args.candidate_out or _store_dir(args) / "candidate.json"
+    baseline = None if args.baseline_command else _load_baseline(args, config)
+    candidate_path = args.candidate_out or config.store / "candidate.json"
     try:
         outcome = run_gate(config, baseline, out=sys.stderr, baseline_command=args.baseline_command)
     except RunnerError as exc:
@@ -354,7 +354,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from seedgate.stats.planning import plan_runs
 
     config = load_settings(args)
-    baseline = _load_baseline(args)
+    baseline = _load_baseline(args, config)
     if baseline is None:
         raise ConfigError(
             "plan: no baseline; pass --baseline FILE or make one with `seedgate baseline -- CMD`"
@@ -379,6 +379,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from seedgate.explain import render_explain, run_explain
+    from seedgate.noise_io import NOISE_FILE, write_noise
 
     config = load_settings(args)
     breakdowns = run_explain(
@@ -389,6 +390,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
         n_test=args.n_test,
     )
     print(render_explain(breakdowns, config=config))
+    path = config.store / NOISE_FILE
+    write_noise(breakdowns, path)
+    print(f"seedgate: kept in {path}; `seedgate gate` adds it to the report", file=sys.stderr)
     return EXIT_OK
 
 

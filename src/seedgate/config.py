@@ -246,7 +246,7 @@ def _metric_spec(name: str, raw: object, default_effect: MinEffect) -> MetricSpe
     return MetricSpec(name, goal, effect, primary)
 
 
-def build_config(raw: Mapping[str, Any], *, base_dir: Path | None = None) -> Config:
+def build_config(raw: Mapping[str, Any]) -> Config:
     """Validate a flat mapping of settings (file values overlaid with flags/inputs)."""
     unknown = sorted(set(raw) - _GLOBAL_KEYS)
     if unknown:
@@ -271,8 +271,7 @@ def build_config(raw: Mapping[str, Any], *, base_dir: Path | None = None) -> Con
         elif key in ("command", "entry"):
             values[key] = _expect_str(key, item)
         elif key in ("working_directory", "store"):
-            path = Path(_expect_str(key, item))
-            values[key] = path if base_dir is None or path.is_absolute() else base_dir / path
+            values[key] = Path(_expect_str(key, item))
         elif key == "alpha":
             values[key] = _expect_float(key, item, 0.0, 0.5, open_low=True)
         elif key == "power":
@@ -341,7 +340,12 @@ def load_config(
     """File settings (explicit path, or found in search_dir) overlaid with overrides."""
     path = config_path or (find_config_file(search_dir) if search_dir else None)
     file_values = read_config_file(path) if path else {}
+    if path is not None:  # paths in a file are relative to the file, flags to the shell
+        for key in ("working_directory", "store"):
+            value = file_values.get(key)
+            if isinstance(value, str) and value.strip() and not Path(value).is_absolute():
+                file_values[key] = str(path.parent / value)
     merged = {**file_values, **{k: v for k, v in overrides.items() if v is not None}}
     if "metric" in file_values and "metric" in overrides:
         merged["metric"] = {**file_values["metric"], **overrides["metric"]}
-    return build_config(merged, base_dir=path.parent if path else None)
+    return build_config(merged)

@@ -22,6 +22,7 @@ from seedgate import compare, environment
 from seedgate.config import Config
 from seedgate.errors import ConfigError, RunnerError, RunSetError
 from seedgate.models import Comparison, RunResult, RunSet
+from seedgate.noise_io import NOISE_FILE, read_noise
 from seedgate.runner import Runner
 from seedgate.runset_io import read_runset
 from seedgate.seeds import run_spec
@@ -180,12 +181,14 @@ def compare_runsets(
     looks: tuple[int, ...] | None = None,
     lockstep: bool = False,
 ) -> Comparison:
-    """Compare, then add what the statistics do not see: environment drift."""
+    """Compare, then add what the statistics do not see: environment drift, and the noise
+    breakdown of an earlier ``seedgate explain`` kept in the store."""
     comparison = compare.compare(baseline, candidate, config, looks=looks, lockstep=lockstep)
-    if baseline is None:
-        return comparison
-    drift = environment.differences(baseline.environment, candidate.environment)
-    return dataclasses.replace(comparison, environment_differences=drift)
+    noise = read_noise(config.store / NOISE_FILE)
+    drift = (
+        environment.differences(baseline.environment, candidate.environment) if baseline else ()
+    )
+    return dataclasses.replace(comparison, environment_differences=drift, noise=noise)
 
 
 def merge_folder(folder: Path) -> RunSet:

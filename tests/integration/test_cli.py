@@ -247,3 +247,44 @@ def test_warm_worker_entry_runs_without_a_command(tmp_path: Path) -> None:
     runset = json.loads(out.read_text())
     assert runset["command"] == f"entry:{entry}:entry"
     assert [r["status"] for r in runset["runs"]] == ["ok"] * 4
+
+
+def test_explain_result_and_environment_drift_reach_the_report(project: Path) -> None:
+    noisy = Path(__file__).parent / "fixtures_noise" / "known_noise.py"
+    elsewhere = project / "noise"  # no seedgate.toml here: the fixture reports `score`
+    elsewhere.mkdir()
+    done = seedgate(
+        elsewhere,
+        "explain",
+        "--store",
+        str(project / ".seedgate"),
+        "--runs-per-factor",
+        "4",
+        "--repeats",
+        "2",
+        "--",
+        sys.executable,
+        str(noisy),
+        "--mean",
+        "0.8",
+        "--data-scale",
+        "0.01",
+        "--init-scale",
+        "0.02",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "score" in done.stdout
+    assert (project / ".seedgate" / "noise.json").is_file()
+
+    baseline_path = project / ".seedgate" / "baseline.json"
+    drifted = json.loads(baseline_path.read_text())
+    drifted["environment"]["tensorflow"] = "tensorflow 2.15.0"
+    drifted["environment"]["gpu"] = "NVIDIA A100-SXM4-40GB"
+    drifted_path = project / "drifted.json"
+    drifted_path.write_text(json.dumps(drifted))
+    candidate = project / "cand.json"
+    seedgate(project, "run", "--runs", "5", "--out", str(candidate), *experiment())
+    report = seedgate(project, "compare", str(drifted_path), str(candidate)).stdout
+    assert "### Noise" in report
+    assert "different environment" in report
+    assert "NVIDIA A100-SXM4-40GB" in report

@@ -1,0 +1,648 @@
+"""Verdict quality on real training runs of the bundled example (examples/mnist/train.py).
+
+    python benchmarks/real_example.py [--pool N] [--reps R] [--lrs 8e-4,6.5e-4] [--no-gate]
+
+1. Pools of real runs, made with seedgate's own runner (pipeline.run_fixed, jobs auto) and
+   cached as RunSet files under --cache: the reference (lr 1e-3) in two halves A and B with
+   disjoint seeds (so "unchanged code" compares different seeds), and one pool per changed
+   learning rate. A second invocation reuses the pools (and tops them up when
+   --pool grows).
+2. The change of known size: the mean accuracy drop of each pool against the reference, in
+   seed-SD units (SD of the reference runs), with its standard error.
+3. The gate replayed on those runs: a 20-run baseline and the candidate's runs, each drawn
+   without replacement (unchanged code: baseline from reference A, candidates from B, and
+   the reverse; changed code: baseline from A+B, candidates from the changed pool), and
+   compare.compare() called look by look exactly as pipeline.run_gate does, with the
+   example's seedgate.toml (accuracy primary, min_effect 0.01) and with min_effect set to
+   one seed SD (the simulation benchmark's setting).
+4. The real gate, end to end, once per case: `python -m seedgate gate --baseline FILE
+   --jobs auto -- python examples/mnist/train.py --seed {seed} --lr X` against a baseline
+   RunSet of 20 reference runs; its verdict, runs and wall time.
+
+The Markdown table goes to stdout and to --results (benchmarks/results/real_example.md);
+progress goes to stderr. The orchestrator never imports TensorFlow: runs are subprocesses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from seedgate import compare
+from seedgate.config import Config, MinEffect, load_config
+from seedgate.errors import SeedgateError
+from seedgate.models import RunResult, RunSet, Verdict
+from seedgate.pipeline import run_fixed
+from seedgate.runset_io import read_runset, write_runset
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE_CONFIG = REPO / "examples" / "mnist" / "seedgate.toml"
+TRAIN = "examples/mnist/train.py"
+METRIC = "accuracy"
+REFERENCE_LR = 1e-3
+BASELINE_RUNS = 20
+# Disjoint seed ranges: run i of a pool gets seed base + i (pool sizes stay far below 100000).
+REFERENCE_A_SEEDS = 100_000
+REFERENCE_B_SEEDS = 200_000
+CHANGED_SEEDS = 300_000
+GATE_SEED_BASE = 0  # the CLI gate's candidate runs use seedgate's default seeds 0, 1, ...
+# About 1 and 2 seed SDs of accuracy below lr 1e-3, from a first 24-run-per-pool measurement
+# (lr 8.5e-4: 0.5 SD, 7e-4: 1.65 SD, seed SD 0.0082).
+DEFAULT_LRS = (8e-4, 6.5e-4)
+POOL_RUNS = 32  # per pool: 4 pools + 3 CLI gates fit in about 12 minutes on 2 cores
+VERDICTS = (Verdict.REGRESSION, Verdict.NO_CHANGE, Verdict.INCONCLUSIVE, Verdict.IMPROVEMENT)
+
+
+# --- pools of real runs ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """One set of real runs of the example: a learning rate and a seed range."""
+
+    name: str
+    lr: float
+    seed_base: int
+
+    def command(self, train_size: int) -> str:
+        return f"python {TRAIN} --seed {{seed}} --lr {self.lr:g} --train-size {train_size}"
+
+
+def example_config(**overrides: object) -> Config:
+    """The example's seedgate.toml, run from the repository root."""
+    raw: dict[str, object] = {"working_directory": str(REPO), **overrides}
+    return load_config(raw, config_path=EXAMPLE_CONFIG)
+
+
+def _reindexed(runs: Sequence[RunResult], offset: int) -> tuple[RunResult, ...]:
+    return tuple(dataclasses.replace(r, index=r.index + offset) for r in runs)
+
+
+def _cached(path: Path, command: str, log: TextIO) -> RunSet | None:
+    if not path.is_file():
+        return None
+    runset = read_runset(path)
+    if runset.command != command:
+        print(f"[pools] {path}: made by {runset.command!r}, not {command!r}; remade", file=log)
+        return None
+    return runset
+
+
+def build_pool(
+    pool: Pool, runs: int, *, cache: Path, train_size: int, jobs: int, log: TextIO
+) -> tuple[RunResult, ...]:
+    """The pool's first ``runs`` successful runs, running only those the cache lacks."""
+    command = pool.command(train_size)
+    path = cache / f"{pool.name}.json"
+    runset = _cached(path, command, log)
+    for _ in range(3):  # failed runs (tolerated by run_fixed) are replaced by new seeds
+        have = runset.runs if runset is not None else ()
+        missing = runs - sum(r.ok for r in have)
+        if missing <= 0:
+            break
+        print(f"[pools] {pool.name}: running {missing} more runs ({command})", file=log)
+        config = example_config(command=command, seed_base=pool.seed_base + len(have), jobs=jobs)
+        fresh = run_fixed(config, runs=missing, out=log, label=pool.name)
+        runset = dataclasses.replace(fresh, runs=have + _reindexed(fresh.runs, len(have)))
+        write_runset(runset, path)
+    ok = runset.ok_runs if runset is not None else ()
+    if len(ok) < runs:
+        raise SeedgateError(f"pool {pool.name}: {len(ok)} successful runs, {runs} needed")
+    return ok[:runs]
+
+
+def values(runs: Sequence[RunResult]) -> np.ndarray:
+    return np.asarray([r.metrics[METRIC] for r in runs], dtype=float)
+
+
+# --- the change of known size ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """Mean accuracy drop of a candidate pool against the reference, in seed-SD units."""
+
+    drop: float
+    drop_se: float
+    seed_sd: float
+    n_reference: int
+
+    @property
+    def in_sd(self) -> float:
+        return self.drop / self.seed_sd
+
+    @property
+    def in_sd_se(self) -> float:
+        # delta method: the SD is estimated too (var of s is about s^2 / (2 (n - 1)))
+        relative_sd_var = 1 / (2 * (self.n_reference - 1))
+        return math.sqrt((self.drop_se / self.seed_sd) ** 2 + self.in_sd**2 * relative_sd_var)
+
+
+def measure_effect(
+    reference: np.ndarray, baseline_side: np.ndarray, candidate: np.ndarray, seed_sd: float
+) -> Effect:
+    """``baseline_side`` mean minus ``candidate`` mean, shapes (n_b,), (n_c,)."""
+    drop = float(baseline_side.mean() - candidate.mean())
+    se = math.sqrt(
+        baseline_side.var(ddof=1) / baseline_side.size + candidate.var(ddof=1) / candidate.size
+    )
+    return Effect(drop, se, seed_sd, reference.size)
+
+
+# --- the gate replayed on the real runs -------------------------------------------------
+
+
+def runset_of(runs: Sequence[RunResult], command: str) -> RunSet:
+    return RunSet(tuple(runs), command, "sha256:bench", None, {}, "1970-01-01T00:00:00Z")
+
+
+def replay_gate(
+    baseline: RunSet, sequence: Sequence[RunResult], config: Config
+) -> tuple[Verdict, int]:
+    """pipeline.run_gate's loop with a stored baseline, on runs already made: the verdict
+    and the candidate runs it took. ``sequence`` holds at least max_runs successful runs."""
+    looks = config.effective_looks()
+    for look in looks:
+        candidate = runset_of(sequence[:look], "candidate")
+        comparison = compare.compare(baseline, candidate, config, looks=looks)
+        if not compare.is_open(comparison) or look == looks[-1]:
+            return comparison.verdict, len(candidate.ok_runs)
+    raise AssertionError("unreachable: the last look always returns")
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """Candidates drawn from ``runs``, baselines from ``baseline_runs``."""
+
+    label: str
+    pool: Pool  # the candidate's pool
+    runs: tuple[RunResult, ...]
+    baseline_label: str
+    baseline_runs: tuple[RunResult, ...]
+    effect: Effect
+
+    @property
+    def unchanged(self) -> bool:
+        return self.pool.lr == REFERENCE_LR
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One (case, min_effect setting) row of the replay table."""
+
+    case: Case
+    setting: str
+    reps: int
+    counts: dict[Verdict, int]
+    runs_mean: float
+    runs_se: float
+
+    def rate(self, verdict: Verdict) -> float:
+        return self.counts.get(verdict, 0) / self.reps
+
+    def rate_se(self, verdict: Verdict) -> float:
+        p = self.rate(verdict)
+        return math.sqrt(p * (1 - p) / self.reps)
+
+
+def replay_case(
+    case: Case,
+    settings: dict[str, Config],
+    *,
+    reps: int,
+    rng: np.random.Generator,
+) -> list[Row]:
+    """``reps`` replays; every setting sees the same draws (common random numbers)."""
+    cap = max(c.effective_looks()[-1] for c in settings.values())
+    pool = case.baseline_runs
+    if len(case.runs) < cap or len(pool) < BASELINE_RUNS:
+        raise SeedgateError(
+            f"case {case.label}: pools of {len(case.runs)} / {len(pool)} runs are too "
+            f"small for {cap} candidate runs and a {BASELINE_RUNS}-run baseline"
+        )
+    verdicts: dict[str, list[Verdict]] = {name: [] for name in settings}
+    used: dict[str, list[int]] = {name: [] for name in settings}
+    for _ in range(reps):
+        picked = rng.choice(len(pool), size=BASELINE_RUNS, replace=False)
+        baseline = runset_of([pool[i] for i in picked], "baseline")
+        order = rng.choice(len(case.runs), size=cap, replace=False)
+        sequence = [case.runs[i] for i in order]
+        for name, config in settings.items():
+            verdict, runs = replay_gate(baseline, sequence, config)
+            verdicts[name].append(verdict)
+            used[name].append(runs)
+    rows = []
+    for name in settings:
+        spent = np.asarray(used[name], dtype=float)
+        counts = {v: sum(x is v for x in verdicts[name]) for v in VERDICTS}
+        rows.append(
+            Row(case, name, reps, counts, float(spent.mean()), float(spent.std(ddof=1)) / reps**0.5)
+        )
+    return rows
+
+
+def with_min_effect(config: Config, min_effect: float) -> Config:
+    """The config with the primary metric's min_effect set to an absolute value."""
+    specs = tuple(
+        dataclasses.replace(s, min_effect=MinEffect(min_effect, relative=False))
+        if s.name == METRIC
+        else s
+        for s in config.metrics
+    )
+    return dataclasses.replace(config, metrics=specs)
+
+
+# --- the real gate, end to end ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GateRun:
+    label: str
+    verdict: str
+    candidate_runs: int
+    failed_runs: int
+    wall_s: float
+
+
+def gate_end_to_end(
+    label: str, pool: Pool, baseline: Path, *, cache: Path, train_size: int, jobs: str
+) -> GateRun:
+    """`seedgate gate` as a user runs it, in a subprocess; its JSON report is parsed."""
+    argv = [
+        sys.executable, "-m", "seedgate", "gate",
+        "--baseline", str(baseline),
+        "--jobs", jobs,
+        "--config", str(EXAMPLE_CONFIG),
+        "-C", str(REPO),
+        "--seed-base", str(GATE_SEED_BASE),
+        "--format", "json",
+        "--candidate-out", str(cache / f"gate-{pool.name}.json"),
+        "--", *shlex.split(pool.command(train_size)),
+    ]  # fmt: skip
+    print(f"[gate] {label}: {shlex.join(argv)}", file=sys.stderr)
+    env = {**os.environ, "TMPDIR": str(cache / "tmp")}  # see run(): a private /tmp
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True, check=False)
+    wall = time.perf_counter() - started
+    if done.returncode not in (0, 1):  # 1 is the regression verdict, not an error
+        raise SeedgateError(f"seedgate gate for {label} exited {done.returncode}")
+    try:
+        report = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        raise SeedgateError(f"seedgate gate for {label} printed no JSON report") from None
+    return GateRun(
+        label,
+        str(report["verdict"]),
+        int(report["candidate_runs"]),
+        len(report.get("failed_runs") or ()),
+        wall,
+    )
+
+
+# --- the table ---------------------------------------------------------------------------
+
+
+def _pm(value: float, se: float, digits: int = 3) -> str:
+    return f"{value:.{digits}f} ± {se:.{digits}f}"
+
+
+def _sides(case: Case) -> str:
+    return f"{case.baseline_label} / {case.pool.name}"
+
+
+def replay_table(rows: Sequence[Row]) -> list[str]:
+    lines = [
+        (
+            "| case | baseline from / candidates from | true drop (seed SD) | min_effect "
+            "| P(regression): false alarm / detection | P(no-change) | P(inconclusive) "
+            "| P(improvement) | mean candidate runs |"
+        ),
+        "|---|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        e = r.case.effect
+        rates = " | ".join(_pm(r.rate(v), r.rate_se(v)) for v in VERDICTS)
+        lines.append(
+            f"| {r.case.label} | {_sides(r.case)} | {_pm(e.in_sd, e.in_sd_se, 2)} "
+            f"| {r.setting} | {rates} "
+            f"| {_pm(r.runs_mean, r.runs_se, 2)} |"
+        )
+    return lines
+
+
+def pool_lines(pools: Sequence[tuple[Pool, tuple[RunResult, ...]]]) -> list[str]:
+    lines = [
+        "| pool | lr | seeds | runs | accuracy mean ± SD | mean run time |",
+        "|---|---:|---|---:|---:|---:|",
+    ]
+    for pool, runs in pools:
+        vals = values(runs)
+        seeds = f"{runs[0].seed}..{runs[-1].seed}"
+        duration = sum(r.duration_s for r in runs) / len(runs)
+        lines.append(
+            f"| {pool.name} | {pool.lr:g} | {seeds} | {vals.size} "
+            f"| {vals.mean():.4f} ± {vals.std(ddof=1):.4f} | {duration:.1f} s |"
+        )
+    return lines
+
+
+def effect_lines(cases: Sequence[Case]) -> list[str]:
+    lines = [
+        (
+            "| case | baseline pool / candidate pool | accuracy drop (mean ± SE) "
+            "| drop in seed SD (± SE) |"
+        ),
+        "|---|---|---:|---:|",
+    ]
+    lines += [
+        f"| {c.label} | {_sides(c)} | {_pm(c.effect.drop, c.effect.drop_se, 4)} "
+        f"| {_pm(c.effect.in_sd, c.effect.in_sd_se, 2)} |"
+        for c in cases
+    ]
+    return lines
+
+
+def gate_lines(runs: Sequence[GateRun]) -> list[str]:
+    lines = [
+        "| case | verdict | candidate runs | failed runs | wall time |",
+        "|---|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {g.label} | {g.verdict} | {g.candidate_runs} | {g.failed_runs} | {g.wall_s:.0f} s |"
+        for g in runs
+    ]
+    return lines
+
+
+def false_alarm_lines(rows: Sequence[Row], alpha: float) -> list[str]:
+    """The issue's false-alarm target per setting, over both directions of unchanged code."""
+    out = []
+    for setting in dict.fromkeys(r.setting for r in rows):
+        unchanged = [r for r in rows if r.setting == setting and r.case.unchanged]
+        if not unchanged:
+            continue
+        rates = [r.rate(Verdict.REGRESSION) for r in unchanged]
+        rate = sum(rates) / len(rates)
+        each = ", ".join(f"{r.case.label} {x:.3f}" for r, x in zip(unchanged, rates, strict=True))
+        mark = "met   " if rate <= alpha else "MISSED"
+        out.append(
+            f"- {mark} false alarm on unchanged code, min_effect {setting}: {rate:.3f} "
+            f"({each}; target <= {alpha:g})"
+        )
+    return out
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+def _lrs(text: str) -> tuple[float, ...]:
+    try:
+        lrs = tuple(float(p) for p in text.split(",") if p.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected learning rates like 8e-4,6.5e-4"
+        ) from None
+    if not lrs or any(not 0 < lr < 1 for lr in lrs) or len(set(lrs)) < len(lrs):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected distinct learning rates in (0, 1)")
+    return lrs
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--pool", type=int, default=POOL_RUNS, help=f"runs per pool ({POOL_RUNS})")
+    parser.add_argument("--reps", type=int, default=1000, help="replays per case (1000)")
+    parser.add_argument(
+        "--lrs",
+        type=_lrs,
+        default=DEFAULT_LRS,
+        help="changed learning rates, comma-separated (default 8e-4,6.5e-4: drops of about "
+        "1 and 2 seed SDs)",
+    )
+    parser.add_argument("--train-size", type=int, default=1000, help="training examples (1000)")
+    parser.add_argument("--jobs", default="auto", help="parallel runs: N or auto (auto)")
+    parser.add_argument("--seed", type=int, default=0, help="resampling seed (0)")
+    parser.add_argument(
+        "--cache", type=Path, default=Path(".seedgate/bench-real"), help="pool RunSets"
+    )
+    parser.add_argument(
+        "--results", type=Path, default=Path("benchmarks/results/real_example.md"), help="table"
+    )
+    parser.add_argument("--no-gate", action="store_true", help="skip the end-to-end CLI gates")
+    args = parser.parse_args(argv)
+    if args.pool < BASELINE_RUNS:
+        parser.error(f"--pool must be >= {BASELINE_RUNS} (a baseline and a candidate's runs)")
+    if args.reps < 2:
+        parser.error("--reps must be >= 2")
+    if args.train_size < 1:
+        parser.error("--train-size must be >= 1")
+    if args.jobs != "auto" and not (args.jobs.isdigit() and int(args.jobs) >= 1):
+        parser.error("--jobs: expected a number >= 1 or 'auto'")
+    args.cache = args.cache.resolve()  # the CLI gates run from the repository root
+    return args
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    pools: tuple[tuple[Pool, tuple[RunResult, ...]], ...]
+    cases: tuple[Case, ...]
+    rows: tuple[Row, ...]
+    gates: tuple[GateRun, ...]
+    pool_wall_s: float
+    replay_wall_s: float
+
+
+def make_cases(pools: Sequence[Pool], runs: dict[str, tuple[RunResult, ...]]) -> tuple[Case, ...]:
+    """``pools``: reference A, reference B, then the changed ones.
+
+    Unchanged code is replayed both ways (baselines from A, candidates from B, and the
+    reverse), so the two halves' chance difference does not tilt the false-alarm rate one
+    way. Changed code is replayed against baselines from all reference runs (A+B), the
+    runs its known size is measured against.
+    """
+    ref_a, ref_b, *changed = pools
+    a, b = runs[ref_a.name], runs[ref_b.name]
+    reference = a + b
+    seed_sd = float(values(reference).std(ddof=1))
+
+    def case(label: str, pool: Pool, base_label: str, base: tuple[RunResult, ...]) -> Case:
+        effect = measure_effect(values(reference), values(base), values(runs[pool.name]), seed_sd)
+        return Case(label, pool, runs[pool.name], base_label, base, effect)
+
+    return (
+        case("unchanged (A vs B)", ref_b, ref_a.name, a),
+        case("unchanged (B vs A)", ref_a, ref_b.name, b),
+        *(case(f"lr {p.lr:g}", p, "reference-A+B", reference) for p in changed),
+    )
+
+
+def gate_settings(seed_sd: float) -> dict[str, Config]:
+    """The example's seedgate.toml, and the same with min_effect one seed SD."""
+    example = example_config()
+    return {
+        f"{example.spec_for(METRIC).min_effect} (example)": example,
+        f"1 seed SD = {seed_sd:.4f}": with_min_effect(example, seed_sd),
+    }
+
+
+def run(args: argparse.Namespace) -> Results:
+    pools = (
+        Pool("reference-A", REFERENCE_LR, REFERENCE_A_SEEDS),
+        Pool("reference-B", REFERENCE_LR, REFERENCE_B_SEEDS),
+        *(Pool(f"lr-{lr:g}", lr, CHANGED_SEEDS + 100_000 * i) for i, lr in enumerate(args.lrs)),
+    )
+    jobs = 0 if args.jobs == "auto" else int(args.jobs)
+    # The runs' scratch folders go to a private temporary directory, as in a CI job, out of
+    # reach of whatever else cleans the shared /tmp of a busy machine.
+    scratch = args.cache / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    tempfile.tempdir = str(scratch)
+    started = time.perf_counter()
+    runs = {
+        p.name: build_pool(
+            p, args.pool, cache=args.cache, train_size=args.train_size, jobs=jobs, log=sys.stderr
+        )
+        for p in pools
+    }
+    pool_wall = time.perf_counter() - started
+    cases = make_cases(pools, runs)
+    settings = gate_settings(cases[0].effect.seed_sd)
+
+    started = time.perf_counter()
+    streams = np.random.SeedSequence(args.seed).spawn(len(cases))
+    rows = tuple(
+        row
+        for case, stream in zip(cases, streams, strict=True)
+        for row in replay_case(case, settings, reps=args.reps, rng=np.random.default_rng(stream))
+    )
+    replay_wall = time.perf_counter() - started
+    print(f"[replay] {len(rows)} rows in {replay_wall:.0f} s", file=sys.stderr)
+
+    gates: tuple[GateRun, ...] = ()
+    if not args.no_gate:
+        baseline_path = args.cache / "gate-baseline.json"
+        # The reference-A RunSet as made (environment, commit, digest), cut to its first runs.
+        made = read_runset(args.cache / f"{pools[0].name}.json")
+        first = runs[pools[0].name][:BASELINE_RUNS]
+        write_runset(dataclasses.replace(made, runs=first), baseline_path)
+        gates = tuple(
+            gate_end_to_end(
+                "unchanged" if pool.lr == REFERENCE_LR else f"lr {pool.lr:g}",
+                pool,
+                baseline_path,
+                cache=args.cache,
+                train_size=args.train_size,
+                jobs=args.jobs,
+            )
+            for pool in pools[1:]
+        )
+    pairs = tuple((p, runs[p.name]) for p in pools)
+    return Results(pairs, cases, rows, gates, pool_wall, replay_wall)
+
+
+def _replay_intro(args: argparse.Namespace, config: Config) -> str:
+    looks = ", ".join(map(str, config.effective_looks()))
+    return (
+        f"Replayed gate on real runs of `{TRAIN}` (train size {args.train_size}): {args.reps} "
+        f"replays per case. Each draws a {BASELINE_RUNS}-run baseline and the candidate's runs "
+        "without replacement from the pools named in the row, then calls compare() look by "
+        f"look ({looks}) while the answer is open, as "
+        f"pipeline.run_gate does; alpha {config.alpha:g}, power {config.power:g}, accuracy is "
+        "the primary (gating) metric. ± is the Monte-Carlo standard error."
+    )
+
+
+def _gate_intro(args: argparse.Namespace) -> str:
+    return (
+        f"The real gate, end to end, once per case: `python -m seedgate gate --baseline FILE "
+        f"--jobs {args.jobs} --config examples/mnist/seedgate.toml -- python {TRAIN} --seed "
+        f"{{seed}} --lr X --train-size {args.train_size}`, against a baseline RunSet of the first "
+        f"{BASELINE_RUNS} reference-A runs; candidate seeds {GATE_SEED_BASE}, "
+        f"{GATE_SEED_BASE + 1}, ... (disjoint from the baseline's)."
+    )
+
+
+def _notes(args: argparse.Namespace, results: Results) -> str:
+    seed_sd = results.cases[0].effect.seed_sd
+    jobs = example_config(jobs=0 if args.jobs == "auto" else int(args.jobs)).usable_jobs()
+    cold_s = sum(r.duration_s for _, runs in results.pools for r in runs) / jobs
+    reference_mean = float(values([r for _, runs in results.pools[:2] for r in runs]).mean())
+    example_effect = example_config().spec_for(METRIC).min_effect.absolute(reference_mean)
+    return (
+        "Notes: the replays resample finite pools, so they understate the variability of real "
+        f"gates: with {args.pool} runs per pool the replays share their runs (a "
+        f"{BASELINE_RUNS}-run baseline drawn from {args.pool} runs barely varies), and the "
+        "Monte-Carlo SE covers the resampling only, not the pools' own sampling error (see the "
+        "drop's SE): a chance difference between the two reference halves moves the "
+        "false-alarm rate of each direction, hence both directions and their mean. A drop "
+        "smaller than min_effect is also rightly answered no-change (no change as large as "
+        f"the one that matters): the example's min_effect {example_effect:g} is "
+        f"{example_effect / seed_sd:.1f} seed SDs. Unchanged code compares disjoint "
+        f"seeds (reference A vs B). Pools: {results.pool_wall_s:.0f} s to make or load "
+        f"this time (cache {args.cache}; made cold, about {cold_s:.0f} s: the runs' total "
+        f"time over {jobs} parallel jobs); replays: {results.replay_wall_s:.0f} s."
+    )
+
+
+def render(args: argparse.Namespace, command: str, results: Results) -> str:
+    example = example_config()
+    parts = [
+        f"$ {command}",
+        "",
+        _replay_intro(args, example),
+        "",
+        *replay_table(results.rows),
+        "",
+        *false_alarm_lines(results.rows, example.alpha),
+    ]
+    if results.gates:
+        parts += ["", _gate_intro(args), "", *gate_lines(results.gates)]
+    parts += [
+        "",
+        f"Pools: real runs made by seedgate's runner (pipeline.run_fixed, jobs {args.jobs}):",
+        "",
+        *pool_lines(results.pools),
+        "",
+        "Change of known size, measured on the pools (seed SD = SD of the reference A+B runs):",
+        "",
+        *effect_lines(results.cases),
+        "",
+        _notes(args, results),
+    ]
+    return "\n".join(parts)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    shown = ["python", "benchmarks/real_example.py", *(sys.argv[1:] if argv is None else argv)]
+    command = " ".join(shlex.quote(a) for a in shown)
+    started = time.perf_counter()
+    try:
+        results = run(args)
+    except SeedgateError as exc:
+        print(f"real_example: error: {exc}", file=sys.stderr)
+        return 2
+    report = render(args, command, results)
+    report += f"\n\nTotal wall time {time.perf_counter() - started:.0f} s, {os.cpu_count()} CPUs."
+    print(report)
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(report + "\n", encoding="utf-8")
+    print(f"real_example: table written to {args.results}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
