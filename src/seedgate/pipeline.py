@@ -25,7 +25,7 @@ from seedgate.models import Comparison, RunResult, RunSet
 from seedgate.noise_io import NOISE_FILE, read_noise
 from seedgate.runner import Runner
 from seedgate.runset_io import read_runset
-from seedgate.seeds import run_spec
+from seedgate.seeds import RunSpec, run_spec
 from seedgate.shards import merge_runsets, parse_shard, shard_indices
 
 
@@ -89,6 +89,23 @@ def _check_failures(runset: RunSet, allowed: int, label: str) -> None:
         )
 
 
+def _run_keeping_partial(
+    runner: Runner,
+    specs: Sequence[RunSpec],
+    config: Config,
+    command: str,
+    shard: str | None,
+) -> tuple[RunResult, ...]:
+    """Run; on Ctrl-C or SIGTERM, raise a RunnerError that carries the finished runs."""
+    try:
+        return runner.run(specs)
+    except KeyboardInterrupt:
+        partial = build_runset(config, runner.results, command=command, shard=shard)
+        raise RunnerError(
+            f"interrupted after {len(partial.runs)} finished runs", partial=partial
+        ) from None
+
+
 def run_fixed(
     config: Config, *, runs: int, out: TextIO, label: str = "baseline", shard: str | None = None
 ) -> RunSet:
@@ -103,7 +120,9 @@ def run_fixed(
         required_metrics=tuple(s.name for s in config.metrics),
         planned=len(indices),
     ) as runner:
-        results = runner.run([run_spec(i, config.seed_base) for i in indices])
+        results = _run_keeping_partial(
+            runner, [run_spec(i, config.seed_base) for i in indices], config, command, shard
+        )
     runset = build_runset(config, results, command=command, shard=shard)
     _check_failures(runset, config.failed_runs_allowed(len(indices)), label)
     return runset
@@ -137,7 +156,7 @@ class _Side:
                 return runset
             start = len(done)
             specs = [run_spec(i, self.config.seed_base) for i in range(start, start + missing)]
-            self.runner.run(specs)
+            _run_keeping_partial(self.runner, specs, self.config, self.command, None)
 
 
 def run_gate(
@@ -185,9 +204,7 @@ def compare_runsets(
     breakdown of an earlier ``seedgate explain`` kept in the store."""
     comparison = compare.compare(baseline, candidate, config, looks=looks, lockstep=lockstep)
     noise = read_noise(config.store / NOISE_FILE)
-    drift = (
-        environment.differences(baseline.environment, candidate.environment) if baseline else ()
-    )
+    drift = environment.differences(baseline.environment, candidate.environment) if baseline else ()
     return dataclasses.replace(comparison, environment_differences=drift, noise=noise)
 
 
