@@ -413,7 +413,7 @@ class Runner:
         try:
             if self._jobs == 1 or len(batch) == 1:
                 for position, spec in enumerate(batch):
-                    finished[position] = self._run_one(spec, planned)
+                    self._run_one(spec, planned, finished, position)
             else:
                 self._run_parallel(batch, planned, finished)
         except RunnerError as exc:
@@ -439,7 +439,8 @@ class Runner:
         workers = min(self._jobs, len(batch))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="seedgate-run") as pool:
             futures: list[Future[RunResult]] = [
-                pool.submit(self._run_one, spec, planned) for spec in batch
+                pool.submit(self._run_one, spec, planned, {}, position)
+                for position, spec in enumerate(batch)
             ]
             try:
                 for position, future in enumerate(futures):
@@ -453,9 +454,14 @@ class Runner:
                         finished[position] = future.result()
                 raise
 
-    def _run_one(self, spec: RunSpec, planned: int) -> RunResult:
+    def _run_one(
+        self, spec: RunSpec, planned: int, finished: dict[int, RunResult], position: int
+    ) -> RunResult:
+        """Run one spec; it is kept in ``finished`` before its progress line is printed, so
+        a Ctrl-C that lands while printing never loses a run that finished."""
         pool = self._pool
         result = pool.run(spec) if pool is not None else self._run_subprocess(spec)
+        finished[position] = result
         self._progress.report(result, planned)
         return result
 

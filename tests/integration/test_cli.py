@@ -295,19 +295,19 @@ def test_cancelled_job_keeps_the_finished_runs(tmp_path: Path) -> None:
     (tmp_path / "seedgate.toml").write_text(CONFIG)
     out = tmp_path / "runs.json"
     slow = f"sleep 0.3 && {sys.executable} {EXPERIMENT}"
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "seedgate", "run", "--runs", "20", "--out", str(out), "--", slow],
         cwd=tmp_path,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    assert proc.stderr is not None
-    for line in proc.stderr:  # progress lines: cancel once two runs have finished
-        if "run 2/20" in line:
-            proc.send_signal(signal.SIGTERM)  # what a cancelled CI job gets
-            break
-    rest = proc.stderr.read()
-    assert proc.wait(timeout=30) == 3, rest
+    ) as proc:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # progress lines: cancel once two runs have finished
+            if "run 2/20" in line:
+                proc.send_signal(signal.SIGTERM)  # what a cancelled CI job gets
+                break
+        rest = proc.stderr.read()
+        assert proc.wait(timeout=30) == 3, rest
     assert "interrupted after" in rest
     kept = json.loads(out.read_text())
     assert 2 <= len(kept["runs"]) < 20
