@@ -37,7 +37,9 @@ from seedgate.github.publish import (
     is_read_only_token,
     publish_comment,
 )
+from seedgate.interrupts import interrupt_on_sigterm
 from seedgate.models import Comparison, RunSet
+from seedgate.report.filters import md_escape
 
 if TYPE_CHECKING:
     from seedgate.store.github_artifact import FoundBaseline
@@ -567,6 +569,8 @@ def main(
     # Read everything the run needs, then remove inputs and tokens from this process.
     context_env = dict(env)
     scrub_environment(env)
+    interrupt_on_sigterm()
+    settings: ActionSettings | None = None
     try:
         settings = ActionSettings.build(inputs, RunContext.from_environ(context_env))
         os.chdir(settings.working_directory)
@@ -580,11 +584,46 @@ def main(
     except ConfigError as exc:
         return _fail(stream, "configuration", exc, EXIT_USAGE)
     except RunnerError as exc:
-        return _fail(stream, "runs", exc, EXIT_RUNS_FAILED)
+        kept = _keep_finished_runs(exc, settings, context_env)
+        return _fail(stream, "runs", RunnerError(f"{exc}{kept}"), EXIT_RUNS_FAILED)
     except GitHubError as exc:
         return _fail(stream, "GitHub", exc, EXIT_USAGE)
     except SeedgateError as exc:
         return _fail(stream, "error", exc, EXIT_USAGE)
+
+
+def _keep_finished_runs(
+    error: RunnerError, settings: ActionSettings | None, environ: Mapping[str, str]
+) -> str:
+    """Write the runs that finished before the failure, list them in the job summary, and
+    say where they are (for the error message)."""
+    from seedgate.runset_io import write_runset
+
+    if settings is None or not isinstance(error.partial, RunSet):
+        return ""
+    path = settings.output_dir / "partial-runs.json"
+    write_runset(error.partial, path)
+    rows = [
+        f"| {r.seed} | {r.status.value} | {md_escape(r.reason or '')} |" for r in error.partial.runs
+    ]
+    summary = environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        commands.append_summary(
+            Path(summary),
+            "\n".join(
+                [
+                    "## seedgate: the experiment failed",
+                    "",
+                    md_escape(str(error)),
+                    "",
+                    "| Seed | Status | Reason |",
+                    "| --: | :-- | :-- |",
+                    *rows,
+                    "",
+                ]
+            ),
+        )
+    return f"; the {len(error.partial.runs)} finished runs are kept in {settings.relative(path)}"
 
 
 def _fail(out: TextIO, title: str, error: SeedgateError, code: int) -> int:

@@ -424,19 +424,11 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
-def _interrupt_on_sigterm() -> None:
-    """A cancelled CI job gets SIGTERM: treat it like Ctrl-C, so finished runs are kept."""
-    import signal
-
-    def interrupt(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
+    from seedgate.interrupts import interrupt_on_sigterm
+
     args = build_parser().parse_args(argv)
-    _interrupt_on_sigterm()
+    interrupt_on_sigterm()
     try:
         return COMMANDS[args.subcommand](args)
     except ConfigError as exc:

@@ -294,6 +294,19 @@ def test_push_to_the_default_branch_writes_the_baseline(workflow: Workflow) -> N
     assert install_env["GITHUB_WORKSPACE"] == str(result.workspace)  # the install step ran
 
 
+def test_an_experiment_that_fails_keeps_its_finished_runs(workflow: Workflow) -> None:
+    result = run_push(workflow, extra={"crash-seeds.txt": b"1,2,3"})
+
+    assert result.returncode == 3, result.stdout + result.stderr
+    errors = result.annotations("error")
+    assert any("3 baseline runs failed" in e and "partial-runs.json" in e for e in errors)
+    kept = read_runset(result.workspace / ".seedgate/partial-runs.json")
+    assert sorted(r.seed for r in kept.ok_runs) == [0, 4]
+    assert {r.reason for r in kept.failed_runs} == {"exited with code 1"}
+    assert "the experiment failed" in result.summary
+    assert "diverged on seed" not in result.summary  # reasons, not whole logs
+
+
 def test_pull_request_comment_is_created_then_updated_in_place(
     workflow: Workflow, baseline_zip: bytes
 ) -> None:
