@@ -267,7 +267,9 @@ def _test_set_line(breakdown: NoiseBreakdown, n_test: int | None, min_effect: fl
         )
         return (
             f"{head}, so a {_points(min_effect)} min_effect cannot be judged on that test "
-            f"set: the test set, not the seeds, limits the resolution{needed}."
+            f"set: the test set, not the seeds, limits the resolution{needed}. (Both "
+            "sides are scored on the same examples, so part of this error is shared by "
+            "baseline and candidate; it bounds what a difference says about new data.)"
         )
     return (
         f"{head}, within the {_points(min_effect)} min_effect: the test set does not limit "
