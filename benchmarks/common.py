@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 import sys
 from pathlib import Path
+from typing import TextIO
 
+from seedgate.config import Config
 from seedgate.models import RunResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,3 +29,41 @@ def metrics_agreement(a: tuple[RunResult, ...], b: tuple[RunResult, ...]) -> str
     ]
     largest = max(diffs, default=0.0)
     return "identical" if largest == 0 else f"differ (max |diff| {largest:.2g})"
+
+
+def cached_runs(
+    path: Path,
+    runs: int,
+    *,
+    config: Config,
+    seed_base: int,
+    label: str,
+    log: TextIO,
+) -> tuple[RunResult, ...]:
+    """The first ``runs`` successful runs of ``config.command`` with seeds from ``seed_base``,
+    kept as a RunSet at ``path``: only the runs the file lacks are made (failed runs,
+    tolerated by run_fixed, are replaced by new seeds), and a file made by another command
+    is remade."""
+    from seedgate.errors import SeedgateError
+    from seedgate.pipeline import run_fixed
+    from seedgate.runset_io import read_runset, write_runset
+
+    runset = read_runset(path) if path.is_file() else None
+    if runset is not None and runset.command != config.command:
+        print(f"[{label}] {path}: made by {runset.command!r}; remade", file=log)
+        runset = None
+    for _ in range(3):
+        have = runset.runs if runset is not None else ()
+        missing = runs - sum(r.ok for r in have)
+        if missing <= 0:
+            break
+        print(f"[{label}] running {missing} more runs ({config.command})", file=log)
+        more = dataclasses.replace(config, seed_base=seed_base + len(have))
+        fresh = run_fixed(more, runs=missing, out=log, label=label)
+        reindexed = tuple(dataclasses.replace(r, index=r.index + len(have)) for r in fresh.runs)
+        runset = dataclasses.replace(fresh, runs=have + reindexed)
+        write_runset(runset, path)
+    ok = runset.ok_runs if runset is not None else ()
+    if len(ok) < runs:
+        raise SeedgateError(f"{label}: {len(ok)} successful runs, {runs} needed")
+    return ok[:runs]

@@ -42,14 +42,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from common import ROOT, this_command
+from common import ROOT, cached_runs, this_command
 
 from seedgate.config import Config, MinEffect, load_config
 from seedgate.errors import SeedgateError
 from seedgate.explain import render_explain, run_explain
-from seedgate.models import Interval, NoiseBreakdown, RunResult, RunSet
-from seedgate.pipeline import run_fixed
-from seedgate.runset_io import read_runset, write_runset
+from seedgate.models import Interval, NoiseBreakdown, RunResult
 from seedgate.stats.variance import (
     DATA_ORDER,
     INITIALISATION,
@@ -101,43 +99,16 @@ def example_config(command: str, **overrides: object) -> Config:
     return dataclasses.replace(config, metrics=specs)
 
 
-def _reindexed(runs: Sequence[RunResult], offset: int) -> tuple[RunResult, ...]:
-    return tuple(dataclasses.replace(r, index=r.index + offset) for r in runs)
-
-
-def _cached(path: Path, command: str, log: TextIO) -> RunSet | None:
-    if not path.is_file():
-        return None
-    runset = read_runset(path)
-    if runset.command != command:
-        print(
-            f"[independent] {path}: made by {runset.command!r}, not {command!r}; remade", file=log
-        )
-        return None
-    return runset
-
-
 def independent_runs(
     setting: Setting, runs: int, *, cache: Path, jobs: int, log: TextIO
 ) -> tuple[RunResult, ...]:
     """The first ``runs`` successful runs with all seeds distinct, running only those the
     cache lacks (failed runs, tolerated by run_fixed, are replaced by new seeds)."""
     path = cache / f"independent-{setting.name}.json"
-    runset = _cached(path, setting.command, log)
-    for _ in range(3):
-        have = runset.runs if runset is not None else ()
-        missing = runs - sum(r.ok for r in have)
-        if missing <= 0:
-            break
-        print(f"[independent] {setting.name}: running {missing} more runs", file=log)
-        config = example_config(setting.command, seed_base=INDEPENDENT_SEEDS + len(have), jobs=jobs)
-        fresh = run_fixed(config, runs=missing, out=log, label=setting.name)
-        runset = dataclasses.replace(fresh, runs=have + _reindexed(fresh.runs, len(have)))
-        write_runset(runset, path)
-    ok = runset.ok_runs if runset is not None else ()
-    if len(ok) < runs:
-        raise SeedgateError(f"{setting.name}: {len(ok)} successful independent runs, {runs} needed")
-    return ok[:runs]
+    config = example_config(setting.command, jobs=jobs)
+    return cached_runs(
+        path, runs, config=config, seed_base=INDEPENDENT_SEEDS, label=setting.name, log=log
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,12 +41,12 @@ from pathlib import Path
 from typing import TextIO
 
 import numpy as np
+from common import cached_runs
 
 from seedgate import compare
 from seedgate.config import Config, MinEffect, load_config
 from seedgate.errors import SeedgateError
 from seedgate.models import RunResult, RunSet, Verdict
-from seedgate.pipeline import run_fixed
 from seedgate.runset_io import read_runset, write_runset
 
 REPO = Path(__file__).resolve().parents[1]
@@ -88,41 +88,16 @@ def example_config(**overrides: object) -> Config:
     return load_config(raw, config_path=EXAMPLE_CONFIG)
 
 
-def _reindexed(runs: Sequence[RunResult], offset: int) -> tuple[RunResult, ...]:
-    return tuple(dataclasses.replace(r, index=r.index + offset) for r in runs)
-
-
-def _cached(path: Path, command: str, log: TextIO) -> RunSet | None:
-    if not path.is_file():
-        return None
-    runset = read_runset(path)
-    if runset.command != command:
-        print(f"[pools] {path}: made by {runset.command!r}, not {command!r}; remade", file=log)
-        return None
-    return runset
-
-
 def build_pool(
     pool: Pool, runs: int, *, cache: Path, train_size: int, jobs: int, log: TextIO
 ) -> tuple[RunResult, ...]:
     """The pool's first ``runs`` successful runs, running only those the cache lacks."""
     command = pool.command(train_size)
+    config = example_config(command=command, jobs=jobs)
     path = cache / f"{pool.name}.json"
-    runset = _cached(path, command, log)
-    for _ in range(3):  # failed runs (tolerated by run_fixed) are replaced by new seeds
-        have = runset.runs if runset is not None else ()
-        missing = runs - sum(r.ok for r in have)
-        if missing <= 0:
-            break
-        print(f"[pools] {pool.name}: running {missing} more runs ({command})", file=log)
-        config = example_config(command=command, seed_base=pool.seed_base + len(have), jobs=jobs)
-        fresh = run_fixed(config, runs=missing, out=log, label=pool.name)
-        runset = dataclasses.replace(fresh, runs=have + _reindexed(fresh.runs, len(have)))
-        write_runset(runset, path)
-    ok = runset.ok_runs if runset is not None else ()
-    if len(ok) < runs:
-        raise SeedgateError(f"pool {pool.name}: {len(ok)} successful runs, {runs} needed")
-    return ok[:runs]
+    return cached_runs(
+        path, runs, config=config, seed_base=pool.seed_base, label=pool.name, log=log
+    )
 
 
 def values(runs: Sequence[RunResult]) -> np.ndarray:
