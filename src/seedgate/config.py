@@ -345,7 +345,16 @@ def load_config(
             value = file_values.get(key)
             if isinstance(value, str) and value.strip() and not Path(value).is_absolute():
                 file_values[key] = str(path.parent / value)
-    merged = {**file_values, **{k: v for k, v in overrides.items() if v is not None}}
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if "min_effect" in given and isinstance(file_values.get("metric"), Mapping):
+        # a flag or action input is the newest word: it applies to every metric
+        file_values["metric"] = {
+            name: {k: v for k, v in spec.items() if k != "min_effect"}
+            if isinstance(spec, Mapping)
+            else spec
+            for name, spec in file_values["metric"].items()
+        }
+    merged = {**file_values, **given}
     if "metric" in file_values and "metric" in overrides:
         merged["metric"] = {**file_values["metric"], **overrides["metric"]}
     return build_config(merged)

@@ -176,13 +176,16 @@ def run_gate(
     candidate_side = _Side(config, _command(config), "candidate", out)
     baseline_side = _Side(config, baseline_command, "baseline", out) if baseline_command else None
     try:
-        for look in looks:
+        for number, look in enumerate(looks, start=1):
             if lockstep and baseline_side is not None:
                 baseline = baseline_side.reach(look)
             candidate = candidate_side.reach(look)
             comparison = compare_runsets(
                 baseline, candidate, config, looks=looks, lockstep=lockstep
             )
+            if baseline is not None:
+                out.write(f"[gate] look {number}/{len(looks)}: {comparison.stop_reason}\n")
+                out.flush()
             if baseline is None or not compare.is_open(comparison) or look == looks[-1]:
                 return GateOutcome(comparison, candidate, baseline)
     finally:

@@ -121,3 +121,13 @@ def test_failed_runs_allowed_defaults_to_a_quarter() -> None:
 
 def test_n_test_is_reported_but_never_gated() -> None:
     assert build_config({}).gated_metric_names(("accuracy", "n_test")) == ("accuracy",)
+
+
+def test_a_min_effect_flag_overrides_every_metrics_own(tmp_path: Path) -> None:
+    path = tmp_path / "seedgate.toml"
+    path.write_text('[metric.accuracy]\nmin_effect = 0.02\n[metric.loss]\ngoal = "minimize"\n')
+    assert load_config({}, config_path=path).spec_for("accuracy").min_effect.value == 0.02
+    flagged = load_config({"min_effect": "0.5%"}, config_path=path)
+    assert str(flagged.spec_for("accuracy").min_effect) == "0.5%"
+    assert str(flagged.spec_for("loss").min_effect) == "0.5%"
+    assert flagged.spec_for("loss").goal is Goal.MINIMIZE
