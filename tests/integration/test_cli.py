@@ -66,6 +66,7 @@ def test_known_drop_is_a_regression_and_exits_1(project: Path) -> None:
     done = seedgate(project, "gate", "--out", str(out), *experiment("--shift", "-0.03"))
     assert done.returncode == 1, done.stderr
     assert "regression" in out.read_text().lower()
+    assert "[gate] look 1/3: " in done.stderr  # the sequential design shows each look
     candidate = json.loads((project / ".seedgate" / "candidate.json").read_text())
     assert len(candidate["runs"]) <= 10
 
