@@ -1,6 +1,6 @@
 """Hand-built Comparison objects for the report tests (no compare engine involved).
 
-Import from a test file after putting this directory on sys.path (see the report tests).
+Test files import it as `report_fixtures` (pytest and mypy put tests/ on the path).
 """
 
 from __future__ import annotations

@@ -24,10 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-
 from github_fake import (
     EVENTS,
     FORK_REPO_ID,
@@ -37,6 +33,7 @@ from github_fake import (
     parse_output_file,
     spec_available,
 )
+from ruamel.yaml import YAML
 
 from seedgate.runset_io import read_runset
 

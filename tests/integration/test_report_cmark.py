@@ -5,14 +5,9 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import subprocess
-import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
-
-# tests/ is not a package: put it on the path to share the report fixtures.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from report_fixtures import (
     HOSTILE_LOG,

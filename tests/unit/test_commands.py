@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import io
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-
 from github_fake import MalformedOutputError, parse_output_file
 
 from seedgate.github import commands

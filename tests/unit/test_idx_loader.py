@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import gzip
 import struct
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:  # the example lives outside the installed package
-    sys.path.insert(0, str(REPO))
-
-from examples.mnist import data  # noqa: E402
+from examples.mnist import data
 
 DEBIAN = data.DEBIAN_FASHION_MNIST
 

@@ -4,15 +4,10 @@ import dataclasses
 import json
 import math
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from jinja2.exceptions import SecurityError
-
-# tests/ is not a package: put it on the path to share the report fixtures.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from report_fixtures import (
     HOSTILE_LOG,
