@@ -4,30 +4,17 @@ from pathlib import Path
 
 import pytest
 
+from report_fixtures import regression_comparison
 from seedgate.errors import RunSetError
-from seedgate.models import Interval, NoiseBreakdown, VarianceComponent
 from seedgate.noise_io import read_noise, write_noise
-
-
-def _breakdown() -> NoiseBreakdown:
-    return NoiseBreakdown(
-        metric="accuracy",
-        total_variance=4e-5,
-        components=(
-            VarianceComponent("data order", 1e-5, 0.25, Interval(2e-6, 6e-5)),
-            VarianceComponent("initialisation", 3e-5, 0.75, Interval(1e-5, 2e-4)),
-        ),
-        deterministic=True,
-        identical_seed_max_diff=0.0,
-        test_set_error=0.0043,
-        advice=("about 5 runs per side resolve min_effect 0.01",),
-    )
 
 
 def test_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "noise.json"
-    write_noise((_breakdown(),), path)
-    assert read_noise(path) == (_breakdown(),)
+    noise = regression_comparison().noise
+    assert noise
+    write_noise(noise, path)
+    assert read_noise(path) == noise
 
 
 def test_missing_file_means_no_noise_section(tmp_path: Path) -> None:
