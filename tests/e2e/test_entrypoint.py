@@ -31,13 +31,10 @@ from github_fake import (
     REPO_ID,
     FakeGitHub,
     parse_output_file,
-    spec_available,
 )
 from ruamel.yaml import YAML
 
 from seedgate.runset_io import read_runset
-
-pytestmark = pytest.mark.skipif(not spec_available(), reason="GitHub contract data missing")
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

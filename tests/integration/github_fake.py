@@ -5,7 +5,7 @@ Two real HTTP servers on 127.0.0.1 (``http.server`` in threads):
 - the API: repository, artifacts (with ``workflow_run`` objects), workflow runs, artifact
   download (302 to the blob server, 410 when expired), issue comments (list, create,
   update), pull request. Every request we receive is validated against
-  ``/work/shared/github/openapi`` (a request that does not match answers 400 and is
+  ``tests/data/github/openapi`` (a request that does not match answers 400 and is
   recorded as an error), and so is every documented response it sends. Pagination
   ``Link`` headers use the real ``/repositories/{id}/...`` form, normalised back to
   ``/repos/{owner}/{repo}/...`` before validating.
@@ -23,7 +23,6 @@ import copy
 import dataclasses
 import functools
 import json
-import os
 import re
 import threading
 import urllib.parse
@@ -40,7 +39,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 if TYPE_CHECKING:
     from typing import Self
 
-SHARED = Path(os.environ.get("SEEDGATE_SHARED_DIR", "/work/shared")) / "github"
+SHARED = Path(__file__).resolve().parents[1] / "data" / "github"  # vendored, see its README
 SPEC_GITHUB_COM = SHARED / "openapi" / "api.github.com.json"
 SPEC_GHES = SHARED / "openapi" / "ghes-3.19.json"
 EVENTS = SHARED / "events"
@@ -49,10 +48,6 @@ OWNER, NAME = "Codertocat", "Hello-World"  # as in the event payloads
 REPO_ID = 186853002
 FORK_REPO_ID = 999_000_111
 DEFAULT_BRANCH = "master"
-
-
-def spec_available() -> bool:
-    return SPEC_GITHUB_COM.is_file() and EVENTS.is_dir()
 
 
 @functools.cache

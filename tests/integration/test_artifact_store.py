@@ -9,15 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from github_fake import FORK_REPO_ID, OWNER, REPO_ID, FakeGitHub, spec_available
+from github_fake import FORK_REPO_ID, OWNER, REPO_ID, FakeGitHub
 
 from seedgate.errors import GitHubError, RunSetError, StoreError
 from seedgate.github.client import GitHubClient, RetryPolicy
 from seedgate.models import RunResult, RunSet, RunStatus
 from seedgate.runset_io import runset_to_json
 from seedgate.store.github_artifact import GitHubArtifactStore, extract_runset
-
-pytestmark = pytest.mark.skipif(not spec_available(), reason="GitHub contract data missing")
 
 BASE_SHA = "b" * 40
 

@@ -8,12 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from github_fake import OWNER, REPO_ID, FakeGitHub, spec_available
+from github_fake import OWNER, REPO_ID, FakeGitHub
 
 from seedgate.errors import GitHubError
 from seedgate.github.client import GitHubClient, RetryPolicy
-
-pytestmark = pytest.mark.skipif(not spec_available(), reason="GitHub contract data missing")
 
 TOKEN = "ghs_client_test_token_123456"
 

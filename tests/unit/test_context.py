@@ -14,8 +14,7 @@ from seedgate.errors import ConfigError
 from seedgate.github.context import RunContext
 from seedgate.github.publish import CommentMode
 
-EVENTS = Path("/work/shared/github/events")
-pytestmark = pytest.mark.skipif(not EVENTS.is_dir(), reason="webhook examples missing")
+EVENTS = Path(__file__).resolve().parents[1] / "data" / "github" / "events"
 
 
 def payload(name: str) -> dict[str, Any]:
