@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from seedgate.config import Config
-from seedgate.models import RunResult
+from seedgate.records import RunResult
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "mnist" / "train.py"
@@ -46,7 +46,7 @@ def cached_runs(
     is remade."""
     from seedgate.errors import SeedgateError
     from seedgate.pipeline import run_fixed
-    from seedgate.runset_io import read_runset, write_runset
+    from seedgate.runset.codec import read_runset, write_runset
 
     runset = read_runset(path) if path.is_file() else None
     if runset is not None and runset.command != config.command:

@@ -47,7 +47,7 @@ from common import ROOT, cached_runs, this_command
 from seedgate.config import Config, MinEffect, load_config
 from seedgate.errors import SeedgateError
 from seedgate.explain import render_explain, run_explain
-from seedgate.models import Interval, NoiseBreakdown, RunResult
+from seedgate.records import Interval, NoiseBreakdown, RunResult
 from seedgate.stats.variance import (
     DATA_ORDER,
     INITIALISATION,

@@ -35,8 +35,8 @@ from pathlib import Path
 from common import this_command
 
 from seedgate.config import Config
-from seedgate.runner import Runner
-from seedgate.seeds import run_specs
+from seedgate.run.runner import Runner
+from seedgate.run.seeds import run_specs
 
 METRICS_SCRIPT = (
     "import json, sys; seed = int(sys.argv[1]); "
@@ -45,8 +45,8 @@ METRICS_SCRIPT = (
 PEAK_MEMORY_SCRIPT = """
 import json, resource, sys, tempfile
 from seedgate.config import Config
-from seedgate.runner import Runner
-from seedgate.seeds import run_specs
+from seedgate.run.runner import Runner
+from seedgate.run.seeds import run_specs
 command, runs = sys.argv[1], int(sys.argv[2])
 with tempfile.TemporaryDirectory() as tmp:
     with Runner(Config(command=command, working_directory=tmp)) as runner:
@@ -97,8 +97,8 @@ def help_startup(samples: int) -> tuple[str, list[float]]:
     if importlib.util.find_spec("seedgate.cli") is not None:
         label, argv = "python -m seedgate --help", [sys.executable, "-m", "seedgate", "--help"]
     else:
-        label = 'python -c "import seedgate.runner" (no seedgate.cli yet)'
-        argv = [sys.executable, "-c", "import seedgate.runner"]
+        label = 'python -c "import seedgate.run.runner" (no seedgate.cli yet)'
+        argv = [sys.executable, "-c", "import seedgate.run.runner"]
     times = []
     for _ in range(samples):
         started = time.perf_counter()

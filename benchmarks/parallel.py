@@ -28,11 +28,11 @@ from dataclasses import dataclass
 
 from common import EXAMPLE, ROOT, metrics_agreement, this_command
 
-from seedgate.childenv import THREAD_VARIABLES
 from seedgate.config import Config
-from seedgate.models import RunResult
-from seedgate.runner import Runner, usable_cores
-from seedgate.seeds import run_specs
+from seedgate.records import RunResult
+from seedgate.run.child_env import THREAD_VARIABLES
+from seedgate.run.runner import Runner, usable_cores
+from seedgate.run.seeds import run_specs
 
 NUMPY_SCRIPT = (
     "import json, sys, numpy as np; rng = np.random.default_rng(int(sys.argv[1])); "

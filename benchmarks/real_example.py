@@ -46,8 +46,8 @@ from common import cached_runs
 from seedgate import compare
 from seedgate.config import Config, MinEffect, load_config
 from seedgate.errors import SeedgateError
-from seedgate.models import RunResult, RunSet, Verdict
-from seedgate.runset_io import read_runset, write_runset
+from seedgate.records import RunResult, RunSet, Verdict
+from seedgate.runset.codec import read_runset, write_runset
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_CONFIG = REPO / "examples" / "mnist" / "seedgate.toml"

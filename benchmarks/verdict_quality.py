@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 
 from seedgate.compare import compare, runs_used
 from seedgate.config import Config, MetricSpec, MinEffect
-from seedgate.models import Goal, RunResult, RunSet, RunStatus, Verdict
+from seedgate.records import Goal, RunResult, RunSet, RunStatus, Verdict
 
 FloatArray = NDArray[np.float64]
 METRIC = "score"

@@ -27,9 +27,9 @@ import time
 from common import EXAMPLE, ROOT, metrics_agreement, this_command
 
 from seedgate.config import Config
-from seedgate.models import RunResult
-from seedgate.runner import Runner
-from seedgate.seeds import run_specs
+from seedgate.records import RunResult
+from seedgate.run.runner import Runner
+from seedgate.run.seeds import run_specs
 
 ENTRY = "examples.mnist.train:entry"
 

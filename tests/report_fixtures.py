@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from seedgate.models import (
+from seedgate.records import (
     Bound,
     Comparison,
     Design,

@@ -20,7 +20,7 @@ from seedgate.errors import ConfigError, RunnerError, SeedgateError
 
 if TYPE_CHECKING:
     from seedgate.config import Config
-    from seedgate.models import Comparison, RunSet
+    from seedgate.records import Comparison, RunSet
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_RUNS_FAILED = 0, 1, 2, 3
 
@@ -249,8 +249,8 @@ def _verdict_exit(comparison: Comparison, config: Config) -> int:
 
 
 def _save_partial(exc: RunnerError, path: Path) -> None:
-    from seedgate.models import RunSet
-    from seedgate.runset_io import write_runset
+    from seedgate.records import RunSet
+    from seedgate.runset.codec import write_runset
 
     if isinstance(exc.partial, RunSet):
         write_runset(exc.partial, path)
@@ -262,7 +262,7 @@ def _save_partial(exc: RunnerError, path: Path) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from seedgate.pipeline import run_fixed
-    from seedgate.runset_io import write_runset
+    from seedgate.runset.codec import write_runset
 
     config = load_settings(args)
     runs = args.runs or config.runs
@@ -293,7 +293,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
 
 def _load_baseline(args: argparse.Namespace, config: Config) -> RunSet | None:
-    from seedgate.runset_io import read_runset
+    from seedgate.runset.codec import read_runset
     from seedgate.store.local import LocalStore
 
     if getattr(args, "baseline", None):
@@ -303,7 +303,7 @@ def _load_baseline(args: argparse.Namespace, config: Config) -> RunSet | None:
 
 def cmd_gate(args: argparse.Namespace) -> int:
     from seedgate.pipeline import run_gate
-    from seedgate.runset_io import write_runset
+    from seedgate.runset.codec import write_runset
 
     config = load_settings(args)
     baseline = None if args.baseline_command else _load_baseline(args, config)
@@ -326,7 +326,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from seedgate.pipeline import compare_runsets
-    from seedgate.runset_io import read_runset
+    from seedgate.runset.codec import read_runset
 
     config = load_settings(args)
     baseline, candidate = read_runset(args.baseline), read_runset(args.candidate)
@@ -337,8 +337,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from seedgate.runset_io import read_runset, write_runset
-    from seedgate.shards import merge_runsets
+    from seedgate.runset.codec import read_runset, write_runset
+    from seedgate.runset.shards import merge_runsets
 
     merged = merge_runsets([read_runset(p) for p in args.files], names=[str(p) for p in args.files])
     write_runset(merged, args.out)
@@ -379,7 +379,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from seedgate.explain import render_explain, run_explain
-    from seedgate.noise_io import NOISE_FILE, write_noise
+    from seedgate.store.noise import NOISE_FILE, write_noise
 
     config = load_settings(args)
     breakdowns = run_explain(
@@ -425,7 +425,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from seedgate.interrupts import interrupt_on_sigterm
+    from seedgate.run.interrupts import interrupt_on_sigterm
 
     args = build_parser().parse_args(argv)
     interrupt_on_sigterm()

@@ -15,7 +15,7 @@ import numpy as np
 
 from seedgate.config import Config, MetricSpec
 from seedgate.errors import RunSetError
-from seedgate.models import (
+from seedgate.records import (
     Bound,
     Comparison,
     Design,

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from seedgate.errors import ConfigError
-from seedgate.models import FailOn, Goal
+from seedgate.records import FailOn, Goal
 
 if sys.version_info >= (3, 11):
     import tomllib

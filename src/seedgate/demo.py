@@ -51,7 +51,7 @@ def run_demo(
 ) -> int:
     from seedgate.pipeline import run_fixed, run_gate
     from seedgate.report import render_json, render_markdown
-    from seedgate.runset_io import write_runset
+    from seedgate.runset.codec import write_runset
 
     example = find_example()
     workdir.mkdir(parents=True, exist_ok=True)

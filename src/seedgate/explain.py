@@ -23,9 +23,9 @@ from typing import TextIO
 
 from seedgate.config import Config
 from seedgate.errors import ConfigError, RunnerError
-from seedgate.models import NoiseBreakdown, RunResult
-from seedgate.runner import Runner
-from seedgate.seeds import RunSpec, run_spec
+from seedgate.records import NoiseBreakdown, RunResult
+from seedgate.run.runner import Runner
+from seedgate.run.seeds import RunSpec, run_spec
 from seedgate.stats.variance import NoiseDesign, decompose
 
 N_TEST_METRIC = "n_test"

@@ -18,15 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from seedgate import compare, environment
+from seedgate import compare
 from seedgate.config import Config
 from seedgate.errors import ConfigError, RunnerError, RunSetError
-from seedgate.models import Comparison, RunResult, RunSet
-from seedgate.noise_io import NOISE_FILE, read_noise
-from seedgate.runner import Runner
-from seedgate.runset_io import read_runset
-from seedgate.seeds import RunSpec, run_spec
-from seedgate.shards import merge_runsets, parse_shard, shard_indices
+from seedgate.records import Comparison, RunResult, RunSet
+from seedgate.run.runner import Runner
+from seedgate.run.seeds import RunSpec, run_spec
+from seedgate.runset import fingerprint as environment
+from seedgate.runset.codec import read_runset
+from seedgate.runset.shards import merge_runsets, parse_shard, shard_indices
+from seedgate.store.noise import NOISE_FILE, read_noise
 
 
 @dataclass(frozen=True)

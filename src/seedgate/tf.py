@@ -25,7 +25,7 @@ import os
 from collections.abc import Mapping
 
 from seedgate.errors import ConfigError
-from seedgate.seeds import run_spec
+from seedgate.run.seeds import run_spec
 
 SEED_ENV = "SEEDGATE_SEED"
 DATA_SEED_ENV = "SEEDGATE_DATA_SEED"

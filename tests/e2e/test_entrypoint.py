@@ -34,7 +34,7 @@ from github_fake import (
 )
 from ruamel.yaml import YAML
 
-from seedgate.runset_io import read_runset
+from seedgate.runset.codec import read_runset
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

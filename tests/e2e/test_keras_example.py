@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from seedgate.errors import ConfigError
-from seedgate.seeds import run_spec
+from seedgate.run.seeds import run_spec
 from seedgate.tf import read_seeds
 
 REPO = Path(__file__).resolve().parents[2]

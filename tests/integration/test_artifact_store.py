@@ -13,8 +13,8 @@ from github_fake import FORK_REPO_ID, OWNER, REPO_ID, FakeGitHub
 
 from seedgate.errors import GitHubError, RunSetError, StoreError
 from seedgate.github.client import GitHubClient, RetryPolicy
-from seedgate.models import RunResult, RunSet, RunStatus
-from seedgate.runset_io import runset_to_json
+from seedgate.records import RunResult, RunSet, RunStatus
+from seedgate.runset.codec import runset_to_json
 from seedgate.store.github_artifact import GitHubArtifactStore, extract_runset
 
 BASE_SHA = "b" * 40

@@ -13,7 +13,7 @@ import pytest
 from seedgate.config import Config, build_config
 from seedgate.errors import ConfigError, RunnerError
 from seedgate.explain import plan_explain, render_explain, run_explain, runs_needed
-from seedgate.models import NoiseBreakdown, VarianceComponent
+from seedgate.records import NoiseBreakdown, VarianceComponent
 
 FIXTURE = Path(__file__).parent / "fixtures_noise" / "known_noise.py"
 

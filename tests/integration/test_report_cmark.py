@@ -18,7 +18,7 @@ from report_fixtures import (
     metric,
     regression_comparison,
 )
-from seedgate.models import Comparison, EnvironmentDifference, Verdict
+from seedgate.records import Comparison, EnvironmentDifference, Verdict
 from seedgate.report import comment_marker, render_markdown
 from seedgate.report.filters import one_line
 

@@ -16,10 +16,10 @@ import pytest
 
 from seedgate.config import Config
 from seedgate.errors import ConfigError, RunnerError
-from seedgate.models import RunResult, RunSet, RunStatus
-from seedgate.runner import Runner, format_command
-from seedgate.seeds import run_spec, run_specs
-from seedgate.shards import merge_runsets, parse_shard, shard_indices
+from seedgate.records import RunResult, RunSet, RunStatus
+from seedgate.run.runner import Runner, format_command
+from seedgate.run.seeds import run_spec, run_specs
+from seedgate.runset.shards import merge_runsets, parse_shard, shard_indices
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PY = shlex.quote(sys.executable)

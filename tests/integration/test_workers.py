@@ -12,10 +12,10 @@ import pytest
 
 from seedgate.config import Config
 from seedgate.errors import ConfigError, RunnerError
-from seedgate.models import RunResult, RunStatus
-from seedgate.runner import Runner
-from seedgate.seeds import run_spec, run_specs
-from seedgate.workers import parse_entry
+from seedgate.records import RunResult, RunStatus
+from seedgate.run.runner import Runner
+from seedgate.run.seeds import run_spec, run_specs
+from seedgate.run.workers import parse_entry
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ENTRY = "warm_entry:entry"

@@ -11,7 +11,7 @@ from scipy import stats
 from seedgate.compare import compare, is_open, next_look, runs_used
 from seedgate.config import Config, MetricSpec, MinEffect
 from seedgate.errors import RunSetError
-from seedgate.models import Bound, Goal, RunResult, RunSet, RunStatus, Verdict
+from seedgate.records import Bound, Goal, RunResult, RunSet, RunStatus, Verdict
 from seedgate.stats.design import holm
 from seedgate.stats.ranktest import u_statistic
 

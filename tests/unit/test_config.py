@@ -6,7 +6,7 @@ import pytest
 
 from seedgate.config import Config, MinEffect, build_config, load_config
 from seedgate.errors import ConfigError
-from seedgate.models import FailOn, Goal
+from seedgate.records import FailOn, Goal
 
 
 def test_defaults_are_the_documented_ones() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from seedgate.action import ActionInputs, ActionSettings, Mode
+from seedgate.action.steps import ActionInputs, ActionSettings, Mode
 from seedgate.errors import ConfigError
 from seedgate.github.context import RunContext
 from seedgate.github.publish import CommentMode

@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from seedgate.models import Bound
+from seedgate.records import Bound
 from seedgate.stats import design
 from seedgate.stats.ranktest import u_statistic
 

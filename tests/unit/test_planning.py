@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from seedgate.models import Design
+from seedgate.records import Design
 from seedgate.stats import design as sequential
 from seedgate.stats.planning import approximate_power, plan_runs, runs_needed
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from seedgate.models import Goal
+from seedgate.records import Goal
 from seedgate.stats.ranktest import (
     Alternative,
     exact_u_cdf,

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from seedgate.models import Interval
+from seedgate.records import Interval
 from seedgate.report.filters import (
     Markdown,
     clip,

@@ -21,7 +21,7 @@ from report_fixtures import (
     values,
 )
 from seedgate.errors import ReportError
-from seedgate.models import Comparison, Goal, Interval, Verdict
+from seedgate.records import Comparison, Goal, Interval, Verdict
 from seedgate.report import (
     GITHUB_COMMENT_LIMIT,
     SCHEMA,

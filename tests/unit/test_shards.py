@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from seedgate.errors import ConfigError, RunSetError
-from seedgate.models import RunResult, RunSet, RunStatus
-from seedgate.shards import Shard, merge_runsets, parse_shard, shard_indices
+from seedgate.records import RunResult, RunSet, RunStatus
+from seedgate.runset.shards import Shard, merge_runsets, parse_shard, shard_indices
 
 
 def test_parse_shard() -> None:

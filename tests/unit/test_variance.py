@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from seedgate.models import NoiseBreakdown, VarianceComponent
+from seedgate.records import NoiseBreakdown, VarianceComponent
 from seedgate.stats.variance import (
     MeanSquare,
     NoiseDesign,

@@ -14,7 +14,7 @@ from typing import Any
 from seedgate.errors import GitHubError
 from seedgate.github.client import GitHubClient
 from seedgate.github.commands import Annotations
-from seedgate.models import Comparison, MetricComparison, Verdict
+from seedgate.records import Comparison, MetricComparison, Verdict
 
 COMMENT_LIMIT_CHARS = 65_536
 SUMMARY_LIMIT_BYTES = 1024 * 1024 - 4096  # leave room for what other steps append

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 
-from seedgate.models import Interval
+from seedgate.records import Interval
 
 
 class Markdown(str):

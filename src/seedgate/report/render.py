@@ -23,7 +23,7 @@ from jinja2 import PackageLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from seedgate.errors import ReportError
-from seedgate.models import (
+from seedgate.records import (
     Comparison,
     Goal,
     MetricComparison,

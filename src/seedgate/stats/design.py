@@ -38,7 +38,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from seedgate.models import Bound, Design
+from seedgate.records import Bound, Design
 
 FloatArray = NDArray[np.float64]
 _BATCH_CELLS = 4_000_000  # pairwise comparisons simulated per batch (bounds memory)

@@ -20,7 +20,7 @@ from statistics import NormalDist
 import numpy as np
 from numpy.typing import NDArray
 
-from seedgate.models import Design, PowerPlan
+from seedgate.records import Design, PowerPlan
 
 _STANDARD_NORMAL = NormalDist()
 _EFFICIENCY = 3 / math.pi

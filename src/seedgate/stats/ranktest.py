@@ -18,7 +18,7 @@ from statistics import NormalDist
 import numpy as np
 from numpy.typing import NDArray
 
-from seedgate.models import Goal, Interval
+from seedgate.records import Goal, Interval
 
 FloatArray = NDArray[np.float64]
 ArrayLike = Sequence[float] | FloatArray

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from seedgate.models import Interval, Summary
+from seedgate.records import Interval, Summary
 
 _NAN_INTERVAL = Interval(math.nan, math.nan)
 

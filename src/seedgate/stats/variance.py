@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seedgate.models import Interval, NoiseBreakdown, VarianceComponent
+from seedgate.records import Interval, NoiseBreakdown, VarianceComponent
 
 DATA_ORDER = "data order"
 INITIALISATION = "initialisation"

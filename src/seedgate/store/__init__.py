@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from seedgate.models import RunSet
+from seedgate.records import RunSet
 
 
 class BaselineStore(Protocol):

@@ -22,8 +22,8 @@ from typing import Any
 from seedgate.errors import GitHubError, RunSetError, StoreError
 from seedgate.github.client import GitHubClient
 from seedgate.github.context import BASELINE_EVENTS
-from seedgate.models import RunSet
-from seedgate.runset_io import runset_from_bytes
+from seedgate.records import RunSet
+from seedgate.runset.codec import runset_from_bytes
 
 MAX_ZIP_BYTES = 64 * 1024 * 1024
 MAX_RUNSET_BYTES = 32 * 1024 * 1024

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from seedgate.errors import StoreError
-from seedgate.models import RunSet
-from seedgate.runset_io import read_runset, write_runset
+from seedgate.records import RunSet
+from seedgate.runset.codec import read_runset, write_runset
 
 BASELINE_FILE = "baseline.json"
 

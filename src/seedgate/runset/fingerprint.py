@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from seedgate.models import EnvironmentDifference
+from seedgate.records import EnvironmentDifference
 
 # The keys whose change can move a metric without any code change, in report order.
 REPRODUCIBILITY_KEYS = ("cpu", "gpu", "python", "tensorflow", "platform", "image")

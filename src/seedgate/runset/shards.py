@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from seedgate.errors import ConfigError, RunSetError
-from seedgate.models import RunResult, RunSet
+from seedgate.records import RunResult, RunSet
 
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import requests
 
-from seedgate import childenv
 from seedgate.config import Config, load_config
 from seedgate.errors import ConfigError, GitHubError, RunnerError, SeedgateError
 from seedgate.github import commands
@@ -37,9 +36,10 @@ from seedgate.github.publish import (
     is_read_only_token,
     publish_comment,
 )
-from seedgate.interrupts import interrupt_on_sigterm
-from seedgate.models import Comparison, RunSet
+from seedgate.records import Comparison, RunSet
 from seedgate.report.filters import md_escape
+from seedgate.run import child_env as childenv
+from seedgate.run.interrupts import interrupt_on_sigterm
 
 if TYPE_CHECKING:
     from seedgate.store.github_artifact import FoundBaseline
@@ -342,7 +342,7 @@ class Action:
 
     def finish_baseline(self, runset: RunSet) -> int:
         from seedgate.pipeline import compare_runsets
-        from seedgate.runset_io import write_runset
+        from seedgate.runset.codec import write_runset
 
         write_runset(runset, self.settings.baseline_path)
         self.say(
@@ -358,7 +358,7 @@ class Action:
 
     def gate(self) -> int:
         from seedgate.pipeline import run_gate
-        from seedgate.runset_io import write_runset
+        from seedgate.runset.codec import write_runset
 
         found = self.fetch_baseline()
         outcome = run_gate(self.config, found.runset if found else None, out=self.out)
@@ -384,7 +384,7 @@ class Action:
 
     def run_shard(self, role: Role) -> int:
         from seedgate.pipeline import run_fixed
-        from seedgate.runset_io import write_runset
+        from seedgate.runset.codec import write_runset
 
         runs = self.config.baseline_runs if role is Role.BASELINE else self.config.runs
         runset = run_fixed(
@@ -597,7 +597,7 @@ def _keep_finished_runs(
 ) -> str:
     """Write the runs that finished before the failure, list them in the job summary, and
     say where they are (for the error message)."""
-    from seedgate.runset_io import write_runset
+    from seedgate.runset.codec import write_runset
 
     if settings is None or not isinstance(error.partial, RunSet):
         return ""

@@ -1,7 +1,7 @@
 """The data that flows through the gate: frozen dataclasses and closed enums.
 
 RunResult* -> RunSet -> (with a baseline RunSet) Comparison -> report.
-Nothing here does I/O; (de)serialisation of RunSets lives in ``seedgate.runset_io``.
+Nothing here does I/O; (de)serialisation of RunSets lives in ``seedgate.runset.codec``.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from seedgate.errors import RunSetError
-from seedgate.models import Interval, NoiseBreakdown, VarianceComponent
+from seedgate.records import Interval, NoiseBreakdown, VarianceComponent
 
 SCHEMA = "seedgate.noise/1"
 NOISE_FILE = "noise.json"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from seedgate.childenv import GATE_CREDENTIALS, child_environment, is_dropped, thread_limits
+from seedgate.run.child_env import GATE_CREDENTIALS, child_environment, is_dropped, thread_limits
 
 PARENT = {
     "PATH": "/usr/bin",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from seedgate.errors import RunSetError
-from seedgate.models import RunResult, RunSet, RunStatus
+from seedgate.records import RunResult, RunSet, RunStatus
 
 SCHEMA = "seedgate.runset/1"
 _SCHEMA_PREFIX = "seedgate.runset/"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seedgate.models import RunResult, RunStatus
+from seedgate.records import RunResult, RunStatus
 
 _DATA_STREAM = 1
 _INIT_STREAM = 2

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from seedgate.errors import RunSetError
-from seedgate.models import RunResult, RunSet, RunStatus
-from seedgate.runset_io import read_runset, runset_to_dict, runset_to_json, write_runset
+from seedgate.records import RunResult, RunSet, RunStatus
+from seedgate.runset.codec import read_runset, runset_to_dict, runset_to_json, write_runset
 
 
 def _runset() -> RunSet:

@@ -3,10 +3,10 @@
 Subprocess contract: the command runs through ``/bin/sh -c`` from the working directory,
 with ``{seed}``, ``{data_seed}``, ``{init_seed}`` and ``{index}`` replaced and the seeds
 in ``SEEDGATE_*`` variables; it reports metrics through ``$SEEDGATE_METRICS_FILE`` or the
-last JSON line of stdout (see ``seedgate.metrics_parse``). Each run is its own process
+last JSON line of stdout (see ``seedgate.run.metrics``). Each run is its own process
 group (``start_new_session``), so a timeout kills the shell and everything it started.
 
-Warm-worker contract (``config.entry``): see ``seedgate.workers``.
+Warm-worker contract (``config.entry``): see ``seedgate.run.workers``.
 
 A failed run never raises: it becomes a RunResult with a reason and its log tail, and the
 other runs go on. ``RunnerError`` is for the experiment as a whole (working directory
@@ -32,19 +32,19 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, TextIO
 
-from seedgate.childenv import child_environment, thread_limits
 from seedgate.config import Config
 from seedgate.errors import ConfigError, RunnerError
-from seedgate.metrics_parse import (
+from seedgate.records import RunResult, RunStatus
+from seedgate.run.child_env import child_environment, thread_limits
+from seedgate.run.metrics import (
     ByteTail,
     InvalidMetricsError,
     JsonLineTracker,
     collect_metrics,
     tail_text,
 )
-from seedgate.models import RunResult, RunStatus
-from seedgate.seeds import RunSpec
-from seedgate.workers import STOPPED, WorkerPool, parse_entry
+from seedgate.run.seeds import RunSpec
+from seedgate.run.workers import STOPPED, WorkerPool, parse_entry
 
 if TYPE_CHECKING:
     from typing import Self

@@ -5,7 +5,7 @@ and returns its metrics as a dict of numbers. Importing TensorFlow and building 
 dataset once per worker instead of once per run is what makes this faster than the
 subprocess contract.
 
-Each worker is a fresh interpreter (``python -m seedgate.workers``), never a fork, so no
+Each worker is a fresh interpreter (``python -m seedgate.run.workers``), never a fork, so no
 TensorFlow state is inherited; it is started with the same cleaned environment as the
 subprocess runs (so thread limits and the removal of the gate's tokens hold from the
 first import) and in its own process group, so a timeout kills the worker and anything it
@@ -48,11 +48,11 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from seedgate.errors import ConfigError, RunnerError
-from seedgate.metrics_parse import InvalidMetricsError, tail_text, validate_metrics
-from seedgate.models import RunResult, RunStatus
+from seedgate.records import RunResult, RunStatus
+from seedgate.run.metrics import InvalidMetricsError, tail_text, validate_metrics
 
 if TYPE_CHECKING:
-    from seedgate.seeds import RunSpec
+    from seedgate.run.seeds import RunSpec
 
 _ENTRY = re.compile(r"^(?P<module>[^:]+):(?P<function>[A-Za-z_]\w*)$")
 _MODULE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
@@ -246,7 +246,7 @@ class WorkerPool:
                     [
                         sys.executable,
                         "-m",
-                        "seedgate.workers",
+                        "seedgate.run.workers",
                         str(request_read),
                         str(response_write),
                         self._entry,

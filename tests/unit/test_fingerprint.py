@@ -9,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from seedgate.environment import (
+from seedgate.records import EnvironmentDifference
+from seedgate.runset.fingerprint import (
     REPRODUCIBILITY_KEYS,
     container_image,
     cpu_model_from_cpuinfo,
@@ -20,7 +21,6 @@ from seedgate.environment import (
     gpu_names_from_smi,
     tensorflow_version,
 )
-from seedgate.models import EnvironmentDifference
 
 X86_CPUINFO = """processor\t: 0
 vendor_id\t: GenuineIntel
@@ -69,7 +69,7 @@ def test_tensorflow_version_comes_from_metadata() -> None:
 
 def test_fingerprint_does_not_import_tensorflow() -> None:
     code = (
-        "import sys; from seedgate.environment import fingerprint; f = fingerprint(); "
+        "import sys; from seedgate.runset.fingerprint import fingerprint; f = fingerprint(); "
         "assert 'tensorflow' not in sys.modules, 'imported'; print(f['tensorflow'])"
     )
     done = subprocess.run(

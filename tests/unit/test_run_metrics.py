@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from seedgate.metrics_parse import (
+from seedgate.run.metrics import (
     ByteTail,
     InvalidMetricsError,
     JsonLineTracker,

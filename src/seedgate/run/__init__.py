@@ -1,0 +1,1 @@
+"""Running the training command: one run per seed, in parallel workers."""
