@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
+import os
 import platform
-import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from seedgate.records import EnvironmentDifference
 from seedgate.runset.fingerprint import (
@@ -15,10 +18,11 @@ from seedgate.runset.fingerprint import (
     container_image,
     cpu_model_from_cpuinfo,
     differences,
+    driver_version_from_file,
     fingerprint,
-    gpu_description,
-    gpu_from_driver_version,
-    gpu_names_from_smi,
+    framework_versions,
+    gpu_fingerprint,
+    gpus_from_smi_query,
     tensorflow_version,
 )
 
@@ -85,30 +89,6 @@ def test_extra_keys_are_added_and_win() -> None:
     assert found["metrics_version"] == "3"
 
 
-def test_gpu_parsers() -> None:
-    listing = (
-        "GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-1234)\n"
-        "GPU 1: NVIDIA H100 80GB HBM3 (UUID: GPU-5678)\n"
-    )
-    assert gpu_names_from_smi(listing) == "NVIDIA H100 80GB HBM3; NVIDIA H100 80GB HBM3"
-    assert gpu_names_from_smi("No devices were found\n") is None
-    version = "NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar 5 2024\nGCC\n"
-    assert gpu_from_driver_version(version) == (
-        "nvidia driver: NVRM version: NVIDIA UNIX x86_64 Kernel Module 550.54.15 Tue Mar 5 2024"
-    )
-    assert gpu_from_driver_version("") is None
-
-
-def test_gpu_description_without_a_driver_is_none(tmp_path: Path) -> None:
-    if shutil.which("nvidia-smi") is None:
-        assert gpu_description(tmp_path / "missing") == "none"
-        driver = tmp_path / "version"
-        driver.write_text("NVRM version: 550.54\n")
-        assert gpu_description(driver) == "nvidia driver: NVRM version: 550.54"
-    else:  # a GPU machine: the names come from nvidia-smi
-        assert gpu_description(tmp_path / "missing") != "none"
-
-
 def test_container_image_precedence(tmp_path: Path) -> None:
     marker = tmp_path / ".dockerenv"
     assert container_image({}, marker) == "none"
@@ -131,3 +111,152 @@ def test_differences_only_on_reproducibility_keys() -> None:
     )
     assert differences(candidate, candidate) == ()
     assert differences({}, {}) == ()
+
+
+def test_a_gpu_or_framework_change_is_named() -> None:
+    baseline = {
+        "gpu": "Tesla T4",
+        "gpu_driver": "535.104.05",
+        "cuda": "12.1.105",
+        "cudnn": "8.9.2.26",
+        "pytorch": "torch 2.3.1+cu121",
+        "jax": "none",
+    }
+    candidate = {
+        **baseline,
+        "gpu": "NVIDIA A100-SXM4-40GB",
+        "cudnn": "9.1.0.70",
+        "pytorch": "torch 2.4.0+cu121",
+        "jax": "jax 0.4.30, jaxlib 0.4.30",
+    }
+    assert differences(baseline, candidate) == (
+        EnvironmentDifference("gpu", "Tesla T4", "NVIDIA A100-SXM4-40GB"),
+        EnvironmentDifference("cudnn", "8.9.2.26", "9.1.0.70"),
+        EnvironmentDifference("pytorch", "torch 2.3.1+cu121", "torch 2.4.0+cu121"),
+        EnvironmentDifference("jax", "none", "jax 0.4.30, jaxlib 0.4.30"),
+    )
+
+
+def test_a_key_an_older_baseline_lacks_differs_only_when_present_now() -> None:
+    older = {"python": "3.11.7", "gpu": "none", "tensorflow": "tensorflow-cpu 2.21.0"}
+    now = {**older, "pytorch": "none", "jax": "none", "cuda": "none", "gpu_driver": "none"}
+    assert differences(older, now) == ()
+    assert differences(now, older) == ()
+    with_torch = {**now, "pytorch": "torch 2.5.1"}
+    assert differences(older, with_torch) == (
+        EnvironmentDifference("pytorch", None, "torch 2.5.1"),
+    )
+
+
+def test_framework_versions_come_from_the_given_metadata() -> None:
+    installed = {
+        "tensorflow": "2.17.0",
+        "torch": "2.5.1+cu121",
+        "jaxlib": "0.4.30",
+        "jax": "0.4.31",
+        "nvidia-cuda-runtime-cu12": "12.1.105",
+        "nvidia-cudnn-cu12": "9.1.0.70",
+        "nvidia-cudnn-cu11": "8.9.6.50",
+    }
+    assert framework_versions(installed.get) == {
+        "tensorflow": "tensorflow 2.17.0",
+        "pytorch": "torch 2.5.1+cu121",
+        "jax": "jax 0.4.31, jaxlib 0.4.30",
+        "cuda": "12.1.105",
+        "cudnn": "9.1.0.70",
+    }
+    nothing: dict[str, str] = {}
+    assert framework_versions(nothing.get) == dict.fromkeys(
+        ("tensorflow", "pytorch", "jax", "cuda", "cudnn"), "none"
+    )
+
+
+def _dist_info(site: Path, name: str, version: str) -> None:
+    folder = site / f"{name.replace('-', '_')}-{version}.dist-info"
+    folder.mkdir(parents=True)
+    (folder / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+
+
+def test_installed_frameworks_are_read_without_importing_them(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    _dist_info(site, "torch", "2.5.1+cu124")
+    _dist_info(site, "nvidia-cuda-runtime-cu12", "12.4.127")
+    _dist_info(site, "nvidia-cudnn-cu12", "9.1.0.70")
+    (site / "torch").mkdir()
+    (site / "torch" / "__init__.py").write_text("raise SystemExit('torch was imported')\n")
+    code = (
+        "import json, sys; from seedgate.runset.fingerprint import fingerprint; "
+        "f = fingerprint(); assert 'torch' not in sys.modules; print(json.dumps(f))"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["pytorch"] == "torch 2.5.1+cu124"
+    assert found["cuda"] == "12.4.127"
+    assert found["cudnn"] == "9.1.0.70"
+
+
+def _fake_nvidia_smi(folder: Path, script: str) -> None:
+    folder.mkdir()
+    smi = folder / "nvidia-smi"
+    smi.write_text(f"#!/bin/sh\n{script}\n")
+    smi.chmod(0o755)
+
+
+def test_gpu_models_and_driver_come_from_nvidia_smi(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A real nvidia-smi stand-in on PATH that answers only the query seedgate makes.
+    _fake_nvidia_smi(
+        tmp_path / "bin",
+        '[ "$1 $2" = "--query-gpu=name,driver_version --format=csv,noheader" ] || exit 9\n'
+        "echo 'NVIDIA H100 80GB HBM3, 550.54.15'\necho 'NVIDIA H100 80GB HBM3, 550.54.15'",
+    )
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    assert gpu_fingerprint(tmp_path / "missing") == {
+        "gpu": "NVIDIA H100 80GB HBM3; NVIDIA H100 80GB HBM3",
+        "gpu_driver": "550.54.15",
+    }
+    found = fingerprint()
+    assert (found["gpu"], found["gpu_driver"]) == (
+        "NVIDIA H100 80GB HBM3; NVIDIA H100 80GB HBM3",
+        "550.54.15",
+    )
+
+
+def test_a_failing_nvidia_smi_falls_back_to_the_driver_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake_nvidia_smi(
+        tmp_path / "bin",
+        "echo 'NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.'\n"
+        "exit 9",
+    )
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    assert gpu_fingerprint(tmp_path / "missing") == {"gpu": "none", "gpu_driver": "none"}
+    driver = tmp_path / "version"
+    driver.write_text(
+        "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  570.124.06  Release Build\n"
+    )
+    assert gpu_fingerprint(driver) == {
+        "gpu": "NVIDIA GPU (model unknown: no nvidia-smi)",
+        "gpu_driver": "570.124.06",
+    }
+
+
+def test_gpu_parsers() -> None:
+    assert gpus_from_smi_query("Tesla T4, 535.104.05\n") == ("Tesla T4", "535.104.05")
+    assert gpus_from_smi_query("No devices were found\n") is None
+    assert gpus_from_smi_query("") is None
+    version = "NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar 5 2024\nGCC\n"
+    assert driver_version_from_file(version) == "550.54.15"
+    assert driver_version_from_file("NVRM version: odd\n") == "NVRM version: odd"
+    assert driver_version_from_file("") is None
