@@ -192,3 +192,12 @@ def test_pypi_workflow_publishes_by_trusted_publishing_from_tags() -> None:
 def test_actionlint_accepts_the_pypi_workflow(tmp_path: Path) -> None:
     done = actionlint_repo(tmp_path, {"pypi.yml": PYPI.read_text(encoding="utf-8")})
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_readme_shows_the_host_example_as_it_is() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## In your own environment: the host action\n", 1)[1]
+    shown = section.split("```yaml\n", 1)[1].split("```\n", 1)[0]
+    lines = HOST_EXAMPLE.read_text(encoding="utf-8").splitlines(keepends=True)
+    without_header = "".join(lines[next(i for i, s in enumerate(lines) if s.startswith("name:")) :])
+    assert shown == without_header
