@@ -73,7 +73,7 @@ def test_actionlint_accepts_the_workflows_and_their_use_of_our_inputs(tmp_path: 
         shutil.copy(path, workflows / path.name)
     for path in EXAMPLES:
         text = path.read_text(encoding="utf-8")
-        assert PUBLISHED in text or "seedgate-action/host@v1" in text  # test_host_action.py
+        assert PUBLISHED in text or "seedgate-action/host@v1" in text  # test_host_action_files.py
         (workflows / path.name).write_text(text, encoding="utf-8")
         # The same workflow against this checkout's action.yml: actionlint then checks
         # every `with:` input and every `steps.*.outputs.*` against what we declare.
