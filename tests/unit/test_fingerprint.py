@@ -247,7 +247,7 @@ def test_a_failing_nvidia_smi_falls_back_to_the_driver_file(
         "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  570.124.06  Release Build\n"
     )
     assert gpu_fingerprint(driver) == {
-        "gpu": "NVIDIA GPU (model unknown: no nvidia-smi)",
+        "gpu": "NVIDIA GPU (no model from nvidia-smi)",
         "gpu_driver": "570.124.06",
     }
 

@@ -171,7 +171,7 @@ def gpu_fingerprint(version_file: Path = _NVIDIA_VERSION_FILE) -> dict[str, str]
     driver = driver_version_from_file(text)
     if driver is None:
         return {"gpu": _NONE, "gpu_driver": _NONE}
-    return {"gpu": "NVIDIA GPU (model unknown: no nvidia-smi)", "gpu_driver": driver}
+    return {"gpu": "NVIDIA GPU (no model from nvidia-smi)", "gpu_driver": driver}
 
 
 def container_image(env: Mapping[str, str], dockerenv: Path = Path("/.dockerenv")) -> str:
