@@ -3,8 +3,8 @@
 Mermaid's xychart draws only bars and lines over one list of x categories; it has no
 scatter plot and no missing values. So every run gets its own category: the baseline's
 runs first, then the candidate's, each side sorted by value and labelled by seed. One bar
-series per side holds that side's values and the axis minimum (a bar of zero height, so
-nothing is drawn) in the other side's categories. Every bar top is one real run; nothing
+series per side holds that side's values, and a value below the axis (a bar that is not
+drawn) in the other side's categories. Every bar top is one real run; nothing
 is interpolated. Two flat lines mark the baseline mean plus and minus min_effect: a run
 outside them differs from the baseline mean by at least the smallest change that matters.
 """
@@ -107,7 +107,9 @@ def mermaid_chart(metric: MetricComparison) -> str | None:
         f"    x-axis {_X_TITLE} [{', '.join(categories)}]",
         f'    y-axis "{name}" {_number(low, decimals)} --> {_number(high, decimals)}',
     ]
-    floor = _number(low, decimals)
+    # Below the axis: such a bar gets a negative height and is not drawn at all (a bar at
+    # the axis minimum would still show as a strip, as high as the axis's inner padding).
+    floor = _number(low - (high - low), decimals)
     for side in drawn:
         cells = [
             _number(v, decimals) if other is side else floor
