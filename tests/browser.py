@@ -17,8 +17,8 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from report_shapes import VENDOR
@@ -163,17 +163,6 @@ class Browser:
         )
         self.call("Page.enable")
 
-    def __enter__(self) -> Browser:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def close(self) -> None:
         os.close(self._write)
         os.close(self._read)
@@ -263,3 +252,13 @@ class Browser:
             "Page.captureScreenshot", format="png", clip=clip, captureBeyondViewport=True
         )
         return base64.b64decode(shot["data"])
+
+
+@contextlib.contextmanager
+def launched() -> Iterator[Browser]:
+    """A Browser for the duration of a with-block, closed (process group ended) after it."""
+    browser = Browser()
+    try:
+        yield browser
+    finally:
+        browser.close()

@@ -15,14 +15,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from browser import Browser, page  # noqa: E402
-from report_shapes import GOLDEN, SCREENSHOTS, SHAPES, render_shape  # noqa: E402
+from browser import launched, page
+from report_shapes import GOLDEN, SCREENSHOTS, SHAPES, render_shape
 
 
 def main() -> int:
     GOLDEN.mkdir(exist_ok=True)
     SCREENSHOTS.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp, Browser() as browser:
+    with tempfile.TemporaryDirectory() as tmp, launched() as browser:
         for name in SHAPES:
             markdown = render_shape(name)
             (GOLDEN / f"{name}.md").write_text(markdown, encoding="utf-8")

@@ -80,9 +80,7 @@ def inconclusive() -> Comparison:
 
 def no_baseline() -> Comparison:
     only = metric(verdict=Verdict.NO_BASELINE, primary=True)
-    return comparison(
-        Verdict.NO_BASELINE, (only,), stop_reason="no baseline to compare with"
-    )
+    return comparison(Verdict.NO_BASELINE, (only,), stop_reason="no baseline to compare with")
 
 
 def failed_runs() -> Comparison:

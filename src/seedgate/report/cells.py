@@ -38,6 +38,7 @@ from seedgate.report.wording import (
 
 _MARKER_SAFE = re.compile(r"[A-Za-z0-9._~:/=+-]")
 BAD_SEED_MARK = "\u26a0"
+NBSP = "\u00a0"  # keeps "0.85 ± 0.01" and "accuracy ↑" on one line in narrow table cells
 
 
 def comment_marker(comment_id: str) -> str:
@@ -59,14 +60,14 @@ def comment_marker(comment_id: str) -> str:
 
 def metric_label(metric: MetricComparison) -> Markdown:
     star = f"{PRIMARY_STAR} " if metric.primary else ""
-    return Markdown(f"{star}{md_escape(metric.name)} {goal_arrow(metric.goal)}")
+    return Markdown(f"{star}{md_escape(metric.name)}{NBSP}{goal_arrow(metric.goal)}")
 
 
 def verdict_cell(metric: MetricComparison) -> Markdown:
     """The verdict with its emoji for a gating metric, neutral words for the others."""
     if not metric.gating:
         return Markdown(neutral_text(metric.verdict))
-    return Markdown(f"{verdict_emoji(metric.verdict)} {verdict_text(metric.verdict)}")
+    return Markdown(f"{verdict_emoji(metric.verdict)}{NBSP}{verdict_text(metric.verdict)}")
 
 
 def summary_cell(summary: Summary | None, decimals: int | None) -> Markdown:
@@ -77,7 +78,7 @@ def summary_cell(summary: Summary | None, decimals: int | None) -> Markdown:
     mean = fmt_number(summary.mean, decimals)
     if summary.n < 2 or not math.isfinite(summary.std):
         return Markdown(f"{mean} (1 run)" if summary.n == 1 else mean)
-    return Markdown(f"{mean} \u00b1 {fmt_number(summary.std, decimals)}")
+    return Markdown(f"{mean}{NBSP}\u00b1{NBSP}{fmt_number(summary.std, decimals)}")
 
 
 def difference_cell(metric: MetricComparison, decimals: int | None) -> Markdown:
@@ -217,8 +218,6 @@ def settings_rows(comparison: Comparison) -> list[tuple[str, str]]:
             ("power", f"{design.power:g}"),
             ("looks (candidate runs)", ", ".join(str(n) for n in design.looks)),
             ("baseline runs", str(baseline_n)),
-            ("regression/improvement bound", f"z \u2265 {fmt_number(design.bound_alpha)}"),
-            ("no-change bound", f"z \u2265 {fmt_number(design.bound_beta)}"),
             ("simulations (bound calibration)", str(design.simulations)),
             ("calibration seed", str(design.seed)),
         ]

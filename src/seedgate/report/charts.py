@@ -101,7 +101,8 @@ def mermaid_chart(metric: MetricComparison) -> str | None:
     palette = ", ".join(PALETTE)
     categories = [_category(side, i) for side in drawn for i in range(len(side.values))]
     out = [
-        '%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "' + palette + '"}}}}%%',
+        '%%{init: {"xyChart": {"xAxis": {"labelFontSize": 11}}, '
+        '"themeVariables": {"xyChart": {"plotColorPalette": "' + palette + '"}}}}%%',
         "xychart-beta",
         f'    title "{name} - one bar per run"',
         f"    x-axis {_X_TITLE} [{', '.join(categories)}]",

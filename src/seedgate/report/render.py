@@ -66,11 +66,11 @@ from seedgate.report.wording import (
 SCHEMA = "seedgate.comparison/1"
 GITHUB_COMMENT_LIMIT = 65_536  # characters in a PR comment body
 JOB_SUMMARY_LIMIT = 1024 * 1024  # bytes in a job summary step (UTF-8)
-FIRST_SCREEN_LINES = 15  # Markdown lines before the first <details>, marker included
+FIRST_SCREEN_LINES = 15  # Markdown lines above the first <details>, marker included
 _TEMPLATE = "report.md.j2"
 # Lines of the first screen besides the table rows: marker, title, blank, headline, blank,
-# why, blank, table header and delimiter, blank, the runs line, blank.
-_FIRST_SCREEN_FIXED = 12
+# why, blank, table header and delimiter, blank, the runs line (then a blank, not counted).
+_FIRST_SCREEN_FIXED = 11
 
 
 @dataclasses.dataclass(frozen=True)

@@ -126,7 +126,7 @@ def why(comparison: Comparison) -> str:
     runs = comparison.candidate_runs
     if verdict is Verdict.NO_BASELINE:
         return (
-            "No baseline was found, so nothing was compared; run `seedgate baseline` on the "
+            "No baseline was found, so nothing was compared; run seedgate baseline on the "
             "main branch (the action does it on pushes to main) and the next run compares."
         )
     if verdict is Verdict.NO_CHANGE:
