@@ -134,6 +134,7 @@ def test_no_baseline_explains_how_to_make_one_and_shows_candidate_only() -> None
     chart = mermaid_blocks(markdown)[0]
     assert len(re.findall(r"^    bar \[", chart, re.MULTILINE)) == 1  # the candidate's runs
     assert "line [" not in chart  # no baseline mean to mark min_effect around
+    assert '"plotColorPalette": "#0969da, #bf8700, #bf8700"' in chart  # its bars are blue
     assert "Evidence at each look" not in markdown
 
 
@@ -410,6 +411,7 @@ def test_one_chart_per_gating_metric_with_every_real_run() -> None:
     levels = [float(line.split(", ")[0]) for line in re.findall(r"line \[(.*)\]", chart)]
     assert levels == pytest.approx([mean - 0.005, mean + 0.005], abs=1e-4)
     assert "grey bars: 20 baseline runs; blue bars: 5 candidate runs" in section
+    assert '"plotColorPalette": "#8c959f, #0969da, #bf8700, #bf8700"' in chart
     assert "```text" not in section  # GitHub draws Mermaid; no text fallback there
 
 

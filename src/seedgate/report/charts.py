@@ -22,7 +22,7 @@ from seedgate.report.filters import decimals_for_spread, fmt_number, mermaid_lab
 
 # Grey baseline bars, blue candidate bars, amber min_effect lines: readable on GitHub's
 # light and dark themes. xychart has no legend, so the report's caption names the colours.
-PALETTE = ("#8c959f", "#0969da", "#bf8700", "#bf8700")
+COLOURS = {"baseline": "#8c959f", "candidate": "#0969da", "min_effect": "#bf8700"}
 COLOUR_WORDS = {"baseline": "grey", "candidate": "blue", "min_effect": "amber"}
 _STRIP_WIDTH = 40
 _X_TITLE = '"runs by seed (b baseline, c candidate), each side sorted"'
@@ -98,7 +98,8 @@ def mermaid_chart(metric: MetricComparison) -> str | None:
     every = [v for side in drawn for v in side.values]
     low, high, decimals = _axis(every + list(lines_at or ()))
     name = mermaid_label(metric.name)
-    palette = ", ".join(PALETTE)
+    # xychart colours its series in order from the palette: one colour per drawn series.
+    palette = ", ".join([COLOURS[s.label] for s in drawn] + [COLOURS["min_effect"]] * 2)
     categories = [_category(side, i) for side in drawn for i in range(len(side.values))]
     out = [
         '%%{init: {"xyChart": {"xAxis": {"labelFontSize": 11}}, '

@@ -136,8 +136,8 @@ def why(comparison: Comparison) -> str:
         )
     if verdict is Verdict.INCONCLUSIVE:
         return (
-            f"After {runs} candidate runs the runs cannot yet tell a change of min_effect in "
-            f"{_names(decisive)} from seed noise; the notes below say how many runs would."
+            f"After {runs} candidate runs, a change of min_effect in {_names(decisive)} still "
+            "cannot be told from seed noise; the notes below say how many runs would."
         )
     direction = "worse" if verdict is Verdict.REGRESSION else "better"
     lead = decisive[0]
