@@ -32,6 +32,7 @@ from seedgate.report import (
     render_markdown,
     verdict_emoji,
 )
+from seedgate.report.charts import MERMAID_MAX_TEXT, mermaid_chart
 from seedgate.report.filters import Markdown, one_line
 from seedgate.report.render import _environment, text_length
 
@@ -413,6 +414,30 @@ def test_one_chart_per_gating_metric_with_every_real_run() -> None:
     assert "grey bars: 20 baseline runs; blue bars: 5 candidate runs" in section
     assert '"plotColorPalette": "#8c959f, #0969da, #bf8700, #bf8700"' in chart
     assert "```text" not in section  # GitHub draws Mermaid; no text fallback there
+
+
+def test_a_chart_mermaid_would_refuse_is_left_out() -> None:
+    many = dataclasses.replace(  # the values alone: the chart reads nothing else
+        metric(baseline=values(0.85, 0.004, 20, 1)),
+        baseline_values=values(0.85, 0.004, 2000, 1),
+        candidate_values=values(0.85, 0.004, 2000, 2),
+        baseline_seeds=tuple(range(2000)),
+        candidate_seeds=tuple(range(2000)),
+    )
+    assert mermaid_chart(many) is None
+    fits = dataclasses.replace(
+        many,
+        baseline_values=many.baseline_values[:400],
+        candidate_values=many.candidate_values[:400],
+        baseline_seeds=tuple(range(400)),
+        candidate_seeds=tuple(range(400)),
+    )
+    chart = mermaid_chart(fits)
+    assert chart is not None
+    assert len(chart) <= MERMAID_MAX_TEXT
+    markdown = render_markdown(comparison(Verdict.NO_CHANGE, (many,)))
+    assert "```mermaid" not in markdown
+    assert "Charts:" not in markdown
 
 
 def test_run_url_is_linked_and_validated() -> None:

@@ -25,6 +25,8 @@ from seedgate.report.filters import decimals_for_spread, fmt_number, mermaid_lab
 COLOURS = {"baseline": "#8c959f", "candidate": "#0969da", "min_effect": "#bf8700"}
 COLOUR_WORDS = {"baseline": "grey", "candidate": "blue", "min_effect": "amber"}
 _STRIP_WIDTH = 40
+# Mermaid refuses a diagram longer than this (its default maxTextSize) and draws an error.
+MERMAID_MAX_TEXT = 50_000
 _X_TITLE = '"runs by seed (b baseline, c candidate), each side sorted"'
 _GOAL_WORDS = {Goal.MAXIMIZE: "higher is better", Goal.MINIMIZE: "lower is better"}
 
@@ -90,7 +92,11 @@ def _category(side: Side, index: int) -> str:
 
 
 def mermaid_chart(metric: MetricComparison) -> str | None:
-    """The xychart source for one metric, or None when it has no finite run values."""
+    """The xychart source for one metric; None without finite run values or when too long.
+
+    A chart that Mermaid would refuse (over MERMAID_MAX_TEXT characters, thousands of
+    runs) is left out rather than drawn as an error; the per-run table still has them.
+    """
     drawn = sides(metric)
     if not drawn:
         return None
@@ -123,7 +129,8 @@ def mermaid_chart(metric: MetricComparison) -> str | None:
         out += [
             f"    line [{', '.join([_number(v, decimals)] * len(categories))}]" for v in lines_at
         ]
-    return "\n".join(out)
+    source = "\n".join(out)
+    return source if len(source) <= MERMAID_MAX_TEXT else None
 
 
 def chart_caption(metric: MetricComparison) -> str:
