@@ -143,7 +143,8 @@ def why(comparison: Comparison) -> str:
     lead = decisive[0]
     if lead.shift is None:
         return f"{_names(decisive)} got {direction}, by more than seed noise explains."
-    more = f" (and {len(decisive) - 1} more metrics)" if len(decisive) > 1 else ""
+    extra = len(decisive) - 1
+    more = f" (and {extra} more metric{'s' if extra > 1 else ''})" if extra else ""
     return (
         f"{one_line(lead.name)} is {direction} by {_amount(lead, lead.shift)}{more}, more than "
         f"seed noise explains after {runs} candidate runs "
