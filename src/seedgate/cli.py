@@ -10,6 +10,8 @@ Heavy modules (numpy, scipy, the pipeline) are imported inside the commands so t
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -84,11 +86,12 @@ def _jobs(text: str) -> int:
 def _add_report(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
-        choices=("markdown", "json"),
-        default="markdown",
-        help="report format on stdout (default markdown)",
+        choices=("text", "markdown", "json"),
+        help="report format on stdout (default: text on a terminal, else markdown)",
     )
-    parser.add_argument("--out", type=Path, help="also write the report to this file")
+    parser.add_argument(
+        "--out", type=Path, help="also write the report to this file (markdown, or json)"
+    )
     parser.add_argument(
         "--fail-on",
         dest="fail_on",
@@ -232,11 +235,25 @@ def load_settings(args: argparse.Namespace, **extra: object) -> Config:
     return load_config(overrides, config_path=args.config, search_dir=Path.cwd())
 
 
+def stdout_format(requested: str | None, out: TextIO) -> str:
+    """text for a person at a terminal; markdown in GitHub Actions or into a pipe/file."""
+    if requested is not None:
+        return requested
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        return "markdown"
+    return "text" if out.isatty() else "markdown"
+
+
 def _emit(comparison: Comparison, args: argparse.Namespace, out: TextIO) -> None:
-    from seedgate.report import render_json, render_markdown
+    from seedgate.report import render_json, render_markdown, render_text
 
     text = render_json(comparison) if args.format == "json" else render_markdown(comparison)
-    out.write(text if text.endswith("\n") else text + "\n")
+    shown = stdout_format(args.format, out)
+    if shown == "text":
+        width = shutil.get_terminal_size().columns if out.isatty() else 100
+        out.write(render_text(comparison, color=out.isatty(), width=width))
+    else:
+        out.write(text if text.endswith("\n") else text + "\n")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
@@ -409,6 +426,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         baseline_runs=args.baseline_runs,
         changed_lr=args.lr,
         out=sys.stdout,
+        text=stdout_format(None, sys.stdout) == "text",
     )
 
 

@@ -47,10 +47,16 @@ def example_command(example: Path, *extra: str) -> str:
 
 
 def run_demo(
-    config: Config, *, workdir: Path, baseline_runs: int, changed_lr: float, out: TextIO
+    config: Config,
+    *,
+    workdir: Path,
+    baseline_runs: int,
+    changed_lr: float,
+    out: TextIO,
+    text: bool = False,
 ) -> int:
     from seedgate.pipeline import run_fixed, run_gate
-    from seedgate.report import render_json, render_markdown
+    from seedgate.report import render_json, render_markdown, render_text
     from seedgate.runset.codec import write_runset
 
     example = find_example()
@@ -76,7 +82,10 @@ def run_demo(
     report = render_markdown(outcome.comparison, title="seedgate demo")
     (workdir / "report.md").write_text(report, encoding="utf-8")
     (workdir / "results.json").write_text(render_json(outcome.comparison), encoding="utf-8")
-    out.write(report if report.endswith("\n") else report + "\n")
+    if text:  # a person at a terminal: colour and a compact table, not raw Markdown
+        out.write(render_text(outcome.comparison, title="seedgate demo", color=out.isatty()))
+    else:
+        out.write(report if report.endswith("\n") else report + "\n")
     print(
         f"\nseedgate demo: verdict {outcome.comparison.verdict.value} after "
         f"{outcome.comparison.candidate_runs} candidate runs; report in {workdir / 'report.md'}, "

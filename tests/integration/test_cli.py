@@ -287,7 +287,7 @@ def test_explain_result_and_environment_drift_reach_the_report(project: Path) ->
     candidate = project / "cand.json"
     seedgate(project, "run", "--runs", "5", "--out", str(candidate), *experiment())
     report = seedgate(project, "compare", str(drifted_path), str(candidate)).stdout
-    assert "### Noise" in report
+    assert "<summary>Noise: where the run-to-run spread comes from</summary>" in report
     assert "different environment" in report
     assert "NVIDIA A100-SXM4-40GB" in report
 

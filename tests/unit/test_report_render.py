@@ -32,11 +32,35 @@ from seedgate.report import (
     render_markdown,
     verdict_emoji,
 )
+from seedgate.report.charts import MERMAID_MAX_TEXT, mermaid_chart
 from seedgate.report.filters import Markdown, one_line
 from seedgate.report.render import _environment, text_length
 
 FENCE = re.compile(r"^(`{3,})[^\n]*\n.*?^\1$", re.MULTILINE | re.DOTALL)
 UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+
+
+def first_screen(markdown: str) -> str:
+    """The Markdown before the first collapsed section."""
+    return markdown.split("<details>", 1)[0]
+
+
+def details(markdown: str, summary: str) -> str:
+    """The body of the <details> section with this summary (up to its own </details>)."""
+    start = markdown.index(f"<summary>{summary}</summary>")
+    depth, position = 1, start
+    while depth:
+        opened = markdown.find("<details>", position)
+        closed = markdown.find("</details>", position)
+        if opened != -1 and opened < closed:
+            depth, position = depth + 1, opened + 1
+        else:
+            depth, position = depth - 1, closed + 1
+    return markdown[start : position - 1]
+
+
+def mermaid_blocks(markdown: str) -> list[str]:
+    return re.findall(r"^```mermaid\n(.*?)^```$", markdown, re.MULTILINE | re.DOTALL)
 
 
 def outside_fences(markdown: str) -> str:
@@ -90,41 +114,59 @@ def test_headline_names_gating_metrics_first() -> None:
 def test_stop_reason_and_run_counts_are_stated() -> None:
     markdown = render_markdown(regression_comparison())
     assert (
-        "Decided after 5 candidate runs: regression bound crossed at look 2. "
-        "Baseline: 20 runs at aaaaaaaaaaaa; candidate: 5 runs at bbbbbbbbbbbb." in markdown
+        "<sub>Decided after 5 candidate runs: regression bound crossed at look 2. "
+        "Baseline: 20 runs at aaaaaaaaaaaa; candidate: 5 runs at bbbbbbbbbbbb; "
+        "1 failed run left out (listed below).</sub>" in first_screen(markdown)
     )
 
 
 def test_no_baseline_explains_how_to_make_one_and_shows_candidate_only() -> None:
     result = comparison(Verdict.NO_BASELINE, (metric(verdict=Verdict.NO_BASELINE),))
     markdown = render_markdown(result)
-    assert "run `seedgate baseline` on the main branch" in markdown
+    assert "run seedgate baseline on the main branch" in first_screen(markdown)
     assert "Baseline:" not in markdown
     row = cells(metric_table(markdown)[2])
     assert row[1] == "\u2014"
-    assert row[2].endswith("(n=5)")
+    assert re.fullmatch(r"0\.\d{4}\u00a0\u00b1\u00a00\.\d{4}", row[2])
     assert row[3] == "\u2014"
-    assert row[5] == "\u2139\ufe0f no baseline"
+    assert row[4] == "\u2139\ufe0f\u00a0no baseline"
     assert "accuracy candidate" in markdown
     assert "accuracy baseline" not in markdown
-    assert "bar [" not in markdown
-    assert "line [" in markdown
+    chart = mermaid_blocks(markdown)[0]
+    assert len(re.findall(r"^    bar \[", chart, re.MULTILINE)) == 1  # the candidate's runs
+    assert "line [" not in chart  # no baseline mean to mark min_effect around
+    assert '"plotColorPalette": "#0969da, #bf8700, #bf8700"' in chart  # its bars are blue
     assert "Evidence at each look" not in markdown
 
 
 # --- the metric table ------------------------------------------------------------------------
 
 
-def test_metric_table_has_one_row_per_metric_with_six_cells() -> None:
+def test_first_screen_table_has_the_gating_metrics_with_five_cells() -> None:
     markdown = render_markdown(regression_comparison())
-    table = metric_table(markdown)
-    assert len(table) == 2 + 2
-    assert all(len(cells(line)) == 6 for line in table)
-    accuracy, loss = cells(table[2]), cells(table[3])
-    assert accuracy[0] == "\u2605 accuracy \u2191"
-    assert loss[0] == "val\\_loss \u2193"
-    assert accuracy[5] == "\u274c regression"
-    assert loss[5] == "\u26a0\ufe0f inconclusive (not gating)"
+    table = metric_table(first_screen(markdown))
+    assert len(table) == 2 + 1  # val_loss does not gate
+    assert all(len(cells(line)) == 5 for line in table)
+    accuracy = cells(table[2])
+    assert accuracy[0] == "\u2605 accuracy\u00a0\u2191"
+    assert accuracy[4] == "\u274c\u00a0regression"
+    assert "P(better)" not in first_screen(markdown)
+
+
+def test_metrics_that_do_not_gate_are_folded_and_neutral() -> None:
+    markdown = render_markdown(regression_comparison())
+    section = details(markdown, "Metrics that do not gate (1)")
+    row = cells(metric_table(section)[2])
+    assert row[0] == "val\\_loss\u00a0\u2193"
+    assert row[4] == "undecided"
+    regressed = dataclasses.replace(regression_comparison().metrics[1], verdict=Verdict.REGRESSION)
+    result = dataclasses.replace(
+        regression_comparison(), metrics=(regression_comparison().metrics[0], regressed)
+    )
+    section = details(render_markdown(result), "Metrics that do not gate (1)")
+    assert cells(metric_table(section)[2])[4] == "worse"
+    for alarm in ("\u274c", "regression", "\U0001f7e2", "\u26a0"):
+        assert alarm not in cells(metric_table(section)[2])[4]
 
 
 def test_numbers_follow_the_spread_of_the_metric() -> None:
@@ -136,10 +178,9 @@ def test_numbers_follow_the_spread_of_the_metric() -> None:
     )
     row = cells(metric_table(render_markdown(result))[2])
     # std ~0.01 -> three decimals: two significant digits of the spread
-    assert row[1] == "0.856 \u00b1 0.010 (n=5)"
-    assert row[2] == "0.806 \u00b1 0.012 (n=5)"
+    assert row[1] == "0.856\u00a0\u00b1\u00a00.010"
+    assert row[2] == "0.806\u00a0\u00b1\u00a00.012"
     assert re.fullmatch(r"-0\.050 \[-0\.\d{3}, -0\.\d{3}\] \(-5\.8%\)", row[3])
-    assert row[4] == "0.00"
 
 
 def test_large_values_drop_needless_decimals() -> None:
@@ -150,7 +191,7 @@ def test_large_values_drop_needless_decimals() -> None:
         (metric("perplexity", baseline=base, candidate=cand, goal=Goal.MINIMIZE),),
     )
     row = cells(metric_table(render_markdown(result))[2])
-    assert row[1] == "1219 \u00b1 27 (n=4)"
+    assert row[1] == "1219\u00a0\u00b1\u00a027"
 
 
 def test_single_run_has_no_spread() -> None:
@@ -158,7 +199,7 @@ def test_single_run_has_no_spread() -> None:
         Verdict.NO_BASELINE, (metric(candidate=(0.8,), verdict=Verdict.NO_BASELINE),)
     )
     row = cells(metric_table(render_markdown(result))[2])
-    assert row[2] == "0.8000 (n=1)"
+    assert row[2] == "0.8000 (1 run)"
 
 
 # --- hostile text -------------------------------------------------------------------------
@@ -180,8 +221,8 @@ def hostile_comparison() -> Comparison:
 def test_hostile_metric_name_cannot_break_the_table() -> None:
     markdown = render_markdown(hostile_comparison())
     table = metric_table(markdown)
-    assert len(table) == 4
-    assert all(len(cells(line)) == 6 for line in table)
+    assert len(table) == 3
+    assert all(len(cells(line)) == 5 for line in table)
     first = cells(table[2])[0]
     assert "\n" not in first
     assert r"\<script\>" in first
@@ -236,49 +277,81 @@ def test_environment_difference_is_said_next_to_the_verdict() -> None:
     markdown = render_markdown(regression_comparison())
     env_at = markdown.index("The baseline was made on a different environment")
     assert markdown.index("**\u274c Regression") < env_at < markdown.index("| Metric |")
-    assert "tensorflow 2.15.0 \u2192 2.16.1." in markdown
-    assert "less reliable" in markdown
+    assert "tensorflow 2.15.0 \u2192 2.16.1." in first_screen(markdown)
+    assert "may come from the environment" in first_screen(markdown)
 
 
 def test_notes_plans_and_bad_seeds() -> None:
+    section = details(render_markdown(regression_comparison()), "Notes (3)")
+    assert "- val\\_loss: a change of 0.004 (0.4 SD) needs more than 20 runs" in section
+    assert "- 1 candidate run failed and was left out." in section
+    assert "- Possible bad seed in accuracy (far in the tail" in section
+    assert "shown, not removed, still tested): seed 4 (baseline 0.8536, candidate" in section
     markdown = render_markdown(regression_comparison())
-    assert "- val\\_loss: a change of 0.004 (0.4 SD) needs more than 20 runs" in markdown
-    assert "- 1 candidate run failed and was left out." in markdown
-    assert "- accuracy: seed 4 (baseline " in markdown
-    assert "shown, not removed" in markdown
     assert re.search(r"^\| 4 \u26a0 \|", markdown, re.MULTILINE)
 
 
 def test_noise_section() -> None:
     markdown = render_markdown(regression_comparison())
-    section = markdown.split("### Noise", 1)[1].split("###", 1)[0]
+    section = details(markdown, "Noise: where the run-to-run spread comes from")
     assert "| data order | 56.2% | 9e-6 | [4e-6, 2e-5] |" in section
     assert "identical seeds gave identical values" in section
     assert "Test-set sampling error (standard error from the test-set size): 0.0036." in section
     assert "- Most noise comes from the data order; fix the shuffle seed." in section
-    assert "### Noise" not in render_markdown(comparison())
+    assert "Noise:" not in render_markdown(comparison())
 
 
 def test_evidence_has_a_row_per_look() -> None:
     markdown = render_markdown(regression_comparison())
-    section = markdown.split("<summary>Evidence at each look</summary>", 1)[1]
-    section = section.split("</details>", 1)[0]
-    rows = [line for line in section.splitlines() if line.startswith("| accuracy")]
-    assert rows == [
-        "| accuracy | 1 | 20 / 3 | z=1.90, p=0.300 | z=-1.90, p=0.900 | z=0.50, p=0.200 |",
-        "| accuracy | 2 | 20 / 5 | z=3.10, p<0.001 | z=-3.10, p=0.900 | z=0.50, p=0.200 |",
+    section = details(markdown, "Evidence at each look (z and p)")
+    rows = [line for line in section.splitlines() if line.startswith("| ")]
+    assert cells(rows[0]) == [
+        "Metric",
+        "Look",
+        "Runs (baseline / candidate)",
+        "z",
+        "p (regression)",
+        "p (improvement)",
+        "z (no change)",
+        "p (no change)",
     ]
+    assert rows[2:4] == [
+        "| accuracy | 1 | 20 / 3 | 1.90 | 0.300 | 0.900 | 0.50 | 0.200 |",
+        "| accuracy | 2 | 20 / 5 | 3.10 | <0.001 | 0.900 | 0.50 | 0.200 |",
+    ]
+    assert "P(better): accuracy 0.00, val\\_loss 0.02." in section
     assert "z \u2265 2.41 (regression, improvement)" in section
+
+
+def test_evidence_keeps_both_z_when_they_are_not_mirrored() -> None:
+    base = regression_comparison()
+    skewed = dataclasses.replace(base.metrics[0].looks[0], z_improvement=0.7)
+    accuracy = dataclasses.replace(base.metrics[0], looks=(skewed,))
+    section = details(
+        render_markdown(dataclasses.replace(base, metrics=(accuracy,))),
+        "Evidence at each look (z and p)",
+    )
+    header = cells(next(line for line in section.splitlines() if line.startswith("| Metric")))
+    assert header[3:5] == ["z (regression)", "z (improvement)"]
+    assert "| accuracy | 1 | 20 / 3 | 1.90 | 0.70 | 0.300 |" in section
+
+
+def test_z_and_p_appear_only_in_the_evidence_section() -> None:
+    markdown = render_markdown(regression_comparison())
+    evidence = details(markdown, "Evidence at each look (z and p)")
+    guide = details(markdown, "How to read this")
+    rest = markdown.replace(evidence, "").replace(guide, "")
+    assert not re.search(r"\bz ?=|\bp ?[=<]|\| z \||p \(regression\)", rest)
+    assert "P(better)" not in rest
 
 
 def test_settings_list_the_design_and_commits() -> None:
     markdown = render_markdown(regression_comparison())
-    section = markdown.split("<summary>Settings</summary>", 1)[1].split("</details>", 1)[0]
+    section = details(markdown, "Settings")
     for row in (
         "| alpha | 0.05 |",
         "| power | 0.9 |",
         "| looks (candidate runs) | 3, 5, 10, 15, 20 |",
-        "| regression/improvement bound | z \u2265 2.41 |",
         f"| baseline commit | {'a' * 40} |",
         "| command | python train.py --epochs 3 |",
     ):
@@ -288,7 +361,7 @@ def test_settings_list_the_design_and_commits() -> None:
 def test_per_run_table_pairs_seeds_across_sides() -> None:
     result = regression_comparison()
     markdown = render_markdown(result)
-    section = markdown.split("<summary>Per-run values</summary>", 1)[1].split("</details>")[0]
+    section = details(markdown, "Per-run values")
     rows = [line for line in section.splitlines() if line.startswith("|")]
     assert cells(rows[0]) == [
         "Seed",
@@ -306,28 +379,65 @@ def test_per_run_table_pairs_seeds_across_sides() -> None:
     assert cells(rows[-1])[2] == ""  # no candidate run with seed 19
 
 
-def test_charts_have_mermaid_and_text_fallback() -> None:
-    markdown = render_markdown(hostile_comparison())
-    mermaid = re.findall(r"^```mermaid\n(.*?)^```$", markdown, re.MULTILINE | re.DOTALL)
-    assert len(mermaid) == 2
-    chart = mermaid[0]
-    assert chart.startswith("xychart-beta\n")
+def test_one_chart_per_gating_metric_with_every_real_run() -> None:
+    result = hostile_comparison()
+    markdown = render_markdown(result)
+    section = details(markdown, "Charts: every run of the gating metrics")
+    charts = mermaid_blocks(section)
+    assert len(charts) == 1  # val_loss does not gate
+    assert mermaid_blocks(markdown) == charts
+    chart = charts[0]
+    assert "\nxychart-beta\n" in chart
     title = next(line for line in chart.splitlines() if "title" in line)
     assert title.count('"') == 2
     for bad in ("<", ">", "[", "]", "`", "|"):
         assert bad not in title
-    bars = re.search(r"bar \[(.*)\]", chart)
-    line = re.search(r"line \[(.*)\]", chart)
-    assert bars is not None
-    assert line is not None
-    assert len(bars.group(1).split(", ")) == 20
-    assert len(line.group(1).split(", ")) == 20
-    texts = re.findall(r"^```text\n(.*?)^```$", markdown, re.MULTILINE | re.DOTALL)
-    plot = next(t for t in texts if "runs per column" in t)
-    assert "| n=20" in plot
-    assert "| n=5" in plot
-    digits = sum(int(c) for c in plot.splitlines()[1] if c.isdigit())
-    assert digits == 20 + len("20")  # every baseline run counted, plus the "n=20" label
+    axis = re.search(r"y-axis .* (\S+) --> (\S+)$", chart, re.MULTILINE)
+    assert axis is not None
+    low, high = float(axis.group(1)), float(axis.group(2))
+    baseline, candidate = (
+        [float(v) for v in bars.split(", ")] for bars in re.findall(r"bar \[(.*)\]", chart)
+    )
+    metric = result.metrics[0]
+    runs = len(metric.baseline_values) + len(metric.candidate_values)
+    assert len(baseline) == len(candidate) == runs  # one category per real run
+    shown_base = [v for v in baseline if v >= low]
+    shown_cand = [v for v in candidate if v >= low]
+    assert shown_base == sorted(round(v, 4) for v in metric.baseline_values)
+    assert shown_cand == sorted(round(v, 4) for v in metric.candidate_values)
+    assert all(v < low for v in baseline[len(shown_base) :])  # below the axis: not drawn
+    assert all(v < low for v in candidate[: len(shown_base)])
+    assert all(low <= v <= high for v in shown_base + shown_cand)
+    mean = sum(metric.baseline_values) / len(metric.baseline_values)
+    levels = [float(line.split(", ")[0]) for line in re.findall(r"line \[(.*)\]", chart)]
+    assert levels == pytest.approx([mean - 0.005, mean + 0.005], abs=1e-4)
+    assert "grey bars: 20 baseline runs; blue bars: 5 candidate runs" in section
+    assert '"plotColorPalette": "#8c959f, #0969da, #bf8700, #bf8700"' in chart
+    assert "```text" not in section  # GitHub draws Mermaid; no text fallback there
+
+
+def test_a_chart_mermaid_would_refuse_is_left_out() -> None:
+    many = dataclasses.replace(  # the values alone: the chart reads nothing else
+        metric(baseline=values(0.85, 0.004, 20, 1)),
+        baseline_values=values(0.85, 0.004, 2000, 1),
+        candidate_values=values(0.85, 0.004, 2000, 2),
+        baseline_seeds=tuple(range(2000)),
+        candidate_seeds=tuple(range(2000)),
+    )
+    assert mermaid_chart(many) is None
+    fits = dataclasses.replace(
+        many,
+        baseline_values=many.baseline_values[:400],
+        candidate_values=many.candidate_values[:400],
+        baseline_seeds=tuple(range(400)),
+        candidate_seeds=tuple(range(400)),
+    )
+    chart = mermaid_chart(fits)
+    assert chart is not None
+    assert len(chart) <= MERMAID_MAX_TEXT
+    markdown = render_markdown(comparison(Verdict.NO_CHANGE, (many,)))
+    assert "```mermaid" not in markdown
+    assert "Charts:" not in markdown
 
 
 def test_run_url_is_linked_and_validated() -> None:
@@ -346,7 +456,7 @@ def test_run_url_is_linked_and_validated() -> None:
 
 def test_comment_marker_starts_the_body() -> None:
     markdown = render_markdown(comparison(), comment_id="train-cpu")
-    assert markdown.startswith("<!-- seedgate:comment-id=train-cpu -->\n\n## seedgate")
+    assert markdown.startswith("<!-- seedgate:comment-id=train-cpu -->\n## seedgate\n")
     assert comment_marker("train-cpu") == "<!-- seedgate:comment-id=train-cpu -->"
 
 
@@ -422,7 +532,8 @@ def test_trimming_never_exceeds_the_limit_and_keeps_headline_and_table() -> None
         assert len(text) <= text_length(text)
         assert text.startswith("<!-- seedgate:comment-id=x -->")
         assert "**\u2705 No change**" in text
-        assert len(metric_table(text)) == 2 + 6
+        assert len(metric_table(first_screen(text))) == 2 + 4  # the rest folded below
+        assert "2 more gating metrics are folded below." in first_screen(text)
         assert "Trimmed to fit" in text
 
 

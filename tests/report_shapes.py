@@ -1,0 +1,152 @@
+"""The main shapes of the report, as Comparisons: the golden files and screenshots of each.
+
+Test files import it as `report_shapes`; `tests/make_report_shapes.py` regenerates the
+golden Markdown (tests/golden/) and the screenshots (tests/screenshots/).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+from report_fixtures import (
+    DESIGN,
+    comparison,
+    failed_run,
+    look,
+    metric,
+    regression_comparison,
+    values,
+)
+from seedgate.records import Comparison, Goal, PowerPlan, Verdict
+
+TESTS = Path(__file__).resolve().parent
+GOLDEN = TESTS / "golden"
+SCREENSHOTS = TESTS / "screenshots"
+VENDOR = TESTS / "vendor"
+COMMENT_ID = "train-cpu"
+RUN_URL = "https://github.com/octo/model/actions/runs/42"
+
+
+def improvement() -> Comparison:
+    accuracy = metric(
+        "accuracy",
+        baseline=values(0.85, 0.004, 20, 1),
+        candidate=values(0.87, 0.004, 5, 6),
+        verdict=Verdict.IMPROVEMENT,
+        primary=True,
+        looks=(look(20, 3, -1.9), look(20, 5, -3.0)),
+    )
+    return comparison(
+        Verdict.IMPROVEMENT,
+        (accuracy,),
+        stop_reason="decided after 5 candidate runs: improvement bound crossed at look 2",
+    )
+
+
+def no_change() -> Comparison:
+    return comparison(Verdict.NO_CHANGE)
+
+
+def inconclusive() -> Comparison:
+    loss = metric(
+        "loss",
+        baseline=values(0.41, 0.02, 20, 4),
+        candidate=values(0.415, 0.02, 20, 7),
+        verdict=Verdict.INCONCLUSIVE,
+        goal=Goal.MINIMIZE,
+        min_effect=0.004,
+        looks=tuple(look(20, n, 0.6) for n in DESIGN.looks),
+    )
+    plan = PowerPlan(
+        metric="loss",
+        seed_std=0.02,
+        min_effect=0.004,
+        effect_in_sd=0.2,
+        runs_needed=None,
+        cap=20,
+        resolvable=False,
+        message="loss: a change of 0.004 (0.2 SD) needs more than 20 runs; "
+        "a min_effect of 0.012 can be resolved with 20.",
+    )
+    return comparison(
+        Verdict.INCONCLUSIVE,
+        (loss,),
+        stop_reason="no bound crossed after 20 candidate runs (the cap)",
+        plans=(plan,),
+    )
+
+
+def no_baseline() -> Comparison:
+    only = metric(verdict=Verdict.NO_BASELINE, primary=True)
+    return comparison(Verdict.NO_BASELINE, (only,), stop_reason="no baseline to compare with")
+
+
+def failed_runs() -> Comparison:
+    base = no_change()
+    logs = "epoch 1/3\nepoch 2/3\nTraceback (most recent call last):\nMemoryError"
+    return dataclasses.replace(
+        base,
+        failed_runs=(
+            failed_run(3, 103, "exit code 1", logs),
+            failed_run(6, 106, "timed out after 600 s"),
+        ),
+        notes=("2 candidate runs failed and were left out.",),
+    )
+
+
+def many_metrics() -> Comparison:
+    names = ("precision", "recall", "f1", "auc", "val_loss", "train_time_s")
+    gating = (
+        metric(
+            "accuracy",
+            baseline=values(0.85, 0.004, 20, 1),
+            candidate=values(0.849, 0.004, 10, 2),
+            primary=True,
+            looks=(look(20, 3, 0.2), look(20, 5, 0.1), look(20, 10, 0.3)),
+        ),
+        metric(
+            "loss",
+            baseline=values(0.41, 0.01, 20, 3),
+            candidate=values(0.411, 0.01, 10, 4),
+            goal=Goal.MINIMIZE,
+            primary=True,
+            min_effect=0.01,
+            looks=(look(20, 3, 0.1), look(20, 5, 0.2), look(20, 10, 0.1)),
+        ),
+    )
+    others = tuple(
+        metric(
+            name,
+            baseline=values(0.5 + i / 10, 0.01, 20, 10 + i),
+            candidate=values(0.5 + i / 10 + (0.03 if i == 1 else 0), 0.01, 10, 20 + i),
+            verdict=Verdict.REGRESSION if i == 1 else Verdict.NO_CHANGE,
+            gating=False,
+            goal=Goal.MINIMIZE if name in ("val_loss", "train_time_s") else Goal.MAXIMIZE,
+        )
+        for i, name in enumerate(names)
+    )
+    return comparison(
+        Verdict.NO_CHANGE,
+        gating + others,
+        stop_reason="decided after 10 candidate runs: no-change bound crossed at look 3",
+    )
+
+
+SHAPES: dict[str, Callable[[], Comparison]] = {
+    "regression": regression_comparison,
+    "improvement": improvement,
+    "no-change": no_change,
+    "inconclusive": inconclusive,
+    "no-baseline": no_baseline,
+    "failed-runs": failed_runs,
+    "many-metrics": many_metrics,
+}
+
+
+def render_shape(name: str) -> str:
+    """The shape's report exactly as the action posts it (marker and run link included)."""
+    from seedgate.report import render_markdown
+
+    return render_markdown(SHAPES[name](), comment_id=COMMENT_ID, run_url=RUN_URL)
