@@ -1,8 +1,12 @@
 # seedgate as a Docker container action: the user's experiment runs in this image.
-FROM python:3.11-slim
+# The release workflow builds it from this file and publishes it to ghcr.io; action.yml uses
+# that prebuilt image. BASE_IMAGE is the official python:3.11.14-slim-bookworm, pinned by its
+# multi-platform manifest digest; tests build with a local stand-in (tests/container).
+ARG BASE_IMAGE=python:3.11.14-slim-bookworm@sha256:65a93d69fa75478d554f4ad27c85c1e69fa184956261b4301ebaf6dbb0a3543d
+FROM ${BASE_IMAGE}
 
 # The Fashion-MNIST files (/usr/share/datasets/fashion-mnist) let the bundled example
-# train with no download; Debian packages follow the base image, so they are not pinned.
+# train with no download; Debian packages follow the pinned base image's release.
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends dataset-fashion-mnist \
@@ -11,20 +15,29 @@ RUN apt-get update \
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
     SEEDGATE_EXAMPLE_DIR=/app/examples/mnist
 
 WORKDIR /app
 
-# Installed the way the README installs it: TensorFlow first (its own layer, reused while
-# only seedgate changes), then seedgate from this checkout. TensorFlow is left unpinned on
-# purpose so the action gets the current release; the user's `install` input can pin it.
-# hadolint ignore=DL3013
-RUN pip install --no-cache-dir tensorflow-cpu
+# Layers from the least to the most often changed. TensorFlow and the other pinned
+# dependencies first (reused until constraints.txt changes); TensorFlow's C++ headers are
+# for building custom ops, not for running them, and go in the same layer.
+COPY constraints.txt /app/constraints.txt
+RUN pip install --no-cache-dir -c /app/constraints.txt tensorflow-cpu \
+    && rm -rf "$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/tensorflow/include"
 
-COPY . /app
-RUN pip install --no-cache-dir /app
+# seedgate itself: only what the package build reads, built outside /app.
+COPY pyproject.toml README.md /tmp/seedgate/
+COPY src /tmp/seedgate/src
+RUN pip install --no-cache-dir -c /app/constraints.txt /tmp/seedgate \
+    && rm -rf /tmp/seedgate
+
+COPY examples /app/examples
+COPY entrypoint.py /app/entrypoint.py
 
 # The runner starts the container as root with the workspace mounted at /github/workspace
 # and file commands under /github/file_commands, both owned by the runner's user: a
-# non-root user could not write GITHUB_OUTPUT, so there is no USER line.
+# non-root user could not write GITHUB_OUTPUT, so there is no USER line. Files meant for
+# the next steps are written 0644, so that the runner's own user can read them.
 ENTRYPOINT ["python", "/app/entrypoint.py"]
