@@ -5,27 +5,33 @@
 ARG BASE_IMAGE=python:3.11.14-slim-bookworm@sha256:65a93d69fa75478d554f4ad27c85c1e69fa184956261b4301ebaf6dbb0a3543d
 FROM ${BASE_IMAGE}
 
-# The Fashion-MNIST files (/usr/share/datasets/fashion-mnist) let the bundled example
-# train with no download; Debian packages follow the pinned base image's release.
-# hadolint ignore=DL3008
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends dataset-fashion-mnist \
-    && rm -rf /var/lib/apt/lists/*
-
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
+    PIP_ROOT_USER_ACTION=ignore \
     SEEDGATE_EXAMPLE_DIR=/app/examples/mnist
 
 WORKDIR /app
 
-# Layers from the least to the most often changed. TensorFlow and the other pinned
-# dependencies first (reused until constraints.txt changes); TensorFlow's C++ headers are
-# for building custom ops, not for running them, and go in the same layer.
+# Layers from the least to the most often changed: first everything that constraints.txt
+# pins (TensorFlow, NumPy, SciPy, ...), reused until that file changes.
+# - The Fashion-MNIST files (/usr/share/datasets/fashion-mnist) let the bundled example
+#   train with no download; Debian packages follow the pinned base image's release.
+# - TensorFlow's C++ headers are for building custom ops, not for running them; the shared
+#   libraries ship with their symbol tables (a quarter of their size), which only debuggers
+#   read: both go, and binutils (for strip) leaves within the same layer.
 COPY constraints.txt /app/constraints.txt
-RUN pip install --no-cache-dir -c /app/constraints.txt tensorflow-cpu \
-    && rm -rf "$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/tensorflow/include"
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends dataset-fashion-mnist binutils \
+    && pip install --no-cache-dir -r /app/constraints.txt \
+    && site="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
+    && rm -rf "$site/tensorflow/include" \
+    && find "$site" -type f \( -name '*.so' -o -name '*.so.*' \) -exec strip --strip-unneeded {} + \
+    && apt-get purge -y --auto-remove binutils \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/*
 
 # seedgate itself: only what the package build reads, built outside /app.
 COPY pyproject.toml README.md /tmp/seedgate/

@@ -10,7 +10,15 @@ from __future__ import annotations
 import subprocess
 import sys
 
-KEPT = {"index-url", "extra-index-url", "trusted-host", "timeout", "default-timeout", "retries", "proxy"}
+KEPT = {
+    "index-url",
+    "extra-index-url",
+    "trusted-host",
+    "timeout",
+    "default-timeout",
+    "retries",
+    "proxy",
+}
 URL_LISTS = {"index-url", "extra-index-url"}
 
 
@@ -33,10 +41,10 @@ def machine_settings() -> dict[str, str]:
 def portable(settings: dict[str, str]) -> dict[str, str]:
     kept = {}
     for name, value in settings.items():
-        if name in URL_LISTS:
-            value = " ".join(url for url in value.split() if not url.startswith("file:"))
-        if value:
-            kept[name] = value
+        urls = value.split() if name in URL_LISTS else [value]
+        kept_value = " ".join(url for url in urls if not url.startswith("file:"))
+        if kept_value:
+            kept[name] = kept_value
     return kept
 
 

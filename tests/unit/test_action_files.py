@@ -7,6 +7,7 @@ checked against our action.yml) and hadolint all run offline.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -114,9 +115,12 @@ def test_action_inputs_and_outputs_are_the_ones_the_code_reads() -> None:
 
 def test_dockerfile_shape() -> None:
     text = DOCKERFILE.read_text(encoding="utf-8")
-    assert text.splitlines()[1].startswith("FROM python:3.11-slim")
+    base = next(line for line in text.splitlines() if line.startswith("ARG BASE_IMAGE="))
+    assert re.fullmatch(r"ARG BASE_IMAGE=python:3\.11\.\d+-slim-bookworm@sha256:[0-9a-f]{64}", base)
+    assert "\nFROM ${BASE_IMAGE}\n" in text
     assert "dataset-fashion-mnist" in text
-    assert "pip install --no-cache-dir tensorflow-cpu" in text
+    assert "pip install --no-cache-dir -r /app/constraints.txt" in text
+    assert "tensorflow-cpu==" in (ROOT / "constraints.txt").read_text(encoding="utf-8")
     assert "PYTHONUNBUFFERED=1" in text
     assert 'ENTRYPOINT ["python", "/app/entrypoint.py"]' in text
     assert "\nUSER " not in text  # the runner's file-command files need root
