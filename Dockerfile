@@ -20,7 +20,9 @@ WORKDIR /app
 #   train with no download; Debian packages follow the pinned base image's release.
 # - TensorFlow's C++ headers are for building custom ops, not for running them; the shared
 #   libraries ship with their symbol tables (a quarter of their size), which only debuggers
-#   read: both go, and binutils (for strip) leaves within the same layer.
+#   read: both go, and binutils (for strip) leaves within the same layer. Only TensorFlow's
+#   own libraries are stripped: the bundled *.libs of other wheels are patched by auditwheel
+#   and break when stripped.
 COPY constraints.txt /app/constraints.txt
 # hadolint ignore=DL3008
 RUN apt-get update \
@@ -28,7 +30,7 @@ RUN apt-get update \
     && pip install --no-cache-dir -r /app/constraints.txt \
     && site="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
     && rm -rf "$site/tensorflow/include" \
-    && find "$site" -type f \( -name '*.so' -o -name '*.so.*' \) -exec strip --strip-unneeded {} + \
+    && find "$site/tensorflow" -type f \( -name '*.so' -o -name '*.so.*' \) -exec strip --strip-unneeded {} + \
     && apt-get purge -y --auto-remove binutils \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
