@@ -213,3 +213,39 @@ def test_a_missing_working_directory_exits_2_not_1(workflow: Workflow) -> None:
 
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.annotations("error")
+
+
+KERAS_CONFIG = b"""
+command = "python /app/examples/mnist/train.py --data-seed {data_seed} --init-seed {init_seed}"
+timeout = 300
+
+[metric.accuracy]
+goal = "maximize"
+min_effect = 0.015
+primary = true
+"""
+
+
+def pinned_tensorflow() -> str:
+    root = Path(__file__).resolve().parents[2]
+    for line in (root / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("tensorflow-cpu=="):
+            return line.split("==", 1)[1]
+    pytest.fail("constraints.txt pins no tensorflow-cpu")
+
+
+@pytest.mark.slow
+def test_the_bundled_keras_example_trains_inside_the_image(workflow: Workflow) -> None:
+    result = run_push(
+        workflow,
+        inputs={"config": "keras.toml", "install": "", "baseline-runs": "3", "jobs": "2"},
+        extra={"keras.toml": KERAS_CONFIG},
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    baseline = json.loads(assert_left_for_the_runner(result.workspace / ".seedgate/baseline.json"))
+    runs = baseline["runs"]
+    assert [run["status"] for run in runs] == ["ok"] * 3
+    assert all(0.5 < run["metrics"]["accuracy"] < 0.95 for run in runs)  # it learned
+    assert len({run["metrics"]["accuracy"] for run in runs}) > 1  # seeds differ
+    assert baseline["environment"]["tensorflow"] == f"tensorflow-cpu {pinned_tensorflow()}"
