@@ -45,8 +45,13 @@ def load(path: Path) -> Any:
 
 
 def test_the_workflow_files_exist() -> None:
-    assert [p.name for p in EXAMPLES] == ["seedgate-matrix.yml", "seedgate.yml"]
-    assert [p.name for p in WORKFLOWS] == ["ci.yml"]
+    assert [p.name for p in EXAMPLES] == [
+        "seedgate-fork-comment.yml",
+        "seedgate-fork-pr.yml",
+        "seedgate-matrix.yml",
+        "seedgate.yml",
+    ]
+    assert [p.name for p in WORKFLOWS] == ["ci.yml", "release.yml"]
 
 
 def test_action_yml_matches_the_schema() -> None:
@@ -70,7 +75,6 @@ def test_actionlint_accepts_the_workflows_and_their_use_of_our_inputs(tmp_path: 
         shutil.copy(path, workflows / path.name)
     for path in EXAMPLES:
         text = path.read_text(encoding="utf-8")
-        assert PUBLISHED in text
         (workflows / path.name).write_text(text, encoding="utf-8")
         # The same workflow against this checkout's action.yml: actionlint then checks
         # every `with:` input and every `steps.*.outputs.*` against what we declare.
@@ -87,7 +91,8 @@ def test_actionlint_would_catch_an_undeclared_input(tmp_path: Path) -> None:
     workflows.mkdir(parents=True)
     shutil.copy(ACTION, tmp_path / "action.yml")
     shutil.copy(DOCKERFILE, tmp_path / "Dockerfile")
-    text = EXAMPLES[1].read_text(encoding="utf-8").replace(PUBLISHED, "./")
+    text = (ROOT / "examples/workflows/seedgate.yml").read_text(encoding="utf-8")
+    text = text.replace(PUBLISHED, "./")
     text = text.replace("min-effect:", "minimum-effect:")
     (workflows / "bad.yml").write_text(text, encoding="utf-8")
     assert run([git, "init", "-q"], cwd=tmp_path).returncode == 0
@@ -109,7 +114,10 @@ def test_action_inputs_and_outputs_are_the_ones_the_code_reads() -> None:
         assert str(spec.get("description", "")).strip(), f"{name} has no description"
     assert action["inputs"]["github-token"]["default"] == "${{ github.token }}"
     assert action["inputs"]["mode"]["default"] == "auto"
-    assert action["runs"] == {"using": "docker", "image": "Dockerfile"}
+    version = re.search(r'^version = "(.+)"$', (ROOT / "pyproject.toml").read_text(), re.MULTILINE)
+    assert version is not None
+    image = f"docker://ghcr.io/seedgate/seedgate-action:{version[1]}"
+    assert action["runs"] == {"using": "docker", "image": image}  # release.yml checks the same
     assert set(action["branding"]) == {"icon", "color"}
 
 
@@ -127,9 +135,32 @@ def test_dockerfile_shape() -> None:
 
 
 def test_example_workflows_grant_what_the_action_needs() -> None:
-    for path in EXAMPLES:
-        permissions = load(path)["permissions"]
+    for name in ("seedgate.yml", "seedgate-matrix.yml", "seedgate-fork-comment.yml"):
+        permissions = load(ROOT / "examples" / "workflows" / name)["permissions"]
         assert permissions == {"contents": "read", "pull-requests": "write", "actions": "read"}
+    fork_pr = load(ROOT / "examples" / "workflows" / "seedgate-fork-pr.yml")
+    assert fork_pr["permissions"] == {"contents": "read", "actions": "read"}
+
+
+def test_concurrency_never_cancels_a_run_on_main() -> None:
+    for path in [*EXAMPLES, *WORKFLOWS]:
+        workflow = load(path)
+        cancel = workflow.get("concurrency", {}).get("cancel-in-progress", False)
+        triggers = set(workflow[True] if True in workflow else workflow["on"])  # YAML 1.1 "on"
+        if triggers <= {"pull_request"} or path.name == "ci.yml":
+            continue  # pull requests only (CI is not a baseline)
+        assert cancel in (False, "${{ github.event_name == 'pull_request' }}"), path.name
+
+
+def test_the_fork_comment_workflow_never_runs_pull_request_code() -> None:
+    workflow = load(ROOT / "examples" / "workflows" / "seedgate-fork-comment.yml")
+    assert set(workflow[True] if True in workflow else workflow["on"]) == {"workflow_run"}
+    steps = workflow["jobs"]["comment"]["steps"]
+    assert not any(str(s.get("uses", "")).startswith("actions/checkout") for s in steps)
+    script = next(s for s in steps if "github-script" in str(s.get("uses")))["with"]["script"]
+    assert "MAX_BYTES" in script
+    assert "p.head.sha === HEAD_SHA" in script  # the number comes from the API
+    assert 'replace(/<!--[\\s\\S]*?-->/g, "")' in script  # no forged marker
 
 
 def test_matrix_example_shards_then_compares() -> None:
