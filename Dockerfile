@@ -44,6 +44,11 @@ RUN pip install --no-cache-dir -c /app/constraints.txt /tmp/seedgate \
 COPY examples /app/examples
 COPY entrypoint.py /app/entrypoint.py
 
+# Named in every RunSet's environment fingerprint (the release passes the published name),
+# so a report says when the baseline and the pull request ran in different images.
+ARG SEEDGATE_IMAGE="seedgate-action (built from the Dockerfile)"
+ENV SEEDGATE_IMAGE=${SEEDGATE_IMAGE}
+
 # The runner starts the container as root with the workspace mounted at /github/workspace
 # and file commands under /github/file_commands, both owned by the runner's user: a
 # non-root user could not write GITHUB_OUTPUT, so there is no USER line. Files meant for

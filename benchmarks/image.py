@@ -146,7 +146,7 @@ def main() -> None:
         ("image size", f"{size_mb:.0f} MB", ""),
         ("  of which the base image", f"{base_mb:.0f} MB", ""),
         ("  added by the Dockerfile", f"{size_mb - base_mb:.0f} MB", "<= 1.5 GB with base"),
-        ("compressed (docker save | gzip -1)", f"{compressed_mb:.0f} MB", ""),
+        ("compressed (docker save, gzip -1)", f"{compressed_mb:.0f} MB", ""),
         ("extract (docker load)", f"{load_s:.1f} s", ""),
         ("docker run --rm of a no-op", f"{median(noop):.2f} s", ""),
         ("action job: 3-run baseline, metrics-only command", f"{median(job):.2f} s", ""),

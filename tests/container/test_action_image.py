@@ -249,3 +249,4 @@ def test_the_bundled_keras_example_trains_inside_the_image(workflow: Workflow) -
     assert all(0.5 < run["metrics"]["accuracy"] < 0.95 for run in runs)  # it learned
     assert len({run["metrics"]["accuracy"] for run in runs}) > 1  # seeds differ
     assert baseline["environment"]["tensorflow"] == f"tensorflow-cpu {pinned_tensorflow()}"
+    assert baseline["environment"]["image"] == "seedgate-action (built from the Dockerfile)"
