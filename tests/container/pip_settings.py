@@ -23,12 +23,13 @@ URL_LISTS = {"index-url", "extra-index-url"}
 
 
 def machine_settings() -> dict[str, str]:
-    listing = subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "pip", "config", "list"],
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
+        check=False,
+    )
+    listing = done.stdout if done.returncode == 0 else ""  # no pip here: pip's defaults
     settings: dict[str, str] = {}
     for line in listing.splitlines():
         key, _, value = line.partition("=")
