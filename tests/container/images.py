@@ -17,6 +17,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 STAND_IN_BASE = "seedgate-test-base:bookworm"
 REPOSITORY = "seedgate-action"
+KEPT_TEST_IMAGES = 3
 # What the Dockerfile copies (and the Dockerfile itself): a change here rebuilds the image.
 CONTEXT = ("Dockerfile", "constraints.txt", "pyproject.toml", "README.md", "src", "examples",
            "entrypoint.py")  # fmt: skip
@@ -85,13 +86,15 @@ def build(tag: str, base: str) -> None:
 
 
 def _drop_older_test_images(keep: str) -> None:
-    listing = subprocess.run(
+    """Keeps the newest few (other checkouts on this engine may be using theirs)."""
+    listing = subprocess.run(  # newest first
         ["docker", "images", "--format", "{{.Repository}}:{{.Tag}}", REPOSITORY],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split()
-    old = [tag for tag in listing if tag.startswith(f"{REPOSITORY}:test-") and tag != keep]
+    tests = [tag for tag in listing if tag.startswith(f"{REPOSITORY}:test-") and tag != keep]
+    old = tests[KEPT_TEST_IMAGES - 1 :]
     if old:
         subprocess.run(["docker", "rmi", *old], capture_output=True, check=False)
 
