@@ -59,10 +59,19 @@ def copy_context(target: Path) -> None:
             shutil.copy(source, target / name)
 
 
+BUILT: list[str] = []  # image ids this benchmark made, removed at the end
+
+
 def build(context: Path, base: str, *, cold: bool) -> float:
     extra = ["--no-cache"] if cold else []
-    return timed("docker", "build", "--network", "host", *extra, "--build-arg",
-                 f"BASE_IMAGE={base}", "--tag", TAG, str(context))  # fmt: skip
+    elapsed = timed("docker", "build", "--network", "host", *extra, "--build-arg",
+                    f"BASE_IMAGE={base}", "--tag", TAG, str(context))  # fmt: skip
+    BUILT.append(sh("docker", "image", "inspect", "--format", "{{.Id}}", TAG).stdout.strip())
+    return elapsed
+
+
+def remove_built() -> None:
+    subprocess.run(["docker", "rmi", TAG, *BUILT], capture_output=True, check=False)
 
 
 def action_job(workdir: Path) -> float:
@@ -140,6 +149,7 @@ def main() -> None:
         job = [action_job(work / "job") for _ in range(args.repeats)]
         host = [host_runs() for _ in range(args.repeats)]
         compressed_mb, load_s = pull_cost(work)
+    remove_built()
     rows = [
         ("cold build (--no-cache, TensorFlow downloaded)", f"{cold:.0f} s", ""),
         ("warm build after a seedgate source change", f"{median(warm):.1f} s", ""),
