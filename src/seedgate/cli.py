@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from seedgate import __version__
 from seedgate.errors import ConfigError, RunnerError, SeedgateError
+from seedgate.files import write_shared_text
 
 if TYPE_CHECKING:
     from seedgate.config import Config
@@ -255,8 +256,7 @@ def _emit(comparison: Comparison, args: argparse.Namespace, out: TextIO) -> None
     else:
         out.write(text if text.endswith("\n") else text + "\n")
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
+        write_shared_text(args.out, text)
         print(f"seedgate: report written to {args.out}", file=sys.stderr)
 
 

@@ -7,6 +7,7 @@ checked against our action.yml) and hadolint all run offline.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -45,11 +46,13 @@ def load(path: Path) -> Any:
 
 def test_the_workflow_files_exist() -> None:
     assert [p.name for p in EXAMPLES] == [
+        "seedgate-fork-comment.yml",
+        "seedgate-fork-pr.yml",
         "seedgate-host.yml",
         "seedgate-matrix.yml",
         "seedgate.yml",
     ]
-    assert [p.name for p in WORKFLOWS] == ["ci.yml", "pypi.yml"]
+    assert [p.name for p in WORKFLOWS] == ["ci.yml", "pypi.yml", "release.yml"]
 
 
 def test_action_yml_matches_the_schema() -> None:
@@ -90,7 +93,8 @@ def test_actionlint_would_catch_an_undeclared_input(tmp_path: Path) -> None:
     workflows.mkdir(parents=True)
     shutil.copy(ACTION, tmp_path / "action.yml")
     shutil.copy(DOCKERFILE, tmp_path / "Dockerfile")
-    text = EXAMPLES[1].read_text(encoding="utf-8").replace(PUBLISHED, "./")
+    text = (ROOT / "examples/workflows/seedgate.yml").read_text(encoding="utf-8")
+    text = text.replace(PUBLISHED, "./")
     text = text.replace("min-effect:", "minimum-effect:")
     (workflows / "bad.yml").write_text(text, encoding="utf-8")
     assert run([git, "init", "-q"], cwd=tmp_path).returncode == 0
@@ -112,24 +116,53 @@ def test_action_inputs_and_outputs_are_the_ones_the_code_reads() -> None:
         assert str(spec.get("description", "")).strip(), f"{name} has no description"
     assert action["inputs"]["github-token"]["default"] == "${{ github.token }}"
     assert action["inputs"]["mode"]["default"] == "auto"
-    assert action["runs"] == {"using": "docker", "image": "Dockerfile"}
+    version = re.search(r'^version = "(.+)"$', (ROOT / "pyproject.toml").read_text(), re.MULTILINE)
+    assert version is not None
+    image = f"docker://ghcr.io/seedgate/seedgate-action:{version[1]}"
+    assert action["runs"] == {"using": "docker", "image": image}  # release.yml checks the same
     assert set(action["branding"]) == {"icon", "color"}
 
 
 def test_dockerfile_shape() -> None:
     text = DOCKERFILE.read_text(encoding="utf-8")
-    assert text.splitlines()[1].startswith("FROM python:3.11-slim")
+    base = next(line for line in text.splitlines() if line.startswith("ARG BASE_IMAGE="))
+    assert re.fullmatch(r"ARG BASE_IMAGE=python:3\.11\.\d+-slim-bookworm@sha256:[0-9a-f]{64}", base)
+    assert "\nFROM ${BASE_IMAGE}\n" in text
     assert "dataset-fashion-mnist" in text
-    assert "pip install --no-cache-dir tensorflow-cpu" in text
+    assert "pip install --no-cache-dir -r /app/constraints.txt" in text
+    assert "tensorflow-cpu==" in (ROOT / "constraints.txt").read_text(encoding="utf-8")
     assert "PYTHONUNBUFFERED=1" in text
     assert 'ENTRYPOINT ["python", "/app/entrypoint.py"]' in text
     assert "\nUSER " not in text  # the runner's file-command files need root
 
 
 def test_example_workflows_grant_what_the_action_needs() -> None:
-    for path in EXAMPLES:
-        permissions = load(path)["permissions"]
+    for name in ("seedgate.yml", "seedgate-matrix.yml", "seedgate-fork-comment.yml"):
+        permissions = load(ROOT / "examples" / "workflows" / name)["permissions"]
         assert permissions == {"contents": "read", "pull-requests": "write", "actions": "read"}
+    fork_pr = load(ROOT / "examples" / "workflows" / "seedgate-fork-pr.yml")
+    assert fork_pr["permissions"] == {"contents": "read", "actions": "read"}
+
+
+def test_concurrency_never_cancels_a_run_on_main() -> None:
+    for path in [*EXAMPLES, *WORKFLOWS]:
+        workflow = load(path)
+        cancel = workflow.get("concurrency", {}).get("cancel-in-progress", False)
+        triggers = set(workflow[True] if True in workflow else workflow["on"])  # YAML 1.1 "on"
+        if triggers <= {"pull_request"} or path.name == "ci.yml":
+            continue  # pull requests only (CI is not a baseline)
+        assert cancel in (False, "${{ github.event_name == 'pull_request' }}"), path.name
+
+
+def test_the_fork_comment_workflow_never_runs_pull_request_code() -> None:
+    workflow = load(ROOT / "examples" / "workflows" / "seedgate-fork-comment.yml")
+    assert set(workflow[True] if True in workflow else workflow["on"]) == {"workflow_run"}
+    steps = workflow["jobs"]["comment"]["steps"]
+    assert not any(str(s.get("uses", "")).startswith("actions/checkout") for s in steps)
+    script = next(s for s in steps if "github-script" in str(s.get("uses")))["with"]["script"]
+    assert "MAX_BYTES" in script
+    assert "p.head.sha === HEAD_SHA" in script  # the number comes from the API
+    assert 'replace(/<!--[\\s\\S]*?-->/g, "")' in script  # no forged marker
 
 
 def test_matrix_example_shards_then_compares() -> None:

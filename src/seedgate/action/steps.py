@@ -23,6 +23,7 @@ import requests
 
 from seedgate.config import Config, load_config
 from seedgate.errors import ConfigError, GitHubError, RunnerError, SeedgateError
+from seedgate.files import write_shared_text
 from seedgate.github import commands
 from seedgate.github.client import GitHubClient, RetryPolicy
 from seedgate.github.context import BASELINE_EVENTS, RunContext
@@ -469,8 +470,8 @@ class Action:
         report_path = settings.output_dir / "report.md"
         results_path = settings.output_dir / "results.json"
         settings.output_dir.mkdir(parents=True, exist_ok=True)
-        report_path.write_text(render(None), encoding="utf-8")
-        results_path.write_text(render_json(comparison), encoding="utf-8")
+        write_shared_text(report_path, render(None))
+        write_shared_text(results_path, render_json(comparison))
         publication = Publication(
             {
                 "verdict": comparison.verdict.value,

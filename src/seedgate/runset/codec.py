@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from seedgate.errors import RunSetError
+from seedgate.files import write_shared_text
 from seedgate.records import RunResult, RunSet, RunStatus
 
 SCHEMA = "seedgate.runset/1"
@@ -54,16 +53,8 @@ def runset_to_json(runset: RunSet) -> str:
 
 
 def write_runset(runset: RunSet, path: Path) -> None:
-    """Write atomically, so an interrupted write never leaves a truncated file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".runset-", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(runset_to_json(runset))
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write atomically with mode 0644 (see seedgate.files)."""
+    write_shared_text(path, runset_to_json(runset))
 
 
 def read_runset(path: Path) -> RunSet:

@@ -1,0 +1,252 @@
+"""The built image, started exactly as GitHub's runner starts a Docker container action.
+
+``docker run --workdir /github/workspace --rm --network host -e NAME ...``: every
+``GITHUB_*``/``RUNNER_*``/``INPUT_*`` variable passed by name with the container's paths,
+the job's ``_github_home``, ``_github_workflow`` and ``_runner_file_commands`` folders and
+the workspace mounted at their ``/github/...`` paths, root inside the container. The job's
+folders belong to the runner's user (uid 1001 on GitHub-hosted runners), and what the
+action leaves for the next steps is read back as that user, as ``actions/upload-artifact``
+would. GitHub is the fake on 127.0.0.1, reached through the host network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from github_fake import FakeGitHub, parse_output_file
+
+from github_runner import (
+    PR_NUMBER,
+    Job,
+    JobPaths,
+    Launcher,
+    Result,
+    Workflow,
+    artifact_zip,
+    job_env,
+    prepare_file_commands,
+    publish_baseline,
+    run_pr,
+    run_push,
+)
+
+pytestmark = pytest.mark.container
+
+RUNNER_UID = 1001  # the runner's user on GitHub-hosted runners
+JOB_TIMEOUT_S = 300
+
+
+def as_runner(*command: str) -> subprocess.CompletedProcess[bytes]:
+    """A command run as the runner's user, as the steps after the action are."""
+    return subprocess.run(
+        list(command),
+        user=RUNNER_UID,
+        group=RUNNER_UID,
+        extra_groups=[],
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def read_as_runner(path: Path) -> bytes:
+    done = as_runner("cat", str(path))
+    assert done.returncode == 0, f"uid {RUNNER_UID} cannot read {path}: {done.stderr!r}"
+    return done.stdout
+
+
+def give_to_runner(*paths: Path) -> None:
+    for top in paths:
+        for path in [top, *top.rglob("*")]:
+            os.chown(path, RUNNER_UID, RUNNER_UID)
+
+
+def container_launcher(image: str) -> Launcher:
+    def launch(job: Job, workspace: Path, temp: Path) -> Result:
+        home, workflow, commands = (
+            temp / "_github_home",
+            temp / "_github_workflow",
+            temp / "_runner_file_commands",
+        )
+        home.mkdir(parents=True)
+        workflow.mkdir()
+        (workflow / "event.json").write_text(json.dumps(job.event), encoding="utf-8")
+        prepare_file_commands(commands)
+        give_to_runner(workspace, temp)
+        paths = JobPaths(
+            workspace="/github/workspace",
+            event="/github/workflow/event.json",
+            file_commands="/github/file_commands",
+            home="/github/home",
+            temp=str(temp),  # the runner passes its host path; nothing is mounted there
+        )
+        env = job_env(job, paths)
+        name = f"seedgate-test-{uuid.uuid4().hex[:12]}"
+        args = ["docker", "run", "--name", name, "--label", "seedgate-test",
+                "--workdir", "/github/workspace", "--rm", "--network", "host"]  # fmt: skip
+        for key in env:
+            args += ["-e", key]
+        args += [
+            "-v", f"{home}:/github/home",
+            "-v", f"{workflow}:/github/workflow",
+            "-v", f"{commands}:/github/file_commands",
+            "-v", f"{workspace}:/github/workspace",
+            image,
+        ]  # fmt: skip
+        client_env = {k: v for k, v in os.environ.items() if k == "PATH" or k.startswith("DOCKER_")}
+        try:
+            done = subprocess.run(
+                args,
+                env={**client_env, **env},
+                capture_output=True,
+                text=True,
+                timeout=JOB_TIMEOUT_S,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
+            raise
+        return Result(
+            returncode=done.returncode,
+            stdout=done.stdout,
+            stderr=done.stderr,
+            outputs=parse_output_file(read_as_runner(commands / "set_output").decode()),
+            summary=read_as_runner(commands / "step_summary").decode(),
+            workspace=workspace,
+        )
+
+    return launch
+
+
+@pytest.fixture
+def runner_root() -> Iterator[Path]:
+    """Job folders that uid 1001 can reach (pytest's own tmp_path is private to root)."""
+    root = Path(tempfile.mkdtemp(prefix="seedgate-runner-"))
+    root.chmod(0o755)
+    yield root
+    shutil.rmtree(root)
+
+
+@pytest.fixture
+def workflow(image: str, runner_root: Path) -> Iterator[Workflow]:
+    with FakeGitHub() as fake:
+        flow = Workflow(fake, runner_root, container_launcher(image))
+        yield flow
+        flow.check_no_leaks()
+    assert fake.errors == [], fake.errors
+
+
+def assert_left_for_the_runner(path: Path) -> bytes:
+    """What the next step sees: a file it can read, written by root, mode 0644."""
+    done = as_runner("stat", "-c", "%a %u", str(path))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().split() == ["644", "0"]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    return read_as_runner(path)
+
+
+def test_push_baseline_then_pull_request_comment(workflow: Workflow) -> None:
+    push = run_push(workflow)
+
+    assert push.returncode == 0, push.stdout + push.stderr
+    assert push.outputs["verdict"] == "no-baseline"
+    assert push.outputs["baseline-path"] == ".seedgate/baseline.json"
+    baseline = assert_left_for_the_runner(push.workspace / ".seedgate/baseline.json")
+    assert json.loads(baseline)["schema"].startswith("seedgate.runset/")
+    assert len(json.loads(baseline)["runs"]) == 5
+    for output in ("report-path", "results-path"):
+        assert_left_for_the_runner(push.workspace / push.outputs[output])
+    # actions/upload-artifact, as uid 1001, uploads what it read; the pull request finds it
+    publish_baseline(workflow.fake, artifact_zip("baseline.json", baseline))
+
+    pr = run_pr(workflow, level=0.85)  # a clear regression
+
+    assert pr.returncode == 1, pr.stdout + pr.stderr
+    assert pr.outputs["verdict"] == "regression"
+    comments = workflow.fake.comments(PR_NUMBER)
+    assert len(comments) == 1
+    assert "<!-- seedgate:comment-id=default -->" in comments[0].body
+    assert pr.outputs["comment-url"].endswith(f"#issuecomment-{comments[0].id}")
+    assert any(r.path.endswith("/zip") and r.status == 302 for r in workflow.fake.requests)
+    candidate = assert_left_for_the_runner(pr.workspace / ".seedgate/candidate.json")
+    assert len(json.loads(candidate)["runs"]) >= 3
+    results = json.loads(assert_left_for_the_runner(pr.workspace / pr.outputs["results-path"]))
+    assert results["verdict"] == "regression"
+    assert "regression" in pr.summary.lower()
+
+
+def test_a_shard_runset_is_left_for_the_upload_step(workflow: Workflow) -> None:
+    result = run_pr(workflow, inputs={"mode": "run", "shard": "1/2", "runs": "4"})
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    shard = assert_left_for_the_runner(result.workspace / result.outputs["runset-path"])
+    assert sorted(run["seed"] for run in json.loads(shard)["runs"]) == [0, 2]
+
+
+def test_failed_runs_exit_3_and_keep_a_readable_partial_runset(workflow: Workflow) -> None:
+    result = run_push(workflow, extra={"crash-seeds.txt": b"1,2,3"})
+
+    assert result.returncode == 3, result.stdout + result.stderr
+    partial = assert_left_for_the_runner(result.workspace / ".seedgate/partial-runs.json")
+    statuses = sorted(run["status"] for run in json.loads(partial)["runs"])
+    assert statuses.count("ok") == 2
+
+
+def test_a_configuration_error_exits_2_with_an_annotation(workflow: Workflow) -> None:
+    result = run_push(workflow, inputs={"config": "missing.toml"})
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert any("missing.toml" in line for line in result.annotations("error"))
+
+
+def test_a_missing_working_directory_exits_2_not_1(workflow: Workflow) -> None:
+    result = run_pr(workflow, inputs={"working-directory": "no/such/folder"})
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.annotations("error")
+
+
+KERAS_CONFIG = b"""
+command = "python /app/examples/mnist/train.py --data-seed {data_seed} --init-seed {init_seed}"
+timeout = 300
+
+[metric.accuracy]
+goal = "maximize"
+min_effect = 0.015
+primary = true
+"""
+
+
+def pinned_tensorflow() -> str:
+    root = Path(__file__).resolve().parents[2]
+    for line in (root / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith("tensorflow-cpu=="):
+            return line.split("==", 1)[1]
+    pytest.fail("constraints.txt pins no tensorflow-cpu")
+
+
+@pytest.mark.slow
+def test_the_bundled_keras_example_trains_inside_the_image(workflow: Workflow) -> None:
+    result = run_push(
+        workflow,
+        inputs={"config": "keras.toml", "install": "", "baseline-runs": "3", "jobs": "2"},
+        extra={"keras.toml": KERAS_CONFIG},
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    baseline = json.loads(assert_left_for_the_runner(result.workspace / ".seedgate/baseline.json"))
+    runs = baseline["runs"]
+    assert [run["status"] for run in runs] == ["ok"] * 3
+    assert all(0.5 < run["metrics"]["accuracy"] < 0.95 for run in runs)  # it learned
+    assert len({run["metrics"]["accuracy"] for run in runs}) > 1  # seeds differ
+    assert baseline["environment"]["tensorflow"] == f"tensorflow-cpu {pinned_tensorflow()}"
+    assert baseline["environment"]["image"] == "seedgate-action (built from the Dockerfile)"
