@@ -358,7 +358,7 @@ def compare(
     """Compare the candidate's runs with the baseline's under the config's metric specs.
 
     ``looks=None``: one fixed-N look at the candidate's run count, exact U p-values.
-    Otherwise the group-sequential schedule (the pipeline passes config.effective_looks()).
+    Otherwise the group-sequential schedule (the pipeline passes config.look_schedule()).
     ``lockstep``: the baseline grows with the candidate (its prefix of the same length).
     """
     ok_runs = candidate.ok_runs

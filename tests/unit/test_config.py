@@ -16,7 +16,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert config.looks == (3, 5, 10, 15, 20)
     assert config.max_runs == 20
     assert config.fail_on is FailOn.REGRESSION
-    assert config.effective_looks() == (3, 5, 10, 15, 20)
+    assert config.look_schedule() == (3, 5, 10, 15, 20)
 
 
 def test_metric_tables_become_specs_with_absolute_and_relative_effects() -> None:
@@ -76,8 +76,8 @@ def test_bad_values_name_the_key_the_value_and_what_was_expected(
 
 
 def test_looks_are_cut_at_max_runs_and_end_with_it() -> None:
-    assert build_config({"max_runs": 12}).effective_looks() == (3, 5, 10, 12)
-    assert build_config({"looks": "4, 8", "max_runs": 8}).effective_looks() == (4, 8)
+    assert build_config({"max_runs": 12}).look_schedule() == (3, 5, 10, 12)
+    assert build_config({"looks": "4, 8", "max_runs": 8}).look_schedule() == (4, 8)
 
 
 def test_toml_file_and_pyproject_section_and_overrides(tmp_path: Path) -> None:

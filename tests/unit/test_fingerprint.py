@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import importlib.metadata
-import platform
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from seedgate.records import EnvironmentDifference
 from seedgate.runset.fingerprint import (
-    REPRODUCIBILITY_KEYS,
     container_image,
     cpu_model_from_cpuinfo,
     differences,
-    fingerprint,
-    gpu_description,
     gpu_from_driver_version,
     gpu_names_from_smi,
     tensorflow_version,
@@ -44,17 +37,6 @@ def test_cpu_model_is_read_from_cpuinfo() -> None:
     assert cpu_model_from_cpuinfo("processor\t: 0\n") is None
 
 
-def test_fingerprint_describes_this_machine() -> None:
-    found = fingerprint()
-    assert set(REPRODUCIBILITY_KEYS) <= set(found)
-    assert found["python"] == platform.python_version()
-    assert found["machine"] == platform.machine()
-    assert found["cpu"]
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        assert found["cpu"] == cpu_model_from_cpuinfo(cpuinfo.read_text())
-
-
 def test_tensorflow_version_comes_from_metadata() -> None:
     names = {
         d.metadata["Name"].lower().replace("_", "-") for d in importlib.metadata.distributions()
@@ -65,24 +47,6 @@ def test_tensorflow_version_comes_from_metadata() -> None:
         if name in names
     ]
     assert tensorflow_version() == (installed[0] if installed else "none")
-
-
-def test_fingerprint_does_not_import_tensorflow() -> None:
-    code = (
-        "import sys; from seedgate.runset.fingerprint import fingerprint; f = fingerprint(); "
-        "assert 'tensorflow' not in sys.modules, 'imported'; print(f['tensorflow'])"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == tensorflow_version()
-
-
-def test_extra_keys_are_added_and_win() -> None:
-    found = fingerprint({"tensorflow": "2.99.0 (reported)", "metrics_version": "3"})
-    assert found["tensorflow"] == "2.99.0 (reported)"
-    assert found["metrics_version"] == "3"
 
 
 def test_gpu_parsers() -> None:
@@ -97,16 +61,6 @@ def test_gpu_parsers() -> None:
         "nvidia driver: NVRM version: NVIDIA UNIX x86_64 Kernel Module 550.54.15 Tue Mar 5 2024"
     )
     assert gpu_from_driver_version("") is None
-
-
-def test_gpu_description_without_a_driver_is_none(tmp_path: Path) -> None:
-    if shutil.which("nvidia-smi") is None:
-        assert gpu_description(tmp_path / "missing") == "none"
-        driver = tmp_path / "version"
-        driver.write_text("NVRM version: 550.54\n")
-        assert gpu_description(driver) == "nvidia driver: NVRM version: 550.54"
-    else:  # a GPU machine: the names come from nvidia-smi
-        assert gpu_description(tmp_path / "missing") != "none"
 
 
 def test_container_image_precedence(tmp_path: Path) -> None:

@@ -45,14 +45,12 @@ import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from seedgate.errors import ConfigError, RunnerError
 from seedgate.records import RunResult, RunStatus
 from seedgate.run.metrics import InvalidMetricsError, tail_text, validate_metrics
-
-if TYPE_CHECKING:
-    from seedgate.run.seeds import RunSpec
+from seedgate.run.seeds import RunSpec, seed_variables
 
 _ENTRY = re.compile(r"^(?P<module>[^:]+):(?P<function>[A-Za-z_]\w*)$")
 _MODULE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
@@ -423,14 +421,7 @@ def _call(
     module: ModuleType, function: Callable[..., Any], request: dict[str, Any]
 ) -> dict[str, Any]:
     seeds = {key: int(request[key]) for key in ("seed", "data_seed", "init_seed", "index")}
-    os.environ.update(
-        {
-            "SEEDGATE_SEED": str(seeds["seed"]),
-            "SEEDGATE_RUN_INDEX": str(seeds["index"]),
-            "SEEDGATE_DATA_SEED": str(seeds["data_seed"]),
-            "SEEDGATE_INIT_SEED": str(seeds["init_seed"]),
-        }
-    )
+    os.environ.update(seed_variables(RunSpec(**seeds)))
     try:
         _reset(module)
         value = function(**seeds)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from seedgate.action.steps import INPUT_NAMES, OUTPUT_NAMES
+from seedgate.action.settings import INPUT_NAMES, OUTPUT_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = ROOT / "action.yml"
