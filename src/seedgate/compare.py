@@ -443,13 +443,6 @@ def is_open(comparison: Comparison) -> bool:
     return any(m.verdict is Verdict.INCONCLUSIVE and m.bound is None for m in gating)
 
 
-def next_look(comparison: Comparison, looks: Sequence[int]) -> int | None:
-    """The candidate run count of the next look, or None when the pipeline should stop."""
-    if not is_open(comparison):
-        return None
-    return next((n for n in looks if n > comparison.candidate_runs), None)
-
-
 def runs_used(comparison: Comparison) -> int:
     """Candidate runs a sequential pipeline needs for this answer: the look of the first
     gating regression, else the last look any gating metric needed, else all runs."""
