@@ -11,8 +11,9 @@ Heavy modules (numpy, scipy, the pipeline) are imported inside the commands so t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -22,6 +23,9 @@ from seedgate.errors import ConfigError, ExitCode, RunnerError, SeedgateError, e
 if TYPE_CHECKING:
     from seedgate.config import Config
     from seedgate.records import Comparison, RunSet
+
+
+_MAKE_BASELINE = "make one with `seedgate baseline -- CMD`"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -178,22 +182,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 # --- shared steps ---------------------------------------------------------------------
 
-_SETTING_KEYS = (
-    "working_directory",
-    "min_effect",
-    "alpha",
-    "power",
-    "max_runs",
-    "looks",
-    "timeout",
-    "jobs",
-    "seed_base",
-    "max_failed_runs",
-    "entry",
-    "fail_on",
-    "store",
-)
-
 
 def _command_text(cmd: Sequence[str]) -> str | None:
     import shlex
@@ -205,9 +193,10 @@ def _command_text(cmd: Sequence[str]) -> str | None:
 
 
 def load_settings(args: argparse.Namespace, **extra: object) -> Config:
-    from seedgate.config import load_config
+    """The flags named like settings (``dest``) overlay the config file, parsed as one."""
+    from seedgate.config import SETTING_KEYS, load_config
 
-    overrides: dict[str, object] = {k: getattr(args, k, None) for k in _SETTING_KEYS}
+    overrides = {k: v for k, v in vars(args).items() if k in SETTING_KEYS}
     for key in ("working_directory", "store"):
         if overrides.get(key) is not None:
             overrides[key] = str(overrides[key])
@@ -233,13 +222,19 @@ def _verdict_exit(comparison: Comparison, config: Config) -> ExitCode:
     return ExitCode.FAILING_VERDICT if config.fail_on.fails(comparison.verdict) else ExitCode.OK
 
 
-def _save_partial(exc: RunnerError, path: Path) -> None:
+@contextlib.contextmanager
+def _keeping_finished_runs(path: Path) -> Iterator[None]:
+    """When the runs fail or are cancelled, write the ones that finished to ``path``."""
     from seedgate.records import RunSet
     from seedgate.runset.codec import write_runset
 
-    if isinstance(exc.partial, RunSet):
-        write_runset(exc.partial, path)
-        print(f"seedgate: the runs that finished are kept in {path}", file=sys.stderr)
+    try:
+        yield
+    except RunnerError as exc:
+        if isinstance(exc.partial, RunSet):
+            write_runset(exc.partial, path)
+            print(f"seedgate: the runs that finished are kept in {path}", file=sys.stderr)
+        raise
 
 
 # --- commands -------------------------------------------------------------------------
@@ -250,13 +245,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from seedgate.runset.codec import write_runset
     from seedgate.runset.shards import parse_shard
 
-    config = load_settings(args, runs=args.runs)
+    config = load_settings(args)
     shard = parse_shard(args.shard) if args.shard else None
-    try:
+    with _keeping_finished_runs(args.out):
         runset = run_fixed(config, runs=config.runs, out=sys.stderr, label="run", shard=shard)
-    except RunnerError as exc:
-        _save_partial(exc, args.out)
-        raise
     write_runset(runset, args.out)
     print(f"seedgate: {len(runset.ok_runs)} runs written to {args.out}", file=sys.stderr)
     return ExitCode.OK
@@ -266,13 +258,10 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     from seedgate.pipeline import run_fixed
     from seedgate.store.local import LocalStore
 
-    config = load_settings(args, baseline_runs=args.baseline_runs)
+    config = load_settings(args)
     store = LocalStore(config.store)
-    try:
+    with _keeping_finished_runs(store.directory / "baseline.partial.json"):
         runset = run_fixed(config, runs=config.baseline_runs, out=sys.stderr)
-    except RunnerError as exc:
-        _save_partial(exc, store.directory / "baseline.partial.json")
-        raise
     path = store.save(runset)
     print(f"seedgate: baseline of {len(runset.ok_runs)} runs saved to {path}", file=sys.stderr)
     return ExitCode.OK
@@ -294,18 +283,11 @@ def cmd_gate(args: argparse.Namespace) -> int:
     config = load_settings(args)
     baseline = None if args.baseline_command else _load_baseline(args, config)
     candidate_path = args.candidate_out or config.store / "candidate.json"
-    try:
+    with _keeping_finished_runs(candidate_path):
         outcome = run_gate(config, baseline, out=sys.stderr, baseline_command=args.baseline_command)
-    except RunnerError as exc:
-        _save_partial(exc, candidate_path)
-        raise
     write_runset(outcome.candidate, candidate_path)
     if outcome.baseline is None:
-        print(
-            "seedgate: no baseline found; make one with `seedgate baseline -- CMD` "
-            "on the main branch",
-            file=sys.stderr,
-        )
+        print(f"seedgate: no baseline found; {_MAKE_BASELINE} on the main branch", file=sys.stderr)
     _emit(outcome.comparison, args, sys.stdout)
     return _verdict_exit(outcome.comparison, config)
 
@@ -336,29 +318,13 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from seedgate.stats.design import calibrate
-    from seedgate.stats.planning import plan_runs
+    from seedgate.pipeline import plan_runs_needed
 
     config = load_settings(args)
     baseline = _load_baseline(args, config)
     if baseline is None:
-        raise ConfigError(
-            "plan: no baseline; pass --baseline FILE or make one with `seedgate baseline -- CMD`"
-        )
-    schedule = config.look_schedule()
-    design = calibrate(
-        schedule,
-        len(baseline.ok_runs),
-        config.alpha,
-        config.power,
-        config.simulations,
-        config.stats_seed,
-    )
-    for name in config.gated_metric_names(baseline.metric_names()):
-        values = baseline.values(name)
-        spec = config.spec_for(name)
-        effect = spec.min_effect.absolute(sum(values) / len(values)) if values else 0.0
-        plan = plan_runs(values, effect, design, schedule[-1], metric=name)
+        raise ConfigError(f"plan: no baseline; pass --baseline FILE or {_MAKE_BASELINE}")
+    for plan in plan_runs_needed(config, baseline):
         print(plan.message)
     return ExitCode.OK
 
@@ -426,8 +392,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _failed(message: str, code: ExitCode) -> int:
-    import contextlib
-
     with contextlib.suppress(OSError, UnicodeError):  # stderr gone or not UTF-8: the code tells
         print(f"seedgate: {message}", file=sys.stderr, flush=True)
     return int(code)

@@ -315,7 +315,7 @@ _VALIDATORS: dict[str, Callable[[str, object], Any]] = {
     "fail_on": lambda k, v: _expect_enum(k, v, FailOn),
     "min_effect": lambda k, v: MinEffect.parse(v, k),
 }
-_SETTING_KEYS = frozenset(_VALIDATORS) | {"metric"}
+SETTING_KEYS = frozenset(_VALIDATORS) | {"metric"}
 
 
 def build_config(raw: Mapping[str, Any], *, overridden: frozenset[str] = frozenset()) -> Config:
@@ -324,11 +324,9 @@ def build_config(raw: Mapping[str, Any], *, overridden: frozenset[str] = frozens
     ``overridden`` names the keys a flag or action input set: a ``min_effect`` among them
     applies to every metric, over the metric tables' own.
     """
-    unknown = sorted(set(raw) - _SETTING_KEYS)
+    unknown = sorted(set(raw) - SETTING_KEYS)
     if unknown:
-        raise ConfigError(
-            f"unknown setting {unknown[0]!r}; expected one of {sorted(_SETTING_KEYS)}"
-        )
+        raise ConfigError(f"unknown setting {unknown[0]!r}; expected one of {sorted(SETTING_KEYS)}")
     values = {key: _VALIDATORS[key](key, item) for key, item in raw.items() if key != "metric"}
     if "metric" in raw:
         values["metrics"] = _metric_specs(

@@ -22,12 +22,14 @@ from typing import TextIO
 from seedgate import compare
 from seedgate.config import Config
 from seedgate.errors import CancellationError, RunnerError, RunSetError
-from seedgate.records import Comparison, NoiseBreakdown, RunResult, RunSet
+from seedgate.records import Comparison, NoiseBreakdown, PowerPlan, RunResult, RunSet
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import RunSpec, run_specs
 from seedgate.runset import fingerprint
 from seedgate.runset.codec import read_runset
 from seedgate.runset.shards import Shard, merge_runsets, shard_indices
+from seedgate.stats.design import calibrate
+from seedgate.stats.planning import plan_runs
 from seedgate.store.noise import NOISE_FILE, read_noise
 
 
@@ -252,6 +254,27 @@ def compare_runsets(
         noise = read_noise(config.store / NOISE_FILE)
     drift = fingerprint.differences(baseline.environment, candidate.environment) if baseline else ()
     return dataclasses.replace(comparison, environment_differences=drift, noise=noise)
+
+
+def plan_runs_needed(config: Config, baseline: RunSet) -> tuple[PowerPlan, ...]:
+    """For each gated metric: the candidate runs likely needed to resolve its min_effect."""
+    schedule = config.look_schedule()
+    design = calibrate(
+        schedule,
+        len(baseline.ok_runs),
+        config.alpha,
+        config.power,
+        config.simulations,
+        config.stats_seed,
+    )
+    plans = []
+    for name in config.gated_metric_names(baseline.metric_names()):
+        values = baseline.values(name)
+        effect = (
+            config.spec_for(name).min_effect.absolute(sum(values) / len(values)) if values else 0.0
+        )
+        plans.append(plan_runs(values, effect, design, schedule[-1], metric=name))
+    return tuple(plans)
 
 
 def merge_folder(folder: Path) -> RunSet:
