@@ -13,12 +13,13 @@ from typing import Any
 
 from seedgate.errors import GitHubError
 from seedgate.github.client import GitHubClient
-from seedgate.github.commands import Annotations
+from seedgate.github.commands import STEP_SUMMARY_LIMIT_BYTES, Annotations
 from seedgate.records import Comparison, MetricComparison, Summary, Verdict
 from seedgate.report.filters import fmt_interval, fmt_number, fmt_signed, one_line
 
 COMMENT_LIMIT_CHARS = 65_536
-SUMMARY_LIMIT_BYTES = 1024 * 1024 - 4096  # leave room for what other steps append
+# the runner's cap, less room for what other steps append
+SUMMARY_LIMIT_BYTES = STEP_SUMMARY_LIMIT_BYTES - 4096
 HTTP_FORBIDDEN = 403
 
 FORK_ADVICE = (

@@ -37,6 +37,7 @@ from seedgate.errors import ConfigError, RunnerError
 from seedgate.records import RunResult, RunStatus
 from seedgate.run.child_env import child_environment, thread_limits
 from seedgate.run.metrics import (
+    METRICS_FILE_ENV,
     ByteTail,
     InvalidMetricsError,
     JsonLineTracker,
@@ -455,7 +456,7 @@ class Runner:
             env = {
                 **self._environment,
                 **seed_variables(spec),
-                "SEEDGATE_METRICS_FILE": str(metrics_file),
+                METRICS_FILE_ENV: str(metrics_file),
             }
             try:
                 outcome = execute(
