@@ -102,6 +102,7 @@ def install_step(settings: ActionSettings, services: Services) -> None:
         os.environ, pass_env=config.pass_env, drop_env=config.drop_env
     )
     shell = shutil.which("bash") or "/bin/sh"
+    streamed = _has_fileno(services.out)  # else (a StringIO) the output is copied after
     services.out.write("::group::seedgate: install\n")
     services.out.flush()
     try:
@@ -109,18 +110,27 @@ def install_step(settings: ActionSettings, services: Services) -> None:
             [shell, "-c", settings.install],
             env=env,
             check=False,
-            stdout=services.out,
+            stdout=services.out if streamed else subprocess.PIPE,
             stderr=subprocess.STDOUT,
+            text=True,
         )
+        if not streamed:
+            services.out.write(done.stdout)
     except OSError as exc:
-        raise ConfigError(
-            f"install = {settings.install!r}: cannot start ({exc.strerror})"
-        ) from None
+        raise ConfigError(f"install = {settings.install!r}: cannot start ({exc})") from None
     finally:
         services.out.write("::endgroup::\n")
         services.out.flush()
     if done.returncode != 0:
         raise ConfigError(f"install = {settings.install!r} failed with exit code {done.returncode}")
+
+
+def _has_fileno(stream: TextIO) -> bool:
+    try:
+        stream.fileno()
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def shard_step(settings: ActionSettings, services: Services, journal: Journal) -> ExitCode:
