@@ -22,9 +22,11 @@ TensorFlow is imported only inside :func:`seed_everything`.
 from __future__ import annotations
 
 from seedgate.errors import ConfigError
-from seedgate.run.seeds import SEED_MODULUS, read_seeds
+from seedgate.run.seeds import DATA_SEED_ENV, INIT_SEED_ENV, SEED_ENV, SEED_MODULUS, read_seeds
 
-__all__ = ["read_seeds", "seed_everything"]
+# read_seeds and the variable names live in seedgate.run.seeds; kept here for scripts
+# written against seedgate.tf
+__all__ = ["DATA_SEED_ENV", "INIT_SEED_ENV", "SEED_ENV", "read_seeds", "seed_everything"]
 
 
 def _explicit(name: str, value: int | None) -> int | None:

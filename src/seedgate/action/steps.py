@@ -1,6 +1,6 @@
 """The GitHub Action as a sequence of steps:
 
-    settings -> install -> baseline -> runs -> render -> publish -> exit code
+    settings -> install -> baseline -> runs -> report -> annotations -> comment -> exit code
 
 ``entrypoint.py`` (the container) calls :func:`main`; so can ``seedgate github`` on a
 runner host. Each step is a small function taking what the previous one produced; the
@@ -57,10 +57,10 @@ def main(
     """The whole action: the runner's environment in, an exit code out."""
     env = os.environ if environ is None else environ
     stream = out or sys.stdout
-    runner_env = take_secrets(env, stream)
     interrupt_on_sigterm()
-    journal = Journal(stream, RunnerFiles.from_environ(runner_env))
     try:
+        runner_env = take_secrets(env, stream)
+        journal = Journal(stream, RunnerFiles.from_environ(runner_env))
         code = _guarded(journal, lambda: _act(runner_env, journal, session_factory))
         journal.write_outputs()
     except BaseException as exc:  # noqa: BLE001 - the last word must still be an exit code
@@ -88,7 +88,7 @@ def run_action(settings: ActionSettings, services: Services, journal: Journal) -
     found = baseline_step(settings, services)
     outcome = runs_step(settings, found.runset if found else None, services, journal)
     render = write_report(settings, outcome.comparison, journal)
-    publish_step(settings, outcome, found, services)
+    annotate_step(settings, outcome, found, services)
     post_comment(settings, outcome.comparison, render, services, journal)
     return exit_code_step(settings, outcome, services)
 
@@ -189,7 +189,7 @@ def keep_runs(settings: ActionSettings, runs: RunSet, services: Services, journa
     journal.outputs["baseline-path"] = path
 
 
-def publish_step(
+def annotate_step(
     settings: ActionSettings,
     outcome: GateOutcome,
     found: FoundBaseline | None,
