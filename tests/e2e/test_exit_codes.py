@@ -54,7 +54,7 @@ def test_cancelled_during_the_runs_exits_3_keeping_the_finished_ones(
 
     assert result.returncode == 3, result.stdout + result.stderr
     (error,) = result.annotations("error")
-    assert "interrupted after" in error
+    assert error.startswith("::error title=seedgate%3A cancelled::interrupted after")
     assert "partial-runs.json" in error
     kept = read_runset(job.workspace / ".seedgate/partial-runs.json")
     assert 2 <= len(kept.ok_runs) < 20

@@ -35,7 +35,14 @@ from seedgate.action.settings import (
     input_env_name,
     read_settings,
 )
-from seedgate.errors import ConfigError, ExitCode, GitHubError, RunnerError, SeedgateError
+from seedgate.errors import (
+    CancellationError,
+    ConfigError,
+    ExitCode,
+    GitHubError,
+    RunnerError,
+    SeedgateError,
+)
 from seedgate.github import commands
 from seedgate.github.publish import annotate
 from seedgate.pipeline import GateOutcome, compare_runsets, merge_folder, run_fixed, run_gate
@@ -231,8 +238,10 @@ def _guarded(journal: Journal, body: Callable[[], ExitCode]) -> ExitCode:
     """Run the action; every way it can end becomes an exit code with an ``::error``."""
     try:
         return body()
-    except KeyboardInterrupt:  # SIGTERM of a cancelled job, wherever it arrived
-        return journal.failed(RunnerError("cancelled"), "cancelled")
+    except KeyboardInterrupt:  # SIGTERM of a cancelled job, outside the runs
+        return journal.failed(CancellationError("cancelled"), "cancelled")
+    except CancellationError as exc:  # during the runs: it carries the finished ones
+        return journal.failed(exc, "cancelled")
     except ConfigError as exc:
         return journal.failed(exc, "configuration")
     except RunnerError as exc:
