@@ -28,10 +28,10 @@ from dataclasses import dataclass
 
 from common import EXAMPLE, ROOT, metrics_agreement, this_command
 
-from seedgate.config import Config
+from seedgate.config import Config, usable_cores
 from seedgate.records import RunResult
 from seedgate.run.child_env import THREAD_VARIABLES
-from seedgate.run.runner import Runner, usable_cores
+from seedgate.run.runner import Runner
 from seedgate.run.seeds import run_specs
 
 NUMPY_SCRIPT = (

@@ -150,7 +150,7 @@ def replay_gate(
 ) -> tuple[Verdict, int]:
     """pipeline.run_gate's loop with a stored baseline, on runs already made: the verdict
     and the candidate runs it took. ``sequence`` holds at least max_runs successful runs."""
-    looks = config.effective_looks()
+    looks = config.look_schedule()
     for look in looks:
         candidate = runset_of(sequence[:look], "candidate")
         comparison = compare.compare(baseline, candidate, config, looks=looks)
@@ -202,7 +202,7 @@ def replay_case(
     rng: np.random.Generator,
 ) -> list[Row]:
     """``reps`` replays; every setting sees the same draws (common random numbers)."""
-    cap = max(c.effective_looks()[-1] for c in settings.values())
+    cap = max(c.look_schedule()[-1] for c in settings.values())
     pool = case.baseline_runs
     if len(case.runs) < cap or len(pool) < BASELINE_RUNS:
         raise SeedgateError(
@@ -529,7 +529,7 @@ def run(args: argparse.Namespace) -> Results:
 
 
 def _replay_intro(args: argparse.Namespace, config: Config) -> str:
-    looks = ", ".join(map(str, config.effective_looks()))
+    looks = ", ".join(map(str, config.look_schedule()))
     return (
         f"Replayed gate on real runs of `{TRAIN}` (train size {args.train_size}): {args.reps} "
         f"replays per case. Each draws a {BASELINE_RUNS}-run baseline and the candidate's runs "

@@ -104,7 +104,7 @@ def seedgate_cell(
     noise: str, shift: float, reps: int, rng: np.random.Generator, *, lockstep: bool
 ) -> Cell:
     """Run the product's compare() on fresh baselines and candidates."""
-    looks = CONFIG.effective_looks()
+    looks = CONFIG.look_schedule()
     cap = looks[-1]
     draw = NOISE[noise]
     verdicts: list[Verdict] = []

@@ -32,7 +32,8 @@ if __package__:
 else:  # run as a script: this directory is on sys.path
     import data as mnist_data  # type: ignore[no-redef,import-not-found,unused-ignore]
 
-from seedgate.tf import SEED_ENV, read_seeds, seed_everything
+from seedgate.run.seeds import SEED_ENV, read_seeds
+from seedgate.tf import seed_everything
 
 BATCH_SIZE = 128
 HIDDEN_UNITS = 128

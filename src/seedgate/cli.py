@@ -1,8 +1,9 @@
 """The local edge: ``seedgate run | baseline | gate | compare | merge | plan | explain | demo``.
 
-Only this module (and the Action's entrypoint) turns errors into exit codes:
-0 settled and passing, 1 failing verdict (per --fail-on), 2 usage or configuration error,
-3 the experiment itself failed (too many failed runs; what finished is still written).
+Only this module (and the action's ``main``) turns errors into exit codes
+(``seedgate.errors.ExitCode``): 0 settled and passing, 1 only a failing verdict (per
+--fail-on), 2 usage, configuration or internal error, 3 failed or cancelled runs (what
+finished is still written). Nothing ends in a traceback.
 Heavy modules (numpy, scipy, the pipeline) are imported inside the commands so that
 ``seedgate --help`` stays fast.
 """
@@ -10,34 +11,37 @@ Heavy modules (numpy, scipy, the pipeline) are imported inside the commands so t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from seedgate import __version__
-from seedgate.errors import ConfigError, RunnerError, SeedgateError
+from seedgate.errors import ConfigError, ExitCode, RunnerError, SeedgateError, exit_code_for
 from seedgate.files import write_shared_text
 
 if TYPE_CHECKING:
     from seedgate.config import Config
     from seedgate.records import Comparison, RunSet
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_RUNS_FAILED = 0, 1, 2, 3
+
+_MAKE_BASELINE = "make one with `seedgate baseline -- CMD`"
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # argparse's exit code is already 2
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"seedgate: error: {message}\n")
+        self.exit(ExitCode.ERROR, f"seedgate: error: {message}\n")
 
 
 # --- arguments ------------------------------------------------------------------------
 
 
 def _add_settings(parser: argparse.ArgumentParser) -> None:
+    # values stay text here: seedgate.config parses every setting, from any source
     group = parser.add_argument_group("settings (override seedgate.toml / [tool.seedgate])")
     group.add_argument("--config", type=Path, help="config file (default: ./seedgate.toml)")
     group.add_argument(
@@ -52,36 +56,21 @@ def _add_settings(parser: argparse.ArgumentParser) -> None:
         dest="min_effect",
         help="smallest change that matters: absolute (0.005) or relative (0.5%%)",
     )
-    group.add_argument("--alpha", type=float, help="false-alarm rate (default 0.05)")
-    group.add_argument("--power", type=float, help="power at min-effect (default 0.9)")
-    group.add_argument(
-        "--max-runs", dest="max_runs", type=int, help="cap on candidate runs (default 20)"
-    )
+    group.add_argument("--alpha", help="false-alarm rate (default 0.05)")
+    group.add_argument("--power", help="power at min-effect (default 0.9)")
+    group.add_argument("--max-runs", dest="max_runs", help="cap on candidate runs (default 20)")
     group.add_argument("--looks", help="run counts at which the test looks, e.g. 3,5,10,15,20")
-    group.add_argument("--timeout", type=float, help="seconds per run (default 3600)")
-    group.add_argument("--jobs", type=_jobs, help="runs at once; 'auto' = usable cores")
+    group.add_argument("--timeout", help="seconds per run (default 3600)")
+    group.add_argument("--jobs", help="runs at once; 'auto' = usable cores")
     group.add_argument(
-        "--seed-base", dest="seed_base", type=int, help="run i gets seed SEED_BASE + i (default 0)"
+        "--seed-base", dest="seed_base", help="run i gets seed SEED_BASE + i (default 0)"
     )
     group.add_argument(
         "--max-failed-runs",
         dest="max_failed_runs",
-        type=int,
         help="failed runs tolerated (default: a quarter of the runs)",
     )
     group.add_argument("--entry", help="module:function run in warm worker processes")
-
-
-def _jobs(text: str) -> int:
-    if text == "auto":
-        return 0
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a number >= 1 or 'auto'") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a number >= 1 or 'auto'")
-    return value
 
 
 def _add_report(parser: argparse.ArgumentParser) -> None:
@@ -116,14 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="subcommand", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run the command N times and write a RunSet")
-    run.add_argument("--runs", type=int, help="number of runs (default 5)")
+    run.add_argument("--runs", help="number of runs (default 5)")
     run.add_argument("--out", type=Path, default=Path("runs.json"), help="RunSet file")
     run.add_argument("--shard", help="run only shard I of K of the seeds, e.g. 2/4")
     _add_settings(run)
     _add_command(run)
 
     baseline = sub.add_parser("baseline", help="run and save the baseline in a local store")
-    baseline.add_argument("--runs", type=int, help="baseline runs (default 20)")
+    baseline.add_argument("--runs", dest="baseline_runs", help="baseline runs (default 20)")
     baseline.add_argument("--store", type=Path, help="store directory (default .seedgate/)")
     _add_settings(baseline)
     _add_command(baseline)
@@ -197,22 +186,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 # --- shared steps ---------------------------------------------------------------------
 
-_SETTING_KEYS = (
-    "working_directory",
-    "min_effect",
-    "alpha",
-    "power",
-    "max_runs",
-    "looks",
-    "timeout",
-    "jobs",
-    "seed_base",
-    "max_failed_runs",
-    "entry",
-    "fail_on",
-    "store",
-)
-
 
 def _command_text(cmd: Sequence[str]) -> str | None:
     import shlex
@@ -224,9 +197,10 @@ def _command_text(cmd: Sequence[str]) -> str | None:
 
 
 def load_settings(args: argparse.Namespace, **extra: object) -> Config:
-    from seedgate.config import load_config
+    """The flags named like settings (``dest``) overlay the config file, parsed as one."""
+    from seedgate.config import SETTING_KEYS, load_config
 
-    overrides: dict[str, object] = {k: getattr(args, k, None) for k in _SETTING_KEYS}
+    overrides = {k: v for k, v in vars(args).items() if k in SETTING_KEYS}
     for key in ("working_directory", "store"):
         if overrides.get(key) is not None:
             overrides[key] = str(overrides[key])
@@ -260,18 +234,24 @@ def _emit(comparison: Comparison, args: argparse.Namespace, out: TextIO) -> None
         print(f"seedgate: report written to {args.out}", file=sys.stderr)
 
 
-def _verdict_exit(comparison: Comparison, config: Config) -> int:
+def _verdict_exit(comparison: Comparison, config: Config) -> ExitCode:
     print(f"seedgate: verdict {comparison.verdict.value}", file=sys.stderr)
-    return EXIT_FAIL if config.fail_on.fails(comparison.verdict) else EXIT_OK
+    return ExitCode.FAILING_VERDICT if config.fail_on.fails(comparison.verdict) else ExitCode.OK
 
 
-def _save_partial(exc: RunnerError, path: Path) -> None:
+@contextlib.contextmanager
+def _keeping_finished_runs(path: Path) -> Iterator[None]:
+    """When the runs fail or are cancelled, write the ones that finished to ``path``."""
     from seedgate.records import RunSet
     from seedgate.runset.codec import write_runset
 
-    if isinstance(exc.partial, RunSet):
-        write_runset(exc.partial, path)
-        print(f"seedgate: the runs that finished are kept in {path}", file=sys.stderr)
+    try:
+        yield
+    except RunnerError as exc:
+        if isinstance(exc.partial, RunSet):
+            write_runset(exc.partial, path)
+            print(f"seedgate: the runs that finished are kept in {path}", file=sys.stderr)
+        raise
 
 
 # --- commands -------------------------------------------------------------------------
@@ -280,17 +260,15 @@ def _save_partial(exc: RunnerError, path: Path) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from seedgate.pipeline import run_fixed
     from seedgate.runset.codec import write_runset
+    from seedgate.runset.shards import parse_shard
 
     config = load_settings(args)
-    runs = args.runs or config.runs
-    try:
-        runset = run_fixed(config, runs=runs, out=sys.stderr, label="run", shard=args.shard)
-    except RunnerError as exc:
-        _save_partial(exc, args.out)
-        raise
+    shard = parse_shard(args.shard) if args.shard else None
+    with _keeping_finished_runs(args.out):
+        runset = run_fixed(config, runs=config.runs, out=sys.stderr, label="run", shard=shard)
     write_runset(runset, args.out)
     print(f"seedgate: {len(runset.ok_runs)} runs written to {args.out}", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
@@ -299,14 +277,11 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
     config = load_settings(args)
     store = LocalStore(config.store)
-    try:
-        runset = run_fixed(config, runs=args.runs or config.baseline_runs, out=sys.stderr)
-    except RunnerError as exc:
-        _save_partial(exc, store.directory / "baseline.partial.json")
-        raise
+    with _keeping_finished_runs(store.directory / "baseline.partial.json"):
+        runset = run_fixed(config, runs=config.baseline_runs, out=sys.stderr)
     path = store.save(runset)
     print(f"seedgate: baseline of {len(runset.ok_runs)} runs saved to {path}", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _load_baseline(args: argparse.Namespace, config: Config) -> RunSet | None:
@@ -325,18 +300,11 @@ def cmd_gate(args: argparse.Namespace) -> int:
     config = load_settings(args)
     baseline = None if args.baseline_command else _load_baseline(args, config)
     candidate_path = args.candidate_out or config.store / "candidate.json"
-    try:
+    with _keeping_finished_runs(candidate_path):
         outcome = run_gate(config, baseline, out=sys.stderr, baseline_command=args.baseline_command)
-    except RunnerError as exc:
-        _save_partial(exc, candidate_path)
-        raise
     write_runset(outcome.candidate, candidate_path)
     if outcome.baseline is None:
-        print(
-            "seedgate: no baseline found; make one with `seedgate baseline -- CMD` "
-            "on the main branch",
-            file=sys.stderr,
-        )
+        print(f"seedgate: no baseline found; {_MAKE_BASELINE} on the main branch", file=sys.stderr)
     _emit(outcome.comparison, args, sys.stdout)
     return _verdict_exit(outcome.comparison, config)
 
@@ -347,8 +315,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     config = load_settings(args)
     baseline, candidate = read_runset(args.baseline), read_runset(args.candidate)
-    looks = config.effective_looks() if args.sequential else None
-    comparison = compare_runsets(baseline, candidate, config, looks=looks)
+    schedule = config.look_schedule() if args.sequential else None
+    comparison = compare_runsets(baseline, candidate, config, schedule=schedule)
     _emit(comparison, args, sys.stdout)
     return _verdict_exit(comparison, config)
 
@@ -363,35 +331,19 @@ def cmd_merge(args: argparse.Namespace) -> int:
         f"seedgate: {len(merged.runs)} runs from {len(args.files)} shards written to {args.out}",
         file=sys.stderr,
     )
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from seedgate.stats.design import calibrate
-    from seedgate.stats.planning import plan_runs
+    from seedgate.pipeline import plan_runs_needed
 
     config = load_settings(args)
     baseline = _load_baseline(args, config)
     if baseline is None:
-        raise ConfigError(
-            "plan: no baseline; pass --baseline FILE or make one with `seedgate baseline -- CMD`"
-        )
-    looks = config.effective_looks()
-    design = calibrate(
-        looks,
-        len(baseline.ok_runs),
-        config.alpha,
-        config.power,
-        config.simulations,
-        config.stats_seed,
-    )
-    for name in config.gated_metric_names(baseline.metric_names()):
-        values = baseline.values(name)
-        spec = config.spec_for(name)
-        effect = spec.min_effect.absolute(sum(values) / len(values)) if values else 0.0
-        plan = plan_runs(values, effect, design, looks[-1], metric=name)
+        raise ConfigError(f"plan: no baseline; pass --baseline FILE or {_MAKE_BASELINE}")
+    for plan in plan_runs_needed(config, baseline):
         print(plan.message)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -410,7 +362,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     path = config.store / NOISE_FILE
     write_noise(breakdowns, path)
     print(f"seedgate: kept in {path}; `seedgate gate` adds it to the report", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -419,7 +371,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.config is None:
         args.config = find_example() / "seedgate.toml"
     # the demo runs as many seeds at once as there are cores unless --jobs says otherwise
-    config = load_settings(args, jobs=0 if args.jobs is None else args.jobs)
+    config = load_settings(args, jobs="auto" if args.jobs is None else args.jobs)
     return run_demo(
         config,
         workdir=args.workdir,
@@ -448,16 +400,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     interrupt_on_sigterm()
     try:
-        return COMMANDS[args.subcommand](args)
-    except ConfigError as exc:
-        print(f"seedgate: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except RunnerError as exc:
-        print(f"seedgate: error: {exc}", file=sys.stderr)
-        return EXIT_RUNS_FAILED
+        return int(COMMANDS[args.subcommand](args))
+    except KeyboardInterrupt:  # a cancellation outside the runs (which keep what finished)
+        return _failed("interrupted", ExitCode.RUNS_FAILED)
     except SeedgateError as exc:
-        print(f"seedgate: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("seedgate: interrupted", file=sys.stderr)
-        return 130
+        return _failed(f"error: {exc}", exit_code_for(exc))
+    except Exception as exc:  # noqa: BLE001 - a bug must not look like a regression (exit 1)
+        return _failed(f"internal error: {exc!r}", ExitCode.ERROR)
+
+
+def _failed(message: str, code: ExitCode) -> int:
+    with contextlib.suppress(OSError, UnicodeError):  # stderr gone or not UTF-8: the code tells
+        print(f"seedgate: {message}", file=sys.stderr, flush=True)
+    return int(code)

@@ -358,7 +358,7 @@ def compare(
     """Compare the candidate's runs with the baseline's under the config's metric specs.
 
     ``looks=None``: one fixed-N look at the candidate's run count, exact U p-values.
-    Otherwise the group-sequential schedule (the pipeline passes config.effective_looks()).
+    Otherwise the group-sequential schedule (the pipeline passes config.look_schedule()).
     ``lockstep``: the baseline grows with the candidate (its prefix of the same length).
     """
     ok_runs = candidate.ok_runs
@@ -441,13 +441,6 @@ def is_open(comparison: Comparison) -> bool:
     if any(m.verdict is Verdict.REGRESSION for m in gating):
         return False
     return any(m.verdict is Verdict.INCONCLUSIVE and m.bound is None for m in gating)
-
-
-def next_look(comparison: Comparison, looks: Sequence[int]) -> int | None:
-    """The candidate run count of the next look, or None when the pipeline should stop."""
-    if not is_open(comparison):
-        return None
-    return next((n for n in looks if n > comparison.candidate_runs), None)
 
 
 def runs_used(comparison: Comparison) -> int:

@@ -6,7 +6,6 @@ place, so that each error names the key, the value and what was expected.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import hashlib
 import itertools
@@ -15,8 +14,8 @@ import math
 import os
 import re
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,7 +28,6 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 DEFAULT_LOOKS = (3, 5, 10, 15, 20)
-DEFAULT_MIN_EFFECT = "1%"
 # metrics a run may report that describe the evaluation rather than measure the model
 RESERVED_METRICS = frozenset({"n_test"})
 _MINIMIZE_HINT = re.compile(r"(loss|err|error|mse|mae|rmse|perplexity|latency|time)", re.IGNORECASE)
@@ -69,18 +67,29 @@ class MinEffect:
         return cls(value / 100 if relative else value, relative)
 
 
+DEFAULT_MIN_EFFECT = MinEffect(0.01, relative=True)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: what ``jobs = "auto"`` means."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 @dataclass(frozen=True, slots=True)
 class MetricSpec:
     name: str
     goal: Goal = Goal.MAXIMIZE
-    min_effect: MinEffect = field(default_factory=lambda: MinEffect(0.01, relative=True))
+    min_effect: MinEffect = DEFAULT_MIN_EFFECT
     primary: bool = False
 
     @classmethod
-    def default_for(cls, name: str, min_effect: MinEffect | None = None) -> MetricSpec:
+    def default_for(cls, name: str, min_effect: MinEffect = DEFAULT_MIN_EFFECT) -> MetricSpec:
         """A spec for a metric the config does not name: goal guessed from the name."""
         goal = Goal.MINIMIZE if _MINIMIZE_HINT.search(name) else Goal.MAXIMIZE
-        return cls(name, goal, min_effect or MinEffect.parse(DEFAULT_MIN_EFFECT, "min_effect"))
+        return cls(name, goal, min_effect)
 
 
 @dataclass(frozen=True)
@@ -90,7 +99,7 @@ class Config:
     command: str | None = None
     working_directory: Path = Path()
     metrics: tuple[MetricSpec, ...] = ()
-    min_effect: MinEffect = field(default_factory=lambda: MinEffect(0.01, relative=True))
+    min_effect: MinEffect = DEFAULT_MIN_EFFECT
     alpha: float = 0.05
     power: float = 0.9
     runs: int = 5  # fixed runs for `seedgate run`
@@ -100,7 +109,7 @@ class Config:
     timeout: float = 3600.0
     max_failed_runs: int | None = None  # None: a quarter of the runs
     seed_base: int = 0
-    jobs: int = 1  # 0 means one per usable core
+    jobs: int = 1  # 0 ("auto") means one per usable core
     pass_env: tuple[str, ...] = ()
     drop_env: tuple[str, ...] = ()
     fail_on: FailOn = FailOn.REGRESSION
@@ -128,18 +137,25 @@ class Config:
             return self.max_failed_runs
         return planned_runs // 4
 
-    def effective_looks(self) -> tuple[int, ...]:
-        """The look schedule cut at max_runs, always ending with max_runs."""
+    def look_schedule(self) -> tuple[int, ...]:
+        """The candidate run counts at which the test looks: ``looks`` cut at max_runs,
+        always ending with max_runs."""
         looks = tuple(n for n in self.looks if n < self.max_runs)
         return (*looks, self.max_runs)
 
     def usable_jobs(self) -> int:
-        if self.jobs > 0:
-            return self.jobs
-        try:
-            return max(1, len(os.sched_getaffinity(0)))
-        except AttributeError:  # pragma: no cover - not on Linux
-            return max(1, os.cpu_count() or 1)
+        return self.jobs if self.jobs > 0 else usable_cores()
+
+    def run_command(self) -> str:
+        """What the runs execute, as recorded in a RunSet (warm workers: ``entry:MOD:FUNC``)."""
+        if self.entry:
+            return f"entry:{self.entry}"
+        if not self.command:
+            raise ConfigError(
+                "command: no command given; pass it after `--` (CLI) or as the `command` "
+                "input (action), or set `command` or `entry` in seedgate.toml"
+            )
+        return self.command
 
     def digest(self) -> str:
         """What makes two RunSets comparable: command, working directory, metric specs."""
@@ -157,7 +173,6 @@ class Config:
 
 # --- building -----------------------------------------------------------------------
 
-_GLOBAL_KEYS = {f.name for f in dataclasses.fields(Config)} | {"metric"}
 _METRIC_KEYS = {"goal", "min_effect", "primary"}
 
 
@@ -224,7 +239,19 @@ def _expect_looks(key: str, raw: object) -> tuple[int, ...]:
     return looks
 
 
-def _metric_spec(name: str, raw: object, default_effect: MinEffect) -> MetricSpec:
+def _expect_jobs(key: str, raw: object) -> int:
+    """A number of runs at once, or "auto" (stored as 0): one per usable core."""
+    if isinstance(raw, str) and raw.strip().lower() == "auto":
+        return 0
+    try:
+        return _expect_int(key, raw, 0)
+    except ConfigError:
+        raise ConfigError(f"{key} = {raw!r}: expected a whole number >= 1 or 'auto'") from None
+
+
+def _metric_spec(
+    name: str, raw: object, default_effect: MinEffect, *, effect_is_override: bool
+) -> MetricSpec:
     key = f"metric.{name}"
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{key} = {raw!r}: expected a table with goal / min_effect / primary")
@@ -235,65 +262,78 @@ def _metric_spec(name: str, raw: object, default_effect: MinEffect) -> MetricSpe
         )
     base = MetricSpec.default_for(name, default_effect)
     goal = _expect_enum(f"{key}.goal", raw["goal"], Goal) if "goal" in raw else base.goal
-    effect = (
-        MinEffect.parse(raw["min_effect"], f"{key}.min_effect")
-        if "min_effect" in raw
-        else default_effect
-    )
+    effect = default_effect
+    # a flag or action input is the newest word: it applies to every metric
+    if "min_effect" in raw and not effect_is_override:
+        effect = MinEffect.parse(raw["min_effect"], f"{key}.min_effect")
     primary = raw.get("primary", False)
     if not isinstance(primary, bool):
         raise ConfigError(f"{key}.primary = {primary!r}: expected true or false")
     return MetricSpec(name, goal, effect, primary)
 
 
-def build_config(raw: Mapping[str, Any]) -> Config:
-    """Validate a flat mapping of settings (file values overlaid with flags/inputs)."""
-    unknown = sorted(set(raw) - _GLOBAL_KEYS)
+def _metric_specs(
+    raw: object, default_effect: MinEffect, *, effect_is_override: bool
+) -> tuple[MetricSpec, ...]:
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"metric = {raw!r}: expected tables like [metric.accuracy]")
+    specs = tuple(
+        _metric_spec(n, v, default_effect, effect_is_override=effect_is_override)
+        for n, v in raw.items()
+    )
+    if sum(s.primary for s in specs) > 1:
+        raise ConfigError("metric.*.primary: at most one metric may be primary")
+    return specs
+
+
+def _expect_path(key: str, raw: object) -> Path:
+    return Path(_expect_str(key, raw))
+
+
+# One validator per setting: the only place a raw value becomes a typed one.
+_VALIDATORS: dict[str, Callable[[str, object], Any]] = {
+    "command": _expect_str,
+    "entry": _expect_str,
+    "working_directory": _expect_path,
+    "store": _expect_path,
+    "alpha": lambda k, v: _expect_float(k, v, 0.0, 0.5, open_low=True),
+    "power": lambda k, v: _expect_float(k, v, 0.5, 1.0, open_low=False),
+    "timeout": lambda k, v: _expect_float(k, v, 0.0, math.inf, open_low=True),
+    "runs": lambda k, v: _expect_int(k, v, 2),
+    "baseline_runs": lambda k, v: _expect_int(k, v, 2),
+    "max_runs": lambda k, v: _expect_int(k, v, 2),
+    "max_failed_runs": lambda k, v: _expect_int(k, v, 0),
+    "seed_base": lambda k, v: _expect_int(k, v, 0),
+    "stats_seed": lambda k, v: _expect_int(k, v, 0),
+    "jobs": _expect_jobs,
+    "worker_max_runs": lambda k, v: _expect_int(k, v, 1),
+    "n_test": lambda k, v: _expect_int(k, v, 1),
+    "simulations": lambda k, v: _expect_int(k, v, 1000),
+    "looks": _expect_looks,
+    "pass_env": _expect_patterns,
+    "drop_env": _expect_patterns,
+    "fail_on": lambda k, v: _expect_enum(k, v, FailOn),
+    "min_effect": lambda k, v: MinEffect.parse(v, k),
+}
+SETTING_KEYS = frozenset(_VALIDATORS) | {"metric"}
+
+
+def build_config(raw: Mapping[str, Any], *, overridden: frozenset[str] = frozenset()) -> Config:
+    """Validate a flat mapping of settings (file values overlaid with flags/inputs).
+
+    ``overridden`` names the keys a flag or action input set: a ``min_effect`` among them
+    applies to every metric, over the metric tables' own.
+    """
+    unknown = sorted(set(raw) - SETTING_KEYS)
     if unknown:
-        raise ConfigError(
-            f"unknown setting {unknown[0]!r}; expected one of {sorted(_GLOBAL_KEYS - {'metrics'})}"
+        raise ConfigError(f"unknown setting {unknown[0]!r}; expected one of {sorted(SETTING_KEYS)}")
+    values = {key: _VALIDATORS[key](key, item) for key, item in raw.items() if key != "metric"}
+    if "metric" in raw:
+        values["metrics"] = _metric_specs(
+            raw["metric"],
+            values.get("min_effect", DEFAULT_MIN_EFFECT),
+            effect_is_override="min_effect" in overridden,
         )
-    values: dict[str, Any] = {}
-    default_effect = MinEffect(0.01, relative=True)
-    if "min_effect" in raw:
-        default_effect = MinEffect.parse(raw["min_effect"], "min_effect")
-        values["min_effect"] = default_effect
-    for key, item in raw.items():
-        if key == "min_effect":
-            continue
-        if key == "metric":
-            if not isinstance(item, Mapping):
-                raise ConfigError(f"metric = {item!r}: expected tables like [metric.accuracy]")
-            specs = tuple(_metric_spec(n, v, default_effect) for n, v in item.items())
-            if sum(s.primary for s in specs) > 1:
-                raise ConfigError("metric.*.primary: at most one metric may be primary")
-            values["metrics"] = specs
-        elif key in ("command", "entry"):
-            values[key] = _expect_str(key, item)
-        elif key in ("working_directory", "store"):
-            values[key] = Path(_expect_str(key, item))
-        elif key == "alpha":
-            values[key] = _expect_float(key, item, 0.0, 0.5, open_low=True)
-        elif key == "power":
-            values[key] = _expect_float(key, item, 0.5, 1.0, open_low=False)
-        elif key == "timeout":
-            values[key] = _expect_float(key, item, 0.0, math.inf, open_low=True)
-        elif key in ("runs", "baseline_runs", "max_runs"):
-            values[key] = _expect_int(key, item, 2)
-        elif key in ("max_failed_runs", "seed_base", "jobs", "stats_seed"):
-            values[key] = _expect_int(key, item, 0)
-        elif key in ("worker_max_runs", "n_test"):
-            values[key] = _expect_int(key, item, 1)
-        elif key == "simulations":
-            values[key] = _expect_int(key, item, 1000)
-        elif key == "looks":
-            values[key] = _expect_looks(key, item)
-        elif key in ("pass_env", "drop_env"):
-            values[key] = _expect_patterns(key, item)
-        elif key == "fail_on":
-            values[key] = _expect_enum(key, item, FailOn)
-        elif key == "metrics":  # pragma: no cover - guarded by the unknown-key check
-            raise ConfigError("use [metric.NAME] tables, not 'metrics'")
     config = Config(**values)
     if config.looks[0] > config.max_runs:
         raise ConfigError(
@@ -336,25 +376,22 @@ def load_config(
     *,
     config_path: Path | None = None,
     search_dir: Path | None = None,
+    root: Path = Path(),
 ) -> Config:
-    """File settings (explicit path, or found in search_dir) overlaid with overrides."""
-    path = config_path or (find_config_file(search_dir) if search_dir else None)
-    file_values = read_config_file(path) if path else {}
+    """File settings (explicit path, or found in search_dir) overlaid with overrides.
+
+    Relative paths are read from ``root`` but recorded as given: the config digest must
+    not depend on where a checkout lives (the action runs with ``root`` as its cwd).
+    """
+    found = find_config_file(root / search_dir) if search_dir is not None else None
+    if config_path is None and found is not None and search_dir is not None:
+        config_path = search_dir / found.name
+    path = config_path
+    file_values = read_config_file(root / path) if path else {}
     if path is not None:  # paths in a file are relative to the file, flags to the shell
         for key in ("working_directory", "store"):
             value = file_values.get(key)
             if isinstance(value, str) and value.strip() and not Path(value).is_absolute():
                 file_values[key] = str(path.parent / value)
     given = {k: v for k, v in overrides.items() if v is not None}
-    if "min_effect" in given and isinstance(file_values.get("metric"), Mapping):
-        # a flag or action input is the newest word: it applies to every metric
-        file_values["metric"] = {
-            name: {k: v for k, v in spec.items() if k != "min_effect"}
-            if isinstance(spec, Mapping)
-            else spec
-            for name, spec in file_values["metric"].items()
-        }
-    merged = {**file_values, **given}
-    if "metric" in file_values and "metric" in overrides:
-        merged["metric"] = {**file_values["metric"], **overrides["metric"]}
-    return build_config(merged)
+    return build_config({**file_values, **given}, overridden=frozenset(given))

@@ -1,10 +1,21 @@
-"""One exception root, one subclass per layer.
+"""One exception root, one subclass per layer, and the exit codes they end in.
 
 Library errors are translated into these at the layer's edge; only the CLI and the
-entrypoint turn them into exit codes.
+action turn them into exit codes, with :func:`exit_code_for`.
 """
 
 from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    """The contract of both edges (CLI and action)."""
+
+    OK = 0  # settled and passing, or no verdict asked for
+    FAILING_VERDICT = 1  # only a verdict that fails the check (``fail_on``)
+    ERROR = 2  # configuration, usage, GitHub or internal error
+    RUNS_FAILED = 3  # failed or cancelled runs; the finished ones are kept
 
 
 class SeedgateError(Exception):
@@ -45,3 +56,14 @@ class GitHubError(SeedgateError):
 
 class ReportError(SeedgateError):
     """A report could not be rendered."""
+
+
+class CancellationError(RunnerError):
+    """The job was cancelled (SIGTERM, Ctrl-C); ``partial`` holds the finished runs."""
+
+
+def exit_code_for(error: BaseException) -> ExitCode:
+    """What an error that ends a command means for its exit code."""
+    if isinstance(error, (RunnerError, KeyboardInterrupt)):
+        return ExitCode.RUNS_FAILED
+    return ExitCode.ERROR

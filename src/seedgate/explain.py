@@ -181,8 +181,10 @@ def _z(probability: float) -> float:
     return statistics.NormalDist().inv_cdf(probability)
 
 
-def runs_needed(sd: float, min_effect: float, alpha: float, power: float) -> int | None:
-    """n = 2 (z_{1-alpha} + z_power)^2 sd^2 / min_effect^2 per side (normal approximation)."""
+def fixed_runs_estimate(sd: float, min_effect: float, alpha: float, power: float) -> int | None:
+    """Runs per side a fixed-N test needs, by the normal approximation
+    n = 2 (z_{1-alpha} + z_power)^2 sd^2 / min_effect^2 (the gate's sequential design is
+    planned by ``stats.planning.runs_needed``; this is the quick estimate explain prints)."""
     if min_effect <= 0:
         return None
     n = 2 * (_z(1 - alpha) + _z(power)) ** 2 * sd**2 / min_effect**2
@@ -233,7 +235,7 @@ def _determinism_line(breakdown: NoiseBreakdown, proportion: bool) -> str:
 def _runs_line(
     sd: float, min_effect: float, alpha: float, power: float, proportion: bool, *, cap: int | None
 ) -> str:
-    n = runs_needed(sd, min_effect, alpha, power)
+    n = fixed_runs_estimate(sd, min_effect, alpha, power)
     if n is None:
         return (
             "min_effect is 0: no number of runs resolves it; set the smallest change that matters."

@@ -15,7 +15,15 @@ SHARED_FILE_MODE = 0o644
 
 
 def write_shared_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (never a truncated file) with mode 0644."""
+    """Write ``text`` to ``path`` atomically (never a truncated file) with mode 0644.
+
+    A path that is not a regular file (``/dev/stdout``, a named pipe) is written in place:
+    replacing it would take the reader's end away.
+    """
+    if path.exists() and not path.is_file():
+        with path.open("w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
     try:

@@ -1,10 +1,11 @@
-"""The gate's steps, visible in one place.
+"""The gate's steps, visible in one place; the CLI and the action both call these.
 
     run_fixed:  seeds -> runner -> RunSet                       (seedgate run / baseline)
     run_gate:   look by look: runner -> RunSet -> compare, until the answer is settled
-    compare_runsets: baseline + candidate -> Comparison (+ environment drift)
+    compare_runsets: baseline + candidate -> Comparison (+ environment drift, noise)
 
-Edges (cli.py, action.py) turn these results into files, reports and exit codes.
+A cancellation (SIGTERM, Ctrl-C) anywhere in here becomes ``CancellationError`` carrying the
+finished runs. Edges (cli.py, action/) turn results into files, reports and exit codes.
 """
 
 from __future__ import annotations
@@ -13,20 +14,22 @@ import dataclasses
 import datetime as dt
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from seedgate import compare
 from seedgate.config import Config
-from seedgate.errors import ConfigError, RunnerError, RunSetError
-from seedgate.records import Comparison, RunResult, RunSet
+from seedgate.errors import CancellationError, RunnerError, RunSetError
+from seedgate.records import Comparison, NoiseBreakdown, PowerPlan, RunResult, RunSet
 from seedgate.run.runner import Runner
-from seedgate.run.seeds import RunSpec, run_spec
-from seedgate.runset import fingerprint as environment
+from seedgate.run.seeds import RunSpec, run_specs
+from seedgate.runset import fingerprint
 from seedgate.runset.codec import read_runset
-from seedgate.runset.shards import merge_runsets, parse_shard, shard_indices
+from seedgate.runset.shards import Shard, merge_runsets, shard_indices
+from seedgate.stats.design import calibrate
+from seedgate.stats.planning import plan_runs
 from seedgate.store.noise import NOISE_FILE, read_noise
 
 
@@ -55,29 +58,37 @@ def current_commit(directory: Path) -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-def build_runset(
-    config: Config, results: Sequence[RunResult], *, command: str, shard: str | None = None
-) -> RunSet:
-    return RunSet(
-        runs=tuple(sorted(results, key=lambda r: r.index)),
-        command=command,
-        config_digest=dataclasses.replace(config, command=command).digest(),
-        commit=current_commit(config.working_directory),
-        environment=environment.fingerprint(),
-        created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        shard=shard,
-    )
+@dataclass(frozen=True)
+class RunSetHeader:
+    """What every RunSet of one side shares. Built once per side: asking git and
+    nvidia-smi takes time, and the answers do not change between looks."""
 
+    command: str
+    config_digest: str
+    commit: str | None
+    environment: Mapping[str, str]
+    shard: str | None = None
 
-def _command(config: Config) -> str:
-    """What the runs execute, as recorded in the RunSet (warm workers: ``entry:MOD:FUNC``)."""
-    if config.entry:
-        return f"entry:{config.entry}"
-    if not config.command:
-        raise ConfigError(
-            "command: no command given; pass it after `--`, set `command`, or set `entry`"
+    @classmethod
+    def for_side(cls, config: Config, command: str, shard: Shard | None = None) -> RunSetHeader:
+        return cls(
+            command=command,
+            config_digest=dataclasses.replace(config, command=command).digest(),
+            commit=current_commit(config.working_directory),
+            environment=fingerprint.fingerprint(),
+            shard=str(shard) if shard else None,
         )
-    return config.command
+
+    def runset(self, results: Sequence[RunResult]) -> RunSet:
+        return RunSet(
+            runs=tuple(sorted(results, key=lambda r: r.index)),
+            command=self.command,
+            config_digest=self.config_digest,
+            commit=self.commit,
+            environment=self.environment,
+            created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            shard=self.shard,
+        )
 
 
 def _check_failures(runset: RunSet, allowed: int, label: str) -> None:
@@ -90,74 +101,84 @@ def _check_failures(runset: RunSet, allowed: int, label: str) -> None:
         )
 
 
-def _run_keeping_partial(
-    runner: Runner,
-    specs: Sequence[RunSpec],
-    config: Config,
-    command: str,
-    shard: str | None,
-) -> tuple[RunResult, ...]:
-    """Run; on Ctrl-C or SIGTERM, raise a RunnerError that carries the finished runs."""
-    try:
-        return runner.run(specs)
-    except KeyboardInterrupt:
-        partial = build_runset(config, runner.results, command=command, shard=shard)
-        raise RunnerError(
-            f"interrupted after {len(partial.runs)} finished runs", partial=partial
-        ) from None
+class SideRuns:
+    """One side's runs (baseline or candidate): its runner and its RunSet header."""
 
-
-def run_fixed(
-    config: Config, *, runs: int, out: TextIO, label: str = "baseline", shard: str | None = None
-) -> RunSet:
-    """Run ``runs`` seeds (or a shard's share of them) once each."""
-    command = _command(config)
-    indices = shard_indices(runs, parse_shard(shard)) if shard else list(range(runs))
-    with Runner(
-        config,
-        command=command,
-        out=out,
-        label=label,
-        required_metrics=tuple(s.name for s in config.metrics),
-        planned=len(indices),
-    ) as runner:
-        results = _run_keeping_partial(
-            runner, [run_spec(i, config.seed_base) for i in indices], config, command, shard
-        )
-    runset = build_runset(config, results, command=command, shard=shard)
-    _check_failures(runset, config.failed_runs_allowed(len(indices)), label)
-    return runset
-
-
-class _Side:
-    """One side's runs, topped up to a target number of successful runs."""
-
-    def __init__(self, config: Config, command: str, label: str, out: TextIO) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        command: str,
+        label: str,
+        out: TextIO,
+        planned: int,
+        shard: Shard | None = None,
+    ) -> None:
+        self.config = config
+        self.label = label
+        self.header = RunSetHeader.for_side(config, command, shard)
+        self.allowed = config.failed_runs_allowed(planned)
         self.runner = Runner(
             config,
             command=command,
             out=out,
             label=label,
             required_metrics=tuple(s.name for s in config.metrics),
-            planned=config.max_runs,
+            planned=planned,
         )
-        self.config = config
-        self.command = command
-        self.label = label
-        self.allowed = config.failed_runs_allowed(config.max_runs)
+
+    def close(self) -> None:
+        self.runner.close()
+
+    def finished(self) -> RunSet:
+        return self.header.runset(self.runner.results)
+
+    def cancelled(self) -> CancellationError:
+        partial = self.finished()
+        return CancellationError(
+            f"interrupted after {len(partial.runs)} finished runs", partial=partial
+        )
+
+    def run(self, specs: Sequence[RunSpec]) -> RunSet:
+        """Run these seeds; the RunSet of every run so far, checked for too many failures."""
+        self.runner.run(specs)
+        runset = self.finished()
+        _check_failures(runset, self.allowed, self.label)
+        return runset
 
     def reach(self, ok_target: int) -> RunSet:
         """Run new seeds until ``ok_target`` runs succeeded (failures are replaced)."""
-        while True:
-            done = self.runner.results
-            runset = build_runset(self.config, done, command=self.command)
-            _check_failures(runset, self.allowed, self.label)
-            missing = ok_target - len(runset.ok_runs)
-            if missing <= 0:
-                return runset
-            start = len(done)
-            specs = [run_spec(i, self.config.seed_base) for i in range(start, start + missing)]
-            _run_keeping_partial(self.runner, specs, self.config, self.command, None)
+        runset = self.finished()
+        while (missing := ok_target - len(runset.ok_runs)) > 0:
+            start = len(runset.runs)
+            runset = self.run(run_specs(range(start, start + missing), self.config.seed_base))
+        return runset
+
+
+def run_fixed(
+    config: Config,
+    *,
+    runs: int,
+    out: TextIO,
+    label: str = "baseline",
+    shard: Shard | None = None,
+) -> RunSet:
+    """Run ``runs`` seeds (or a shard's share of them) once each."""
+    indices = shard_indices(runs, shard) if shard else list(range(runs))
+    side = SideRuns(
+        config,
+        command=config.run_command(),
+        label=label,
+        out=out,
+        planned=len(indices),
+        shard=shard,
+    )
+    try:
+        return side.run(run_specs(indices, config.seed_base))
+    except KeyboardInterrupt:
+        raise side.cancelled() from None
+    finally:
+        side.close()
 
 
 def run_gate(
@@ -172,28 +193,47 @@ def run_gate(
     With ``baseline_command`` and no stored baseline, both sides run in lockstep in this
     job. With neither, the first look's runs are made and the verdict is no-baseline.
     """
-    looks = config.effective_looks()
-    lockstep = baseline is None and baseline_command is not None
-    candidate_side = _Side(config, _command(config), "candidate", out)
-    baseline_side = _Side(config, baseline_command, "baseline", out) if baseline_command else None
+    planned = config.max_runs
+    candidate = SideRuns(
+        config, command=config.run_command(), label="candidate", out=out, planned=planned
+    )
+    lockstep = None
+    if baseline is None and baseline_command is not None:
+        lockstep = SideRuns(
+            config, command=baseline_command, label="baseline", out=out, planned=planned
+        )
     try:
-        for number, look in enumerate(looks, start=1):
-            if lockstep and baseline_side is not None:
-                baseline = baseline_side.reach(look)
-            candidate = candidate_side.reach(look)
-            comparison = compare_runsets(
-                baseline, candidate, config, looks=looks, lockstep=lockstep
-            )
-            if baseline is not None:
-                out.write(f"[gate] look {number}/{len(looks)}: {comparison.stop_reason}\n")
-                out.flush()
-            if baseline is None or not compare.is_open(comparison) or look == looks[-1]:
-                return GateOutcome(comparison, candidate, baseline)
+        return _looks(config, baseline, candidate, lockstep, out)
+    except KeyboardInterrupt:
+        raise candidate.cancelled() from None
     finally:
-        candidate_side.runner.close()
-        if baseline_side is not None:
-            baseline_side.runner.close()
-    raise ConfigError("looks: the look schedule is empty")  # Config never allows this
+        candidate.close()
+        if lockstep is not None:
+            lockstep.close()
+
+
+def _looks(
+    config: Config,
+    baseline: RunSet | None,
+    candidate: SideRuns,
+    lockstep: SideRuns | None,
+    out: TextIO,
+) -> GateOutcome:
+    schedule = config.look_schedule()
+    noise = read_noise(config.store / NOISE_FILE)  # once per gate, not at every look
+    for number, look in enumerate(schedule, start=1):
+        if lockstep is not None:
+            baseline = lockstep.reach(look)
+        runs = candidate.reach(look)
+        comparison = compare_runsets(
+            baseline, runs, config, schedule=schedule, lockstep=lockstep is not None, noise=noise
+        )
+        if baseline is not None:
+            out.write(f"[gate] look {number}/{len(schedule)}: {comparison.stop_reason}\n")
+            out.flush()
+        if baseline is None or not compare.is_open(comparison) or look == schedule[-1]:
+            return GateOutcome(comparison, runs, baseline)
+    raise AssertionError("the look schedule always ends with max_runs")  # pragma: no cover
 
 
 def compare_runsets(
@@ -201,15 +241,40 @@ def compare_runsets(
     candidate: RunSet,
     config: Config,
     *,
-    looks: tuple[int, ...] | None = None,
+    schedule: tuple[int, ...] | None = None,
     lockstep: bool = False,
+    noise: tuple[NoiseBreakdown, ...] | None = None,
 ) -> Comparison:
     """Compare, then add what the statistics do not see: environment drift, and the noise
-    breakdown of an earlier ``seedgate explain`` kept in the store."""
-    comparison = compare.compare(baseline, candidate, config, looks=looks, lockstep=lockstep)
-    noise = read_noise(config.store / NOISE_FILE)
-    drift = environment.differences(baseline.environment, candidate.environment) if baseline else ()
+    breakdown of an earlier ``seedgate explain`` kept in the store (read unless given).
+
+    ``schedule=None`` compares once at the candidate's run count (fixed N)."""
+    comparison = compare.compare(baseline, candidate, config, looks=schedule, lockstep=lockstep)
+    if noise is None:
+        noise = read_noise(config.store / NOISE_FILE)
+    drift = fingerprint.differences(baseline.environment, candidate.environment) if baseline else ()
     return dataclasses.replace(comparison, environment_differences=drift, noise=noise)
+
+
+def plan_runs_needed(config: Config, baseline: RunSet) -> tuple[PowerPlan, ...]:
+    """For each gated metric: the candidate runs likely needed to resolve its min_effect."""
+    schedule = config.look_schedule()
+    design = calibrate(
+        schedule,
+        len(baseline.ok_runs),
+        config.alpha,
+        config.power,
+        config.simulations,
+        config.stats_seed,
+    )
+    plans = []
+    for name in config.gated_metric_names(baseline.metric_names()):
+        values = baseline.values(name)
+        effect = (
+            config.spec_for(name).min_effect.absolute(sum(values) / len(values)) if values else 0.0
+        )
+        plans.append(plan_runs(values, effect, design, schedule[-1], metric=name))
+    return tuple(plans)
 
 
 def merge_folder(folder: Path) -> RunSet:

@@ -11,63 +11,22 @@ TensorFlow users::
     data_seed = seed_everything()            # seeds random, NumPy, TensorFlow from the env
     order = np.random.default_rng(data_seed).permutation(n)
 
-Everyone else (PyTorch, scikit-learn, ...)::
+Everyone else (PyTorch, scikit-learn, ...) reads them without TensorFlow::
 
-    from seedgate.tf import read_seeds
-    data_seed, init_seed = read_seeds()      # does not import TensorFlow
+    from seedgate.run.seeds import read_seeds
+    data_seed, init_seed = read_seeds()
 
 TensorFlow is imported only inside :func:`seed_everything`.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-
 from seedgate.errors import ConfigError
-from seedgate.run.seeds import run_spec
+from seedgate.run.seeds import DATA_SEED_ENV, INIT_SEED_ENV, SEED_ENV, SEED_MODULUS, read_seeds
 
-SEED_ENV = "SEEDGATE_SEED"
-DATA_SEED_ENV = "SEEDGATE_DATA_SEED"
-INIT_SEED_ENV = "SEEDGATE_INIT_SEED"
-
-# NumPy and TensorFlow accept seeds in [0, 2**32); larger run seeds are folded into it.
-_SEED_MODULUS = 2**32
-
-
-def _parse_seed(name: str, raw: str) -> int:
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ConfigError(f"{name} = {raw!r}: expected a whole number >= 0") from None
-    if value < 0:
-        raise ConfigError(f"{name} = {raw!r}: expected a whole number >= 0")
-    return value % _SEED_MODULUS
-
-
-def _env_value(name: str, env: Mapping[str, str]) -> int | None:
-    raw = env.get(name)
-    if raw is None or not raw.strip():
-        return None
-    return _parse_seed(name, raw)
-
-
-def read_seeds(env: Mapping[str, str] | None = None) -> tuple[int, int]:
-    """``(data_seed, init_seed)`` from SEEDGATE_DATA_SEED / SEEDGATE_INIT_SEED.
-
-    A stream whose variable is unset is derived from SEEDGATE_SEED (default 0) exactly as
-    seedgate derives it, so ``SEEDGATE_SEED=3`` alone reproduces seedgate's run with seed 3.
-    Does not import TensorFlow.
-    """
-    source = os.environ if env is None else env
-    run_seed = _env_value(SEED_ENV, source)
-    derived = run_spec(0, 0 if run_seed is None else run_seed)
-    data_seed = _env_value(DATA_SEED_ENV, source)
-    init_seed = _env_value(INIT_SEED_ENV, source)
-    return (
-        derived.data_seed if data_seed is None else data_seed,
-        derived.init_seed if init_seed is None else init_seed,
-    )
+# read_seeds and the variable names live in seedgate.run.seeds; kept here for scripts
+# written against seedgate.tf
+__all__ = ["DATA_SEED_ENV", "INIT_SEED_ENV", "SEED_ENV", "read_seeds", "seed_everything"]
 
 
 def _explicit(name: str, value: int | None) -> int | None:
@@ -75,7 +34,7 @@ def _explicit(name: str, value: int | None) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigError(f"{name} = {value!r}: expected a whole number >= 0")
-    return value % _SEED_MODULUS
+    return value % SEED_MODULUS
 
 
 def seed_everything(

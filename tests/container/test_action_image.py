@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from github_fake import FakeGitHub, parse_output_file
+from images import EngineError, action_image
 
 from github_runner import (
     PR_NUMBER,
@@ -40,6 +41,17 @@ from github_runner import (
 )
 
 pytestmark = pytest.mark.container
+
+
+@pytest.fixture(scope="session")
+def image() -> str:
+    if os.geteuid() != 0:  # loud: it chowns folders to the runner's uid and reads as that uid
+        pytest.fail("the container tier runs as root, as CI does (sudo ./dev test)", pytrace=False)
+    try:
+        return action_image()
+    except EngineError as exc:  # loud: this tier never skips
+        pytest.fail(f"the container tier needs Docker: {exc}", pytrace=False)
+
 
 RUNNER_UID = 1001  # the runner's user on GitHub-hosted runners
 JOB_TIMEOUT_S = 300

@@ -1,104 +1,27 @@
-"""entrypoint.py as the runner starts it: a subprocess with exactly the container's environment.
+"""entrypoint.py as the runner starts it, in the scenarios a user meets.
 
-Every input declared in action.yml is present as ``INPUT_<NAME>`` (its default, or "" when
-it has none; ``github-token`` gets the job token), ``GITHUB_OUTPUT`` and
-``GITHUB_STEP_SUMMARY`` are files, the event payload is a real webhook example, and
-``GITHUB_API_URL`` points at the local GitHub stand-in that validates every exchange
-against GitHub's OpenAPI description. The experiment is a tiny script that dumps its
-environment, so the tests can prove the token never reached it.
+The runner's environment, the fake GitHub and the tiny experiment are set up by
+``action_workflow``; every test ends by checking that the token leaked nowhere.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 import zipfile
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from github_fake import FORK_REPO_ID, FakeGitHub, parse_output_file
-
-from github_runner import (
+from action_workflow import (
     MAIN_SHA,
     PR_NUMBER,
-    ROOT,
-    Job,
-    JobPaths,
-    Result,
     Workflow,
-    job_env,
-    prepare_file_commands,
     publish_baseline,
     push_event,
     run_pr,
     run_push,
 )
+from github_fake import FORK_REPO_ID
+
 from seedgate.runset.codec import read_runset
-
-
-def run_on_host(job: Job, workspace: Path, temp: Path) -> Result:
-    """entrypoint.py as a subprocess with host paths and exactly the runner's variables."""
-    paths = JobPaths(
-        workspace=str(workspace),
-        event=str(temp / "event.json"),
-        file_commands=str(temp / "file_commands"),
-        home=str(temp / "home"),
-        temp=str(temp),
-    )
-    (temp / "home").mkdir(parents=True)
-    (temp / "event.json").write_text(json.dumps(job.event), encoding="utf-8")
-    prepare_file_commands(temp / "file_commands")
-    env = job_env(job, paths)
-    env.update(PATH=os.environ["PATH"], LANG="C.UTF-8", PYTHONUNBUFFERED="1")
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "entrypoint.py")],
-        cwd=workspace,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    return Result(
-        returncode=done.returncode,
-        stdout=done.stdout,
-        stderr=done.stderr,
-        outputs=parse_output_file(Path(env["GITHUB_OUTPUT"]).read_text(encoding="utf-8")),
-        summary=Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8"),
-        workspace=workspace,
-    )
-
-
-# --- fixtures -------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def baseline_zip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """A baseline made by the action itself on a push to the default branch."""
-    with FakeGitHub() as fake:
-        workflow = Workflow(fake, tmp_path_factory.mktemp("main"), run_on_host)
-        result = run_push(workflow)
-        assert result.returncode == 0, result.stdout + result.stderr
-        workflow.check_no_leaks()
-    path = result.workspace / result.outputs["baseline-path"]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:  # what actions/upload-artifact uploads
-        archive.write(path, path.name)
-    return buffer.getvalue()
-
-
-@pytest.fixture
-def workflow(tmp_path: Path) -> Iterator[Workflow]:
-    with FakeGitHub() as fake:
-        flow = Workflow(fake, tmp_path, run_on_host)
-        yield flow
-        flow.check_no_leaks()
-    assert fake.errors == [], fake.errors
-
 
 # --- scenarios ------------------------------------------------------------------------------
 

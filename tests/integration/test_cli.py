@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -313,3 +315,58 @@ def test_cancelled_job_keeps_the_finished_runs(tmp_path: Path) -> None:
     kept = json.loads(out.read_text())
     assert 2 <= len(kept["runs"]) < 20
     assert all(r["status"] == "ok" for r in kept["runs"])
+
+
+def test_flag_values_are_parsed_by_the_config_and_named(tmp_path: Path) -> None:
+    (tmp_path / "seedgate.toml").write_text(CONFIG)
+    for flags, message in (
+        (["--runs", "x"], "runs = 'x': expected a whole number >= 2"),
+        (["--jobs", "many"], "jobs = 'many': expected a whole number >= 1 or 'auto'"),
+        (["--alpha", "0.7"], "alpha = '0.7': expected a number in (0, 0.5)"),
+        (["--shard", "5/4"], "shard = '5/4'"),
+    ):
+        done = seedgate(tmp_path, "run", *flags, *experiment())
+        assert done.returncode == 2, flags
+        assert message in done.stderr
+        assert_no_traceback(done)
+
+
+def test_an_internal_error_exits_2_not_1(project: Path) -> None:
+    candidate = project / "cand.json"
+    assert (
+        seedgate(project, "run", "--runs", "3", "--out", str(candidate), *experiment()).returncode
+        == 0
+    )
+    directory = project / "a-directory"
+    directory.mkdir()
+    baseline = project / ".seedgate" / "baseline.json"
+    done = seedgate(project, "compare", str(baseline), str(candidate), "--out", str(directory))
+    assert done.returncode == 2
+    assert "internal error: IsADirectoryError" in done.stderr
+    assert_no_traceback(done)
+
+
+def test_cancelled_after_the_runs_exits_3_keeping_them(project: Path) -> None:
+    fifo = project / "report-reader"
+    os.mkfifo(fifo)  # opening it blocks until a reader comes: the gate waits after its runs
+    candidate = project / "candidate.json"
+    gate = [sys.executable, "-m", "seedgate", "gate", "--candidate-out", str(candidate)]
+    with subprocess.Popen(
+        [*gate, "--out", str(fifo), *experiment()],
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        deadline = time.monotonic() + 60
+        while not candidate.exists():
+            assert proc.poll() is None
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 3, stderr
+    assert "seedgate: interrupted" in stderr
+    assert "Traceback" not in stderr
+    assert len(json.loads(candidate.read_text())["runs"]) >= 3

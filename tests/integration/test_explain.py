@@ -12,7 +12,7 @@ import pytest
 
 from seedgate.config import Config, build_config
 from seedgate.errors import ConfigError, RunnerError
-from seedgate.explain import plan_explain, render_explain, run_explain, runs_needed
+from seedgate.explain import fixed_runs_estimate, plan_explain, render_explain, run_explain
 from seedgate.records import NoiseBreakdown, VarianceComponent
 
 FIXTURE = Path(__file__).parent / "fixtures_noise" / "known_noise.py"
@@ -89,7 +89,7 @@ def test_known_components_are_recovered_and_non_determinism_detected(tmp_path: P
     text = render_explain([breakdown], config=config)
     assert "Identical seeds do NOT reproduce" in text
     assert "The largest source is initialisation" in text
-    n = runs_needed(breakdown.total_variance**0.5, 0.1, 0.05, 0.9)
+    n = fixed_runs_estimate(breakdown.total_variance**0.5, 0.1, 0.05, 0.9)
     assert f"= {n} runs per side" in text
 
 
@@ -139,10 +139,10 @@ def test_a_command_that_always_fails_raises_with_its_reason(tmp_path: Path) -> N
 
 def test_runs_needed_follows_the_normal_formula() -> None:
     # 2 (z_0.95 + z_0.9)^2 = 17.13 -> 18 runs when sd == min_effect
-    assert runs_needed(0.01, 0.01, 0.05, 0.9) == 18
-    assert runs_needed(0.01, 0.02, 0.05, 0.9) == 5
-    assert runs_needed(0.0, 0.01, 0.05, 0.9) == 2
-    assert runs_needed(0.01, 0.0, 0.05, 0.9) is None
+    assert fixed_runs_estimate(0.01, 0.01, 0.05, 0.9) == 18
+    assert fixed_runs_estimate(0.01, 0.02, 0.05, 0.9) == 5
+    assert fixed_runs_estimate(0.0, 0.01, 0.05, 0.9) == 2
+    assert fixed_runs_estimate(0.01, 0.0, 0.05, 0.9) is None
 
 
 def test_render_recomputes_advice_for_a_given_min_effect(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import pytest
 from numpy.typing import NDArray
 from scipy import stats
 
-from seedgate.compare import compare, is_open, next_look, runs_used
+from seedgate.compare import compare, is_open, runs_used
 from seedgate.config import Config, MetricSpec, MinEffect
 from seedgate.errors import RunSetError
 from seedgate.records import Bound, Goal, RunResult, RunSet, RunStatus, Verdict
@@ -56,7 +56,6 @@ def test_no_baseline_summarises_the_candidate_only() -> None:
     assert metric.baseline is None
     assert "no baseline" in result.stop_reason
     assert not is_open(result)
-    assert next_look(result, LOOKS) is None
 
 
 def test_clear_regression_stops_at_the_first_look() -> None:
@@ -138,7 +137,7 @@ def test_open_metric_asks_for_the_next_look() -> None:
     assert metric.bound is None
     assert len(metric.looks) == 1
     assert is_open(result)
-    assert next_look(result, LOOKS) == 5
+    assert result.candidate_runs == 4  # the pipeline runs up to the next look, 5
     assert runs_used(result) == 4
     assert "next look at 5 runs" in result.stop_reason
 
@@ -155,7 +154,6 @@ def test_cap_without_a_crossing_is_inconclusive() -> None:
     assert result.verdict is Verdict.INCONCLUSIVE
     assert result.stop_reason == "cap of 20 runs reached with no bound crossed for accuracy"
     assert not is_open(result)
-    assert next_look(result, LOOKS) is None
 
 
 def test_fewer_runs_than_the_first_look() -> None:
@@ -164,7 +162,6 @@ def test_fewer_runs_than_the_first_look() -> None:
     )
     assert result.metrics[0].looks == ()
     assert is_open(result)
-    assert next_look(result, LOOKS) == 3
     assert "fewer than the first look" in result.stop_reason
 
 
@@ -196,7 +193,6 @@ def test_verdict_on_all_runs_equals_the_verdict_on_the_runs_a_pipeline_would_hav
                 lockstep=lockstep,
             )
             assert is_open(shorter)
-            assert next_look(shorter, LOOKS) == n
 
 
 def test_lockstep_uses_baseline_prefixes() -> None:

@@ -1,10 +1,19 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from seedgate.config import Config, MinEffect, build_config, load_config
+from seedgate.config import (
+    DEFAULT_MIN_EFFECT,
+    SETTING_KEYS,
+    Config,
+    MinEffect,
+    build_config,
+    load_config,
+    usable_cores,
+)
 from seedgate.errors import ConfigError
 from seedgate.records import FailOn, Goal
 
@@ -16,7 +25,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert config.looks == (3, 5, 10, 15, 20)
     assert config.max_runs == 20
     assert config.fail_on is FailOn.REGRESSION
-    assert config.effective_looks() == (3, 5, 10, 15, 20)
+    assert config.look_schedule() == (3, 5, 10, 15, 20)
 
 
 def test_metric_tables_become_specs_with_absolute_and_relative_effects() -> None:
@@ -76,8 +85,8 @@ def test_bad_values_name_the_key_the_value_and_what_was_expected(
 
 
 def test_looks_are_cut_at_max_runs_and_end_with_it() -> None:
-    assert build_config({"max_runs": 12}).effective_looks() == (3, 5, 10, 12)
-    assert build_config({"looks": "4, 8", "max_runs": 8}).effective_looks() == (4, 8)
+    assert build_config({"max_runs": 12}).look_schedule() == (3, 5, 10, 12)
+    assert build_config({"looks": "4, 8", "max_runs": 8}).look_schedule() == (4, 8)
 
 
 def test_toml_file_and_pyproject_section_and_overrides(tmp_path: Path) -> None:
@@ -131,3 +140,38 @@ def test_a_min_effect_flag_overrides_every_metrics_own(tmp_path: Path) -> None:
     assert str(flagged.spec_for("accuracy").min_effect) == "0.5%"
     assert str(flagged.spec_for("loss").min_effect) == "0.5%"
     assert flagged.spec_for("loss").goal is Goal.MINIMIZE
+
+
+def test_every_setting_has_exactly_one_parser() -> None:
+    fields = {f.name for f in dataclasses.fields(Config)} - {"metrics"}
+    assert fields | {"metric"} == set(SETTING_KEYS)
+
+
+@pytest.mark.parametrize(("raw", "jobs"), [("auto", 0), ("AUTO", 0), (0, 0), ("3", 3), (2, 2)])
+def test_jobs_auto_is_parsed_in_one_place(raw: object, jobs: int) -> None:
+    config = build_config({"jobs": raw})
+    assert config.jobs == jobs
+    assert config.usable_jobs() == (jobs or usable_cores())
+
+
+def test_the_default_min_effect_is_written_once() -> None:
+    config = build_config({"metric": {"accuracy": {}}})
+    assert config.min_effect == DEFAULT_MIN_EFFECT
+    assert config.spec_for("accuracy").min_effect == DEFAULT_MIN_EFFECT
+    assert config.spec_for("unnamed").min_effect == DEFAULT_MIN_EFFECT
+
+
+def test_the_run_command_is_the_command_or_the_entry() -> None:
+    assert build_config({"command": "python t.py"}).run_command() == "python t.py"
+    assert build_config({"entry": "t:run", "command": "x"}).run_command() == "entry:t:run"
+    with pytest.raises(ConfigError, match="no command given"):
+        build_config({}).run_command()
+
+
+def test_files_are_read_from_root_but_recorded_relative(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "seedgate.toml").write_text('store = "kept"\nworking_directory = "w"\n')
+    found = load_config({}, search_dir=Path("sub"), root=tmp_path)
+    named = load_config({}, config_path=Path("sub/seedgate.toml"), root=tmp_path)
+    assert found.store == named.store == Path("sub/kept")
+    assert found.working_directory == Path("sub/w")

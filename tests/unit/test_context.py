@@ -9,10 +9,8 @@ from typing import Any
 
 import pytest
 
-from seedgate.action.steps import ActionInputs, ActionSettings, Mode
 from seedgate.errors import ConfigError
 from seedgate.github.context import RunContext
-from seedgate.github.publish import CommentMode
 
 EVENTS = Path(__file__).resolve().parents[1] / "data" / "github" / "events"
 
@@ -101,61 +99,3 @@ def test_a_missing_event_file_is_a_config_error(tmp_path: Path) -> None:
 def test_a_bad_repository_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="OWNER/NAME"):
         RunContext.from_environ({"GITHUB_REPOSITORY": "just-a-name"})
-
-
-# --- the action's settings ------------------------------------------------------------------
-
-
-def action_settings(tmp_path: Path, **inputs: str) -> ActionSettings:
-    environ = {f"INPUT_{k.replace('_', '-').upper()}": v for k, v in inputs.items()}
-    environ["INPUT_GITHUB-TOKEN"] = "ghs_secret"
-    ctx = context(tmp_path, "pull_request", payload("pull_request.opened.json"))
-    return ActionSettings.build(ActionInputs.from_environ(environ), ctx)
-
-
-def test_inputs_keep_the_token_out_of_repr(tmp_path: Path) -> None:
-    inputs = ActionInputs.from_environ({"INPUT_GITHUB-TOKEN": "ghs_secret", "INPUT_RUNS": " 7 "})
-    assert inputs.github_token == "ghs_secret"
-    assert inputs.get("runs") == "7"
-    assert "ghs_secret" not in repr(inputs)
-    settings = action_settings(tmp_path)
-    assert settings.token == "ghs_secret"
-    assert "ghs_secret" not in repr(settings)
-
-
-def test_settings_defaults(tmp_path: Path) -> None:
-    settings = action_settings(tmp_path)
-    assert settings.mode is Mode.AUTO
-    assert settings.comment is CommentMode.ALWAYS
-    assert settings.baseline_path == tmp_path.resolve() / ".seedgate/baseline.json"
-    assert settings.relative(settings.baseline_path) == ".seedgate/baseline.json"
-    assert settings.baseline_artifact == "seedgate-baseline"
-    assert settings.role().value == "gate"  # a pull request
-
-
-def test_settings_map_inputs_to_config_keys(tmp_path: Path) -> None:
-    settings = action_settings(
-        tmp_path, max_runs="9", min_effect="0.5%", jobs="auto", fail_on="inconclusive"
-    )
-    assert settings.overrides == {
-        "max_runs": "9",
-        "min_effect": "0.5%",
-        "jobs": 0,
-        "fail_on": "inconclusive",
-    }
-
-
-@pytest.mark.parametrize(
-    ("inputs", "message"),
-    [
-        ({"mode": "sometimes"}, "mode = 'sometimes': expected one of auto"),
-        ({"comment": "loud"}, "comment = 'loud': expected one of always"),
-        ({"baseline_path": "../outside.json"}, "must stay inside the workspace"),
-        ({"working_directory": "nowhere"}, "working-directory = 'nowhere'"),
-        ({"config": "none.toml"}, "config = 'none.toml'"),
-    ],
-)
-def test_bad_inputs_are_named(tmp_path: Path, inputs: dict[str, str], message: str) -> None:
-    with pytest.raises(ConfigError) as info:
-        action_settings(tmp_path, **inputs)
-    assert message in str(info.value)

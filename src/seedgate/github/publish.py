@@ -13,11 +13,13 @@ from typing import Any
 
 from seedgate.errors import GitHubError
 from seedgate.github.client import GitHubClient
-from seedgate.github.commands import Annotations
-from seedgate.records import Comparison, MetricComparison, Verdict
+from seedgate.github.commands import STEP_SUMMARY_LIMIT_BYTES, Annotations
+from seedgate.records import Comparison, MetricComparison, Summary, Verdict
+from seedgate.report.filters import fmt_interval, fmt_number, fmt_signed, one_line
 
 COMMENT_LIMIT_CHARS = 65_536
-SUMMARY_LIMIT_BYTES = 1024 * 1024 - 4096  # leave room for what other steps append
+# the runner's cap, less room for what other steps append
+SUMMARY_LIMIT_BYTES = STEP_SUMMARY_LIMIT_BYTES - 4096
 HTTP_FORBIDDEN = 403
 
 FORK_ADVICE = (
@@ -123,21 +125,25 @@ def annotate(comparison: Comparison, annotations: Annotations) -> None:
 
 
 def _regression_text(metric: MetricComparison) -> str:
-    parts = [f"{metric.name} regressed"]
+    """One plain line for the annotation, numbers formatted as the report formats them."""
+    parts = [f"{one_line(metric.name)} regressed"]
     if metric.baseline is not None:
         parts.append(
-            f"baseline {metric.baseline.mean:.4g} ± {metric.baseline.std:.2g} "
-            f"(n={metric.baseline.n}) -> candidate {metric.candidate.mean:.4g} ± "
-            f"{metric.candidate.std:.2g} (n={metric.candidate.n})"
+            f"baseline {_sample(metric.baseline)} -> candidate {_sample(metric.candidate)}"
         )
     if metric.shift is not None:
-        shift = f"shift {metric.shift:+.4g}"
-        if metric.shift_interval is not None:
-            low, high = metric.shift_interval.low, metric.shift_interval.high
-            shift += f" [{low:+.4g}, {high:+.4g}]"
-        parts.append(shift)
-    parts.append(f"smallest change that matters {metric.min_effect:.4g} ({metric.goal.value})")
+        interval = metric.shift_interval
+        parts.append(
+            f"shift {fmt_signed(metric.shift)}" + (f" {fmt_interval(interval)}" if interval else "")
+        )
+    parts.append(
+        f"smallest change that matters {fmt_number(metric.min_effect)} ({metric.goal.value})"
+    )
     return "; ".join(parts)
+
+
+def _sample(summary: Summary) -> str:
+    return f"{fmt_number(summary.mean)} ± {fmt_number(summary.std)} (n={summary.n})"
 
 
 def _html_url(comment: dict[str, Any]) -> str | None:

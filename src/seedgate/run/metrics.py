@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+METRICS_FILE_ENV = "SEEDGATE_METRICS_FILE"  # where a run may write its metrics
 NO_METRICS_HINT = (
     'write a JSON object like {"accuracy": 0.91} to $SEEDGATE_METRICS_FILE, '
     "or print it as the last JSON line of stdout"

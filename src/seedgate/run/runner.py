@@ -32,18 +32,19 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, TextIO
 
-from seedgate.config import Config
+from seedgate.config import Config, usable_cores
 from seedgate.errors import ConfigError, RunnerError
 from seedgate.records import RunResult, RunStatus
 from seedgate.run.child_env import child_environment, thread_limits
 from seedgate.run.metrics import (
+    METRICS_FILE_ENV,
     ByteTail,
     InvalidMetricsError,
     JsonLineTracker,
     collect_metrics,
     tail_text,
 )
-from seedgate.run.seeds import RunSpec
+from seedgate.run.seeds import RunSpec, seed_variables
 from seedgate.run.workers import STOPPED, WorkerPool, parse_entry
 
 if TYPE_CHECKING:
@@ -65,23 +66,6 @@ def format_command(template: str, spec: RunSpec) -> str:
         "index": spec.index,
     }
     return _PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), template)
-
-
-def seed_variables(spec: RunSpec) -> dict[str, str]:
-    """The ``SEEDGATE_*`` variables that tell a run its seeds."""
-    return {
-        "SEEDGATE_SEED": str(spec.seed),
-        "SEEDGATE_RUN_INDEX": str(spec.index),
-        "SEEDGATE_DATA_SEED": str(spec.data_seed),
-        "SEEDGATE_INIT_SEED": str(spec.init_seed),
-    }
-
-
-def usable_cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def exit_reason(code: int) -> str:
@@ -472,7 +456,7 @@ class Runner:
             env = {
                 **self._environment,
                 **seed_variables(spec),
-                "SEEDGATE_METRICS_FILE": str(metrics_file),
+                METRICS_FILE_ENV: str(metrics_file),
             }
             try:
                 outcome = execute(

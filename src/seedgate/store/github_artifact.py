@@ -54,7 +54,7 @@ def _ignore(_: str) -> None:
 
 
 class GitHubArtifactStore:
-    """Finds and reads the baseline artifact. Satisfies ``BaselineStore``."""
+    """Finds and reads the baseline artifact."""
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""The environment fingerprint and its differences."""
+"""The environment fingerprint: parsers, and this machine through nvidia-smi (real or fake)."""
 
 from __future__ import annotations
 

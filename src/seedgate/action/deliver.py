@@ -1,0 +1,151 @@
+"""Where the action's answer goes: report files, job summary, annotations, the sticky
+comment and the step outputs, and what every ending (error or cancellation) still writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from seedgate.action.services import Services
+from seedgate.action.settings import ActionSettings, Role, RunnerFiles
+from seedgate.errors import ExitCode, GitHubError, exit_code_for
+from seedgate.files import write_shared_text
+from seedgate.github import commands
+from seedgate.github.publish import (
+    COMMENT_LIMIT_CHARS,
+    FORK_ADVICE,
+    SUMMARY_LIMIT_BYTES,
+    fit_to_bytes,
+    is_read_only_token,
+    publish_comment,
+)
+from seedgate.records import Comparison, RunSet
+from seedgate.report import comment_marker, render_json, render_markdown
+from seedgate.report.failed_runs import render_failed_experiment
+from seedgate.runset.codec import write_runset
+
+PARTIAL_RUNS_FILE = "partial-runs.json"
+Render = Callable[[int | None], str]  # the Markdown report within a character limit
+
+
+@dataclass
+class Journal:
+    """What the action produced so far, so that every ending can still report it."""
+
+    out: TextIO
+    files: RunnerFiles
+    settings: ActionSettings | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
+    runs: RunSet | None = None  # the newest finished runs, kept if the job ends early
+
+    def write_outputs(self) -> None:
+        if self.files.output is not None and self.outputs:
+            commands.write_outputs(self.files.output, self.outputs)
+
+    def append_summary(self, render: Callable[[int], str]) -> None:
+        path = self.files.summary
+        if path is None:
+            return
+        used = path.stat().st_size if path.exists() else 0
+        commands.append_summary(path, fit_to_bytes(render, max(4096, SUMMARY_LIMIT_BYTES - used)))
+
+    def failed(self, error: BaseException, title: str) -> ExitCode:
+        """Report an error that ends the action, keeping finished runs; its exit code."""
+        code = exit_code_for(error)
+        message = str(error) or type(error).__name__
+        if code is ExitCode.RUNS_FAILED:
+            message += self._keep_finished(error, message)
+        line = commands.format_command("error", message, {"title": f"seedgate: {title}"})
+        self.out.write(line + "\n")
+        self.out.flush()
+        return code
+
+    def _keep_finished(self, error: BaseException, message: str) -> str:
+        partial = getattr(error, "partial", None)
+        finished = partial if isinstance(partial, RunSet) else self.runs
+        if self.files.summary is not None:
+            text = render_failed_experiment(message, finished)
+            with contextlib.suppress(OSError, ValueError):  # the ::error line still tells
+                self.append_summary(lambda _: text)
+        if finished is None or self.settings is None:
+            return ""
+        path = self.settings.output_dir / PARTIAL_RUNS_FILE
+        try:
+            write_runset(finished, path)
+        except OSError as exc:
+            return f"; the finished runs could not be kept in {path}: {exc.strerror}"
+        return (
+            f"; the {len(finished.runs)} finished runs are kept in {self.settings.relative(path)}"
+        )
+
+
+def write_report(settings: ActionSettings, comparison: Comparison, journal: Journal) -> Render:
+    """report.md and results.json in the output folder, the job summary, the outputs."""
+
+    def render(max_chars: int | None) -> str:
+        return render_markdown(
+            comparison,
+            title=settings.report_title,
+            comment_id=settings.comment_id,
+            max_chars=max_chars,
+            run_url=settings.context.run_url,
+        )
+
+    report_path = settings.output_dir / "report.md"
+    results_path = settings.output_dir / "results.json"
+    settings.output_dir.mkdir(parents=True, exist_ok=True)
+    write_shared_text(report_path, render(None))
+    write_shared_text(results_path, render_json(comparison))
+    journal.outputs.update(
+        {
+            "verdict": comparison.verdict.value,
+            "runs-used": str(comparison.candidate_runs),
+            "report-path": settings.relative(report_path),
+            "results-path": settings.relative(results_path),
+        }
+    )
+    journal.append_summary(render)
+    return render
+
+
+def no_baseline_advice(settings: ActionSettings) -> str:
+    artifact, path = settings.baseline_artifact, settings.relative(settings.baseline_path)
+    return (
+        f"No baseline artifact {artifact!r} was found on the default branch, so nothing was "
+        "compared (verdict no-baseline). Make one: run this workflow on a push to the default "
+        f"branch (mode auto makes the baseline there) and upload {path} with "
+        f"actions/upload-artifact as {artifact!r}; see examples/workflows/seedgate.yml."
+    )
+
+
+def post_comment(
+    settings: ActionSettings,
+    comparison: Comparison,
+    render: Render,
+    services: Services,
+    journal: Journal,
+) -> None:
+    """The sticky comment on the pull request; on a fork's read-only token, advice instead."""
+    number = settings.context.pr_number
+    if settings.role is not Role.GATE or number is None:
+        return
+    try:
+        result = publish_comment(
+            services.github.client,
+            number,
+            body=render(COMMENT_LIMIT_CHARS),
+            marker=comment_marker(settings.comment_id),
+            mode=settings.comment,
+            verdict=comparison.verdict,
+        )
+    except GitHubError as exc:
+        if not (is_read_only_token(exc) and settings.context.is_fork):
+            raise
+        services.warn(FORK_ADVICE, title="no comment on forks")
+        return
+    services.say(f"comment {result.action}" + (f": {result.url}" if result.url else ""))
+    if result.url:
+        journal.outputs["comment-url"] = result.url

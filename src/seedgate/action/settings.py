@@ -1,0 +1,231 @@
+"""The action's settings: the runner's environment parsed once into one frozen value.
+
+``INPUT_*`` variables and the config file become one :class:`~seedgate.config.Config`
+(through ``load_config``, the same parse the CLI uses) plus what only the action has:
+its mode and role, paths in the workspace, the comment, the token and the runner's
+file-command paths. Every later step receives these typed values.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from seedgate.config import Config, load_config
+from seedgate.errors import ConfigError
+from seedgate.github.context import BASELINE_EVENTS, RunContext
+from seedgate.github.publish import CommentMode
+from seedgate.runset.shards import Shard, parse_shard
+
+OUTPUT_DIR = ".seedgate"
+DEFAULT_COMMENT_ID = "default"
+DEFAULT_ARTIFACT = "seedgate-baseline"
+
+# Every input declared in action.yml; the runner sets each one as INPUT_<NAME>.
+INPUT_NAMES: tuple[str, ...] = (
+    "command",
+    "working-directory",
+    "config",
+    "install",
+    "runs",
+    "max-runs",
+    "baseline-runs",
+    "min-effect",
+    "alpha",
+    "jobs",
+    "mode",
+    "baseline-artifact",
+    "baseline-path",
+    "runs-path",
+    "shard",
+    "fail-on",
+    "comment",
+    "comment-id",
+    "github-token",
+)
+OUTPUT_NAMES: tuple[str, ...] = (
+    "verdict",
+    "runs-used",
+    "report-path",
+    "results-path",
+    "baseline-path",
+    "runset-path",
+    "comment-url",
+)
+TOKEN_INPUT = "github-token"  # noqa: S105 - the name of the input, not a token
+# Inputs that are Config settings, passed raw to the one parse in seedgate.config.
+_CONFIG_INPUTS = {
+    "command": "command",
+    "runs": "runs",
+    "max-runs": "max_runs",
+    "baseline-runs": "baseline_runs",
+    "min-effect": "min_effect",
+    "alpha": "alpha",
+    "jobs": "jobs",
+    "fail-on": "fail_on",
+}
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+class Mode(str, enum.Enum):
+    AUTO = "auto"  # baseline on pushes to the default branch, gate otherwise
+    BASELINE = "baseline"
+    GATE = "gate"
+    COMPARE = "compare"  # merge shard RunSets from runs-path, then baseline or gate
+    RUN = "run"  # one shard of runs, written to runs-path
+
+
+class Role(str, enum.Enum):
+    BASELINE = "baseline"
+    GATE = "gate"
+
+
+def input_env_name(name: str) -> str:
+    return "INPUT_" + name.upper()  # hyphens are kept: INPUT_GITHUB-TOKEN
+
+
+def read_inputs(environ: Mapping[str, str]) -> dict[str, str]:
+    """The inputs exactly as the runner passed them, stripped ("" when unset)."""
+    return {name: environ.get(input_env_name(name), "").strip() for name in INPUT_NAMES}
+
+
+@dataclass(frozen=True)
+class ActionSettings:
+    """The validated settings of one action run. The token stays out of ``repr``."""
+
+    mode: Mode
+    role: Role
+    context: RunContext
+    config: Config
+    working_directory: Path
+    install: str | None
+    baseline_artifact: str
+    baseline_path: Path
+    runs_path: Path
+    shard: Shard | None
+    comment: CommentMode
+    comment_id: str
+    output_dir: Path
+    token: str = field(repr=False)
+
+    def relative(self, path: Path) -> str:
+        """A path as the workflow's later steps see it: relative to the workspace."""
+        try:
+            return str(path.relative_to(self.context.workspace.resolve()))
+        except ValueError:
+            return str(path)
+
+    @property
+    def shard_file(self) -> Path:
+        """Where mode ``run`` writes its RunSet: one file name per shard."""
+        if self.shard is None:
+            return self.runs_path / "runset.json"
+        return self.runs_path / f"runset-{self.shard.index}-of-{self.shard.count}.json"
+
+    @property
+    def report_title(self) -> str:
+        if self.comment_id != DEFAULT_COMMENT_ID:
+            return f"seedgate: {self.comment_id}"
+        return "seedgate" if self.role is Role.GATE else "seedgate: baseline"
+
+
+def read_settings(environ: Mapping[str, str]) -> ActionSettings:
+    """Parse the runner's environment (inputs, GITHUB_*, the config file) once."""
+    inputs = read_inputs(environ)
+    context = RunContext.from_environ(environ)
+    workspace = context.workspace.resolve()
+    working_directory = _working_directory(workspace, inputs["working-directory"])
+    mode = _choice("mode", inputs["mode"] or Mode.AUTO.value, Mode)
+    config = _load_config(inputs, working_directory)
+    if mode is not Mode.COMPARE:
+        config.run_command()  # every mode but compare runs something: say so now
+    return ActionSettings(
+        mode=mode,
+        role=_role(mode, context),
+        context=context,
+        config=config,
+        working_directory=working_directory,
+        install=inputs["install"] or None,
+        baseline_artifact=inputs["baseline-artifact"] or DEFAULT_ARTIFACT,
+        baseline_path=_inside(
+            workspace, inputs["baseline-path"] or f"{OUTPUT_DIR}/baseline.json", "baseline-path"
+        ),
+        runs_path=_inside(workspace, inputs["runs-path"] or f"{OUTPUT_DIR}/runs", "runs-path"),
+        shard=parse_shard(inputs["shard"]) if inputs["shard"] else None,
+        comment=_choice("comment", inputs["comment"] or CommentMode.ALWAYS.value, CommentMode),
+        comment_id=inputs["comment-id"] or DEFAULT_COMMENT_ID,
+        output_dir=workspace / OUTPUT_DIR,
+        token=inputs[TOKEN_INPUT],
+    )
+
+
+def _load_config(inputs: Mapping[str, str], working_directory: Path) -> Config:
+    """seedgate.toml / [tool.seedgate] in the working directory, overlaid by inputs.
+
+    Paths are kept relative to the working directory (the runs start there), so the
+    config digest does not depend on where the runner mounts the workspace.
+    """
+    config_input = inputs["config"]
+    if config_input and not (working_directory / config_input).is_file():
+        raise ConfigError(f"config = {config_input!r}: no such file in {working_directory}")
+    overrides = {key: inputs[name] for name, key in _CONFIG_INPUTS.items() if inputs[name]}
+    return load_config(
+        overrides,
+        config_path=Path(config_input) if config_input else None,
+        search_dir=Path(),
+        root=working_directory,
+    )
+
+
+def _role(mode: Mode, context: RunContext) -> Role:
+    if mode is Mode.BASELINE:
+        return Role.BASELINE
+    if mode is Mode.GATE:
+        return Role.GATE
+    # auto, compare and run: a push (or dispatch / schedule) on the default branch
+    branch = context.default_branch
+    on_default = branch is not None and context.on_branch(branch)
+    return Role.BASELINE if context.event_name in BASELINE_EVENTS and on_default else Role.GATE
+
+
+def _working_directory(workspace: Path, raw: str) -> Path:
+    directory = _inside(workspace, raw or ".", "working-directory")
+    if not directory.is_dir():
+        raise ConfigError(
+            f"working-directory = {raw!r}: no such directory in the workspace; "
+            "did the workflow run actions/checkout first?"
+        )
+    return directory
+
+
+def _inside(workspace: Path, raw: str, name: str) -> Path:
+    path = Path(raw)
+    resolved = (path if path.is_absolute() else workspace / path).resolve()
+    if not resolved.is_relative_to(workspace) and not path.is_absolute():
+        raise ConfigError(f"{name} = {raw!r}: must stay inside the workspace")
+    return resolved
+
+
+def _choice(name: str, raw: str, kind: type[E]) -> E:
+    try:
+        return kind(raw.lower())
+    except ValueError:
+        allowed = ", ".join(str(m.value) for m in kind)
+        raise ConfigError(f"{name} = {raw!r}: expected one of {allowed}") from None
+
+
+@dataclass(frozen=True)
+class RunnerFiles:
+    """The runner's file commands: read first, so that even a bad input ends with them."""
+
+    output: Path | None  # GITHUB_OUTPUT
+    summary: Path | None  # GITHUB_STEP_SUMMARY
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> RunnerFiles:
+        output, summary = environ.get("GITHUB_OUTPUT"), environ.get("GITHUB_STEP_SUMMARY")
+        return cls(Path(output) if output else None, Path(summary) if summary else None)

@@ -1,0 +1,57 @@
+"""Shared fixtures. The unit tier starts no process: tests that need a subprocess, a
+linter or a server belong in tests/integration (or tests/e2e)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+from action_workflow import Workflow, run_push
+from github_fake import FakeGitHub
+
+UNIT = Path(__file__).resolve().parent / "unit"
+
+
+@pytest.fixture(autouse=True)
+def no_subprocesses_in_unit_tests(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not request.node.path.is_relative_to(UNIT):
+        return
+
+    def refuse(*args: Any, **kwargs: Any) -> NoReturn:
+        raise AssertionError(f"a unit test started {args[1:2]!r}; it belongs in integration")
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+
+
+# --- end to end: the action against the fake GitHub ------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def baseline_zip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A baseline made by the action itself on a push to the default branch."""
+    with FakeGitHub() as fake:
+        workflow = Workflow(fake, tmp_path_factory.mktemp("main"))
+        result = run_push(workflow)
+        assert result.returncode == 0, result.stdout + result.stderr
+        workflow.check_no_leaks()
+    path = result.workspace / result.outputs["baseline-path"]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:  # what actions/upload-artifact uploads
+        archive.write(path, path.name)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def workflow(tmp_path: Path) -> Iterator[Workflow]:
+    with FakeGitHub() as fake:
+        flow = Workflow(fake, tmp_path)
+        yield flow
+        flow.check_no_leaks()
+    assert fake.errors == [], fake.errors
