@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from seedgate.config import Config
 from seedgate.errors import ConfigError, RunnerError
+from seedgate.log_text import one_line
 from seedgate.records import RunResult, RunStatus
 from seedgate.run.child_env import child_environment, thread_limits
 from seedgate.run.metrics import (
@@ -305,7 +306,7 @@ class Progress:
                     self._values.setdefault(name, []).append(value)
             if self._out is None:
                 return
-            self._out.write(self._line(result, planned) + "\n")
+            self._out.write(one_line(self._line(result, planned)) + "\n")
             self._out.flush()
 
     def _line(self, result: RunResult, planned: int) -> str:

@@ -48,6 +48,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from seedgate.errors import ConfigError, RunnerError
+from seedgate.log_text import one_line
 from seedgate.records import RunResult, RunStatus
 from seedgate.run.metrics import InvalidMetricsError, tail_text, validate_metrics
 
@@ -284,7 +285,7 @@ class WorkerPool:
             )
             log_tail = worker.log_since(0)
             self._retire(worker, graceful=False)
-            detail = f"\n{log_tail}" if log_tail else ""
+            detail = "".join(f"\n  | {one_line(line)}" for line in log_tail.splitlines())
             raise RunnerError(f"entry {self._entry!r} could not be loaded: {reason}{detail}")
         return worker
 
@@ -326,7 +327,8 @@ class WorkerPool:
                 worker.proc.wait(timeout=_STOP_GRACE_S)
             return failed(RunStatus.FAILED, _death_reason(worker.proc.poll())), False
         if answer.get("status") != "ok":
-            return failed(RunStatus.FAILED, str(answer.get("reason", "the entry failed"))), True
+            reason = one_line(answer.get("reason", "the entry failed"))  # the run's own text
+            return failed(RunStatus.FAILED, reason), True
         try:
             metrics = validate_metrics(
                 answer.get("metrics"), source="the entry's return value", required=self._required
