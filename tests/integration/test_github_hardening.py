@@ -46,7 +46,7 @@ def publish(client: GitHubClient, body: str, **kwargs: str) -> str:
         marker=MARKER,
         mode=CommentMode.ALWAYS,
         verdict=Verdict.NO_CHANGE,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
     return result.action
 
