@@ -51,6 +51,7 @@ from seedgate.errors import ConfigError, RunnerError
 from seedgate.log_text import one_line
 from seedgate.records import RunResult, RunStatus
 from seedgate.run.metrics import InvalidMetricsError, tail_text, validate_metrics
+from seedgate.run.process_tree import TOKEN_VARIABLE, kill_tree, new_token
 
 if TYPE_CHECKING:
     from seedgate.run.seeds import RunSpec
@@ -82,9 +83,10 @@ class _Worker:
     """One started worker process and the parent's ends of its pipes."""
 
     def __init__(
-        self, proc: subprocess.Popen[bytes], requests: int, responses: int, log: Path
+        self, proc: subprocess.Popen[bytes], requests: int, responses: int, log: Path, token: str
     ) -> None:
         self.proc = proc
+        self.token = token
         self.requests = requests
         self.responses = responses
         self.log = log
@@ -141,12 +143,11 @@ class _Worker:
             return ""
 
     def kill(self) -> None:
-        """Kill the worker's process group; only while its leader is not reaped yet, so the
-        pid still names this group."""
+        """Kill the worker and all it started (also what left its process group); only
+        while its leader is not reaped yet, so the pid still names this worker."""
         if self.proc.returncode is not None:
             return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
+        kill_tree(self.proc.pid, self.token)
 
     def stop(self, *, graceful: bool) -> None:
         """End the worker (closing its request pipe lets it exit on its own) and clean up."""
@@ -239,6 +240,7 @@ class WorkerPool:
             self._started += 1
             number = self._started
         log = self._scratch / f"worker-{number}.log"
+        token = new_token()
         request_read, request_write = os.pipe()
         response_read, response_write = os.pipe()
         try:
@@ -254,7 +256,7 @@ class WorkerPool:
                         str(self._cwd),
                     ],
                     cwd=self._cwd,
-                    env=self._environment,
+                    env={**self._environment, TOKEN_VARIABLE: token},
                     stdin=subprocess.DEVNULL,
                     stdout=log_handle,
                     stderr=subprocess.STDOUT,
@@ -269,7 +271,7 @@ class WorkerPool:
             ) from exc
         os.close(request_read)
         os.close(response_write)
-        worker = _Worker(proc, request_write, response_read, log)
+        worker = _Worker(proc, request_write, response_read, log, token)
         with self._lock:
             self._live.add(worker)
             closed = self._closed

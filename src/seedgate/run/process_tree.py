@@ -1,0 +1,140 @@
+"""Every process a run started, found and killed, and the gate shielded from them.
+
+A run is its own process group, but a descendant can leave it (``setsid``, a daemonising
+data loader) and outlive a timeout. So each run's environment carries a random
+``SEEDGATE_RUN_TOKEN``; killing a run kills its group, every descendant of its leader
+(walked by ``PPid`` in ``/proc``) and every process whose environment holds the token
+(which finds re-parented orphans), repeated until nothing is left. A process that both
+left the session and wiped its environment after being orphaned is out of reach; a
+cgroup would reach it, but GitHub's container actions cannot create one.
+
+``make_non_dumpable`` turns the gate into a process whose ``/proc/PID/environ``,
+``/proc/PID/fd`` and memory other processes of the same user cannot open (Linux
+``PR_SET_DUMPABLE``), so a training command cannot read the token from the gate's
+original environment nor write into the gate's own stdout. Root with
+``CAP_SYS_PTRACE`` still can; Docker's default capabilities do not include it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import secrets
+import signal
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+TOKEN_VARIABLE = "SEEDGATE_RUN_TOKEN"  # noqa: S105 - a variable name, not a secret
+_PROC = Path("/proc")
+_PR_SET_DUMPABLE = 4
+_PR_GET_DUMPABLE = 3
+_KILL_ROUNDS = 20  # a fork bomb gets this many sweeps; each one kills what it saw
+
+
+def new_token() -> str:
+    """A fresh token for one run's (or one warm worker's) environment."""
+    return secrets.token_hex(12)
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        stat = (_PROC / str(pid) / "stat").read_bytes()
+    except OSError:
+        return None
+    fields = stat.rsplit(b")", 1)[-1].split()  # the command name may hold spaces
+    return int(fields[1]) if len(fields) > 1 else None
+
+
+def _holds_token(pid: int, marker: bytes) -> bool:
+    try:
+        environ = (_PROC / str(pid) / "environ").read_bytes()
+    except OSError:
+        return False
+    return marker in environ.split(b"\0")
+
+
+def _pids() -> list[int]:
+    try:
+        return [int(entry.name) for entry in _PROC.iterdir() if entry.name.isdigit()]
+    except OSError:
+        return []
+
+
+def members(leader: int, token: str) -> set[int]:
+    """The live processes of a run: descendants of ``leader`` and holders of ``token``."""
+    marker = f"{TOKEN_VARIABLE}={token}".encode()
+    pids = _pids()
+    parents = {pid: _parent_of(pid) for pid in pids}
+    found = {pid for pid in pids if _holds_token(pid, marker)}
+    found.add(leader)
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in found and pid not in found:
+                found.add(pid)
+                grew = True
+    found.discard(os.getpid())
+    return {pid for pid in found if pid in parents}
+
+
+def _kill(pids: Iterable[int]) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def kill_tree(leader: int, token: str) -> None:
+    """Kill the run led by ``leader`` (not yet reaped, so its pid is still its own):
+    its process group, its descendants and every process carrying ``token``."""
+    kill_group(leader)
+    if not _PROC.is_dir():  # no /proc (macOS): the process group is all we can reach
+        return
+    killed: set[int] = set()
+    for _ in range(_KILL_ROUNDS):
+        alive = {pid for pid in members(leader, token) if not _is_zombie(pid)} - {leader}
+        fresh = alive - killed
+        if not alive or (not fresh and killed):
+            return
+        _kill(alive)
+        killed |= alive
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = (_PROC / str(pid) / "stat").read_bytes()
+    except OSError:
+        return True
+    fields = stat.rsplit(b")", 1)[-1].split()
+    return not fields or fields[0] in (b"Z", b"X")
+
+
+def _libc() -> ctypes.CDLL | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return None
+
+
+def make_non_dumpable() -> bool:
+    """Make this process non-dumpable (Linux); True when it is now.
+
+    Call it before the first training command starts. Children are dumpable again once
+    they ``exec``, so their own tools (debuggers, profilers) keep working on themselves.
+    """
+    libc = _libc()
+    if libc is None:
+        return False
+    if libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        return False
+    return bool(libc.prctl(_PR_GET_DUMPABLE, 0, 0, 0, 0) == 0)
