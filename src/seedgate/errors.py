@@ -45,3 +45,7 @@ class GitHubError(SeedgateError):
 
 class ReportError(SeedgateError):
     """A report could not be rendered."""
+
+
+class OutputError(SeedgateError):
+    """A file for the runner or the next steps (outputs, summary, report) cannot be written."""
