@@ -25,6 +25,7 @@ import urllib3
 
 from seedgate import __version__
 from seedgate.errors import GitHubError
+from seedgate.log_text import one_line
 
 API_VERSION = "2022-11-28"
 DEFAULT_API_URL = "https://api.github.com"
@@ -375,10 +376,10 @@ def _rate_limit_wait(response: requests.Response, previous: int, floor_s: float)
 def _message(response: requests.Response) -> str:
     try:
         data = response.json()
-    except ValueError:
-        return response.text[:200]
+    except (ValueError, RecursionError):
+        return one_line(response.text[:200])
     if isinstance(data, dict):
-        return str(data.get("message", ""))[:500]
+        return one_line(str(data.get("message", "")), limit=500)
     return ""
 
 

@@ -29,6 +29,7 @@ GITHUB_ACTIONS_BOT = "github-actions[bot]"  # the author of comments made with G
 SUMMARY_LIMIT_BYTES = 1024 * 1024 - 4096  # leave room for what other steps append
 HTTP_FORBIDDEN = 403
 HTTP_SERVER_ERROR = 500
+MIN_RENDER_CAP = 1000
 
 FORK_ADVICE = (
     "This pull request comes from a fork, so its token is read-only and seedgate cannot "
@@ -137,16 +138,27 @@ def is_read_only_token(error: GitHubError) -> bool:
 
 
 def fit_to_bytes(render: Callable[[int], str], limit_bytes: int) -> str:
-    """Render with a character cap small enough that the UTF-8 text fits ``limit_bytes``."""
+    """Render with a character cap small enough that the UTF-8 text fits ``limit_bytes``.
+
+    When even a small cap renders too much (a renderer that ignores it), the text is cut
+    at the byte limit, on a character boundary, rather than failing the gate.
+    """
     cap = limit_bytes
     while True:
         text = render(cap)
         size = len(text.encode("utf-8"))
         if size <= limit_bytes:
             return text
-        if cap <= 1000:
-            raise ValueError(f"cannot fit the report into {limit_bytes} bytes")
-        cap = min(cap - 1, int(cap * limit_bytes / size * 0.95))
+        if cap <= MIN_RENDER_CAP:
+            return _cut_to_bytes(text, limit_bytes)
+        cap = max(MIN_RENDER_CAP, min(cap - 1, int(cap * limit_bytes / size * 0.95)))
+
+
+def _cut_to_bytes(text: str, limit_bytes: int) -> str:
+    note = "\n\n_(cut to fit GitHub's size limit)_\n"
+    room = max(0, limit_bytes - len(note.encode("utf-8")))
+    head = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+    return head + note if len(note.encode("utf-8")) <= limit_bytes else head
 
 
 def annotate(comparison: Comparison, annotations: Annotations) -> None:
