@@ -119,9 +119,7 @@ def _read_event(path: str) -> Mapping[str, Any]:
 
 def _repository_id(raw: str, event: Mapping[str, Any]) -> int | None:
     text = raw.strip()
-    if (
-        text.isascii() and text.isdigit() and len(text) <= 19
-    ):  # ASCII digits only, and no 5,000 of them
+    if text.isascii() and text.isdigit() and len(text) <= 19:  # no 5,000-digit ids
         return int(text)
     repo = event.get("repository")
     value = repo.get("id") if isinstance(repo, Mapping) else None
