@@ -28,7 +28,7 @@ def test_a_renderer_that_ignores_the_cap_is_cut_not_a_crash() -> None:
     text = fit_to_bytes(lambda _cap: headline, COMMENT_LIMIT_CHARS)
 
     assert len(text.encode("utf-8")) <= COMMENT_LIMIT_CHARS
-    assert text.startswith("**Regression**: metric_0")
+    assert text.startswith("**Regression**: `validation/metric_0`")
     assert text.endswith("_(cut to fit GitHub's size limit)_\n")
 
 
