@@ -25,6 +25,7 @@ NO_METRICS_HINT = (
 )
 MAX_MAGNITUDE = 1e100  # far beyond any real metric; sums of squares stay finite
 _MAX_PENDING_LINE = 1 << 20  # longer lines without a newline cannot be a metrics line
+MAX_METRICS_FILE_BYTES = 16 << 20
 
 
 class InvalidMetricsError(ValueError):
@@ -154,11 +155,17 @@ class JsonLineTracker:
 def metrics_from_file(path: Path, *, required: Iterable[str] = ()) -> dict[str, float] | None:
     """The metrics the run wrote to ``path``; None when it wrote nothing there."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_METRICS_FILE_BYTES + 1)
+        text = data.decode("utf-8")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidMetricsError(f"$SEEDGATE_METRICS_FILE cannot be read: {exc}") from None
+    if len(data) > MAX_METRICS_FILE_BYTES:
+        raise InvalidMetricsError(
+            f"$SEEDGATE_METRICS_FILE is larger than {MAX_METRICS_FILE_BYTES} bytes"
+        )
     if not text.strip():
         return None
     try:

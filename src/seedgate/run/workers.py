@@ -61,6 +61,7 @@ _MODULE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 STOPPED = "the run was stopped because seedgate is stopping"
 _STOP_GRACE_S = 2.0
 _LOG_TAIL_BYTES = 64 * 1024
+_MAX_MESSAGE_BYTES = 16 << 20  # one answer line from a worker
 
 
 def parse_entry(entry: str) -> tuple[str, str]:
@@ -116,14 +117,14 @@ class _Worker:
                 if remaining <= 0 or not selector.select(remaining):
                     return None
                 chunk = os.read(self.responses, 65536)
-                if not chunk:
-                    return None
+                if not chunk or len(self._buffer) > _MAX_MESSAGE_BYTES:
+                    return None  # dead, or the user's code scribbles on the answer pipe
                 self._buffer += chunk
         line, _, rest = bytes(self._buffer).partition(b"\n")
         self._buffer = bytearray(rest)
         try:
             message = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         return message if isinstance(message, dict) else None
 
