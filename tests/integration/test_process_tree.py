@@ -73,3 +73,11 @@ def test_a_warm_workers_setsid_child_dies_with_its_timed_out_run(tmp_path: Path)
     result = run(config, {"HOSTILE_PID_FILE": str(pid_file)})
     assert result.status is RunStatus.TIMED_OUT
     assert_gone(pid_file)
+
+
+def test_a_warm_workers_setsid_child_dies_when_the_pool_closes(tmp_path: Path) -> None:
+    pid_file = tmp_path / "escaped.pid"
+    config = Config(entry=f"{HOSTILE}:escape", working_directory=tmp_path, timeout=30)
+    result = run(config, {"HOSTILE_PID_FILE": str(pid_file), "HOSTILE_RETURN": "1"})
+    assert result.ok, result.reason
+    assert_gone(pid_file)

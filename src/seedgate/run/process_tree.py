@@ -63,13 +63,15 @@ def _pids() -> list[int]:
         return []
 
 
-def members(leader: int, token: str) -> set[int]:
-    """The live processes of a run: descendants of ``leader`` and holders of ``token``."""
+def members(token: str, leader: int | None = None) -> set[int]:
+    """The processes of a run: holders of ``token`` and all their descendants, and those
+    of ``leader`` (which must not be reaped yet, or its pid may name another process)."""
     marker = f"{TOKEN_VARIABLE}={token}".encode()
     pids = _pids()
     parents = {pid: _parent_of(pid) for pid in pids}
     found = {pid for pid in pids if _holds_token(pid, marker)}
-    found.add(leader)
+    if leader is not None:
+        found.add(leader)
     grew = True
     while grew:
         grew = False
@@ -92,15 +94,21 @@ def kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-def kill_tree(leader: int, token: str) -> None:
-    """Kill the run led by ``leader`` (not yet reaped, so its pid is still its own):
-    its process group, its descendants and every process carrying ``token``."""
-    kill_group(leader)
+def kill_tree(leader: int | None, token: str) -> None:
+    """Kill the run led by ``leader`` (not yet reaped, so its pid is still its own; None
+    once it is): its process group, its descendants and every process carrying ``token``."""
     if not _PROC.is_dir():  # no /proc (macOS): the process group is all we can reach
+        if leader is not None:
+            kill_group(leader)
         return
+    # Before the leader dies: afterwards its children are re-parented and only the token
+    # would still find them.
+    _kill(members(token, leader) - {leader})
+    if leader is not None:
+        kill_group(leader)
     killed: set[int] = set()
     for _ in range(_KILL_ROUNDS):
-        alive = {pid for pid in members(leader, token) if not _is_zombie(pid)} - {leader}
+        alive = {pid for pid in members(token, leader) if not _is_zombie(pid)} - {leader}
         fresh = alive - killed
         if not alive or (not fresh and killed):
             return

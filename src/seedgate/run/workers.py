@@ -159,6 +159,7 @@ class _Worker:
                 self.proc.wait(timeout=_STOP_GRACE_S)
         self.kill()
         self.proc.wait()
+        kill_tree(None, self.token)  # what a worker that exited on its own left running
         with contextlib.suppress(OSError):
             os.close(self.responses)
         with contextlib.suppress(OSError):
@@ -371,6 +372,7 @@ class WorkerPool:
                 worker.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
             worker.kill()
             worker.proc.wait()
+            kill_tree(None, worker.token)  # what the worker left running when it exited
             with contextlib.suppress(OSError):
                 os.close(worker.responses)
         for _ in range(len(idle)):
