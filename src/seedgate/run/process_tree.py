@@ -103,9 +103,12 @@ def kill_tree(leader: int | None, token: str) -> None:
         return
     # Before the leader dies: afterwards its children are re-parented and only the token
     # would still find them.
-    _kill(members(token, leader) - {leader})
+    outside = {pid for pid in members(token, leader) - {leader} if not _is_zombie(pid)}
+    _kill(outside)
     if leader is not None:
         kill_group(leader)
+    if not outside:  # the common case: everything was in the group, one scan is enough
+        return
     killed: set[int] = set()
     for _ in range(_KILL_ROUNDS):
         alive = {pid for pid in members(token, leader) if not _is_zombie(pid)} - {leader}
