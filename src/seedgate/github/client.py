@@ -314,7 +314,7 @@ def _origin(url: str) -> str:
 def _decode(response: requests.Response, what: str) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested beyond reason
         raise GitHubError(
             f"GitHub API: {what} answered {response.status_code} with a body that is not JSON",
             status=response.status_code,

@@ -111,7 +111,7 @@ class GitHubArtifactStore:
         for scanned, artifact in enumerate(self._listed(), start=1):
             problem = self._untrusted_artifact(artifact)
             if problem:
-                self._log(f"skipping artifact {artifact.get('id')}: {problem}")
+                self._log(f"skipping artifact {ascii(artifact.get('id'))[:40]}: {problem}")
             else:
                 picked.append(artifact)
             if self._on_base(artifact) and not problem:
@@ -134,10 +134,12 @@ class GitHubArtifactStore:
         )
 
     def _untrusted_artifact(self, artifact: Mapping[str, Any]) -> str | None:
+        if not _is_id(artifact.get("id")):
+            return f"its id {ascii(artifact.get('id'))[:40]} is not a number"
         if artifact.get("expired") is True:
             return "expired"
         run = artifact.get("workflow_run")
-        if not isinstance(run, Mapping) or not isinstance(run.get("id"), int):
+        if not isinstance(run, Mapping) or not _is_id(run.get("id")):
             return "no workflow run recorded"
         if run.get("repository_id") not in (None, self.repository_id):
             return f"made in another repository (id {run.get('repository_id')})"
@@ -193,6 +195,10 @@ class GitHubArtifactStore:
             created_at=str(artifact.get("created_at", "")),
             on_base_commit=self._on_base(artifact),
         )
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
 
 
 def _unsafe_member(info: zipfile.ZipInfo) -> str | None:
