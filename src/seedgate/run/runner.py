@@ -313,7 +313,7 @@ class Runner:
         if outcome.timed_out:
             return failed(
                 RunStatus.TIMED_OUT,
-                f"timed out after {self._timeout:g}s; its process group was killed",
+                f"timed out after {self._timeout:g}s; it and every process it started were killed",
             )
         if outcome.returncode != 0:
             return failed(RunStatus.FAILED, exit_reason(outcome.returncode))
