@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import os
 import secrets
 import signal
@@ -39,13 +40,16 @@ def new_token() -> str:
     return secrets.token_hex(12)
 
 
-def _parent_of(pid: int) -> int | None:
+def _stat(pid: int) -> tuple[int, int] | None:
+    """``(parent pid, start time in clock ticks since boot)``; None when it is gone."""
     try:
         stat = (_PROC / str(pid) / "stat").read_bytes()
     except OSError:
         return None
     fields = stat.rsplit(b")", 1)[-1].split()  # the command name may hold spaces
-    return int(fields[1]) if len(fields) > 1 else None
+    if len(fields) < 20:  # stat(5) field 22, start time, is the 20th after the name
+        return None
+    return int(fields[1]), int(fields[19])
 
 
 def _holds_token(pid: int, marker: bytes) -> bool:
@@ -65,22 +69,28 @@ def _pids() -> list[int]:
 
 def members(token: str, leader: int | None = None) -> set[int]:
     """The processes of a run: holders of ``token`` and all their descendants, and those
-    of ``leader`` (which must not be reaped yet, or its pid may name another process)."""
+    of ``leader`` (which must not be reaped yet, or its pid may name another process).
+
+    Only processes started since the leader are searched for the token: older ones
+    cannot belong to the run, and reading every environment would cost per run.
+    """
     marker = f"{TOKEN_VARIABLE}={token}".encode()
-    pids = _pids()
-    parents = {pid: _parent_of(pid) for pid in pids}
-    found = {pid for pid in pids if _holds_token(pid, marker)}
+    stats = {pid: stat for pid in _pids() if (stat := _stat(pid)) is not None}
+    leader_stat = stats.get(leader) if leader is not None else None
+    since = leader_stat[1] if leader_stat is not None else 0
+    found = {pid for pid, (_, start) in stats.items() if start >= since}
+    found = {pid for pid in found if _holds_token(pid, marker)}
     if leader is not None:
         found.add(leader)
     grew = True
     while grew:
         grew = False
-        for pid, parent in parents.items():
+        for pid, (parent, _) in stats.items():
             if parent in found and pid not in found:
                 found.add(pid)
                 grew = True
     found.discard(os.getpid())
-    return {pid for pid in found if pid in parents}
+    return {pid for pid in found if pid in stats}
 
 
 def _kill(pids: Iterable[int]) -> None:
@@ -128,13 +138,17 @@ def _is_zombie(pid: int) -> bool:
     return not fields or fields[0] in (b"Z", b"X")
 
 
+@functools.cache
 def _libc() -> ctypes.CDLL | None:
+    """The C library, loaded once (``find_library`` starts a subprocess: only a fallback)."""
     if not sys.platform.startswith("linux"):
         return None
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    except OSError:
-        return None
+    with contextlib.suppress(OSError):
+        return ctypes.CDLL("libc.so.6", use_errno=True)
+    name = ctypes.util.find_library("c")
+    with contextlib.suppress(OSError, TypeError):
+        return ctypes.CDLL(name, use_errno=True)
+    return None
 
 
 def make_non_dumpable() -> bool:
