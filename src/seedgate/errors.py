@@ -58,6 +58,10 @@ class ReportError(SeedgateError):
     """A report could not be rendered."""
 
 
+class OutputError(SeedgateError):
+    """A file for the runner or the next steps (outputs, summary, report) cannot be written."""
+
+
 class CancellationError(RunnerError):
     """The job was cancelled (SIGTERM, Ctrl-C); ``partial`` holds the finished runs."""
 

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from action_workflow import MAIN_SHA, TOKEN, Workflow, push_event
+import requests
+from action_workflow import MAIN_SHA, PR_NUMBER, TOKEN, Workflow, pr_event, push_event
 from github_fake import parse_output_file
 
 from seedgate.action import main
@@ -51,3 +52,21 @@ def test_main_in_process_reports_a_bad_input_as_2(workflow: Workflow) -> None:
 
     assert main(dict(job.env), out=out) == 2
     assert "::error title=seedgate%3A configuration::jobs = 'lots'" in out.getvalue()
+
+
+@pytest.mark.usefixtures("restored_process")
+def test_an_unexpected_exception_is_an_internal_error_exiting_2(workflow: Workflow) -> None:
+    job = workflow.prepare(
+        "pull_request", pr_event(), ref=f"refs/pull/{PR_NUMBER}/merge", sha="9" * 40
+    )
+    out = io.StringIO()
+
+    def broken_session() -> requests.Session:
+        raise RuntimeError("a bug in the glue")
+
+    code = main(dict(job.env), out=out, session_factory=broken_session)
+
+    assert code == 2, out.getvalue()
+    assert "::error title=seedgate%3A internal error::" in out.getvalue()
+    assert "RuntimeError" in out.getvalue()
+    assert "Traceback" not in out.getvalue()

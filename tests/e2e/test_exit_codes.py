@@ -83,7 +83,7 @@ def test_cancelled_while_publishing_exits_3_keeping_the_runs_and_outputs(
     assert workflow.fake.comments(PR_NUMBER) == []
 
 
-def test_an_internal_error_exits_2_with_the_outputs_known_so_far(workflow: Workflow) -> None:
+def test_an_unwritable_summary_exits_2_with_the_outputs_known_so_far(workflow: Workflow) -> None:
     job = workflow.prepare("push", push_event(), ref="refs/heads/master", sha=MAIN_SHA)
     unwritable = job.summary.parent / "summary-is-a-directory"
     unwritable.mkdir()
@@ -93,8 +93,8 @@ def test_an_internal_error_exits_2_with_the_outputs_known_so_far(workflow: Workf
 
     assert result.returncode == 2, result.stdout + result.stderr
     (error,) = result.annotations("error")
-    assert error.startswith("::error title=seedgate%3A internal error::")
-    assert "IsADirectoryError" in error
+    assert error.startswith("::error title=seedgate%3A error::step summary ")
+    assert "summary-is-a-directory cannot be written" in error
     assert result.outputs["verdict"] == "no-baseline"
     assert result.outputs["baseline-path"] == ".seedgate/baseline.json"
 

@@ -25,6 +25,7 @@ import functools
 import json
 import re
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -94,6 +95,7 @@ class Fault:
     headers: dict[str, str]
     body: dict[str, Any]
     times: int
+    after: bool = False  # the request is carried out, then answered with the fault
 
 
 @dataclass
@@ -117,6 +119,8 @@ class State:
     read_only: bool = False  # a fork's token: writes answer 403
     max_per_page: int = 100
     next_comment_id: int = 1_000_001
+    relative_redirect: bool = False  # the download's Location is a path on the API server
+    trickle_s: float = 0.0  # the blob server sends one byte per this many seconds
 
 
 class FakeGitHub:
@@ -228,7 +232,10 @@ class FakeGitHub:
         headers: Mapping[str, str] | None = None,
         message: str = "injected fault",
         times: int = 1,
+        after: bool = False,
     ) -> None:
+        """Answer ``status`` to matching requests; ``after``: carry the request out first
+        (GitHub created the comment, then the answer was lost in a 502)."""
         self.faults.append(
             Fault(
                 method.upper(),
@@ -237,6 +244,7 @@ class FakeGitHub:
                 dict(headers or {}),
                 {"message": message},
                 times,
+                after,
             )
         )
 
@@ -245,6 +253,7 @@ class FakeGitHub:
             return [dataclasses.replace(c) for c in self.state.comments.get(number, [])]
 
     def add_comment(self, number: int, body: str, user: str = "someone") -> Comment:
+        """A comment by ``user``; a login ending in ``[bot]`` is a Bot account."""
         with self._lock:
             comment = Comment(self.state.next_comment_id, body, user)
             self.state.next_comment_id += 1
@@ -276,6 +285,8 @@ class FakeGitHub:
         if not path.startswith(self.prefix + "/"):
             return self._record(rec, _Answer(404, {"message": "Not Found"}))
         path = _normalise(path[len(self.prefix) :], self.state.repository_id)
+        if path.startswith("/_blob/"):  # where a relative download Location points
+            return self._record(rec, self._blob_answer(handler, parts.path[len(self.prefix) :]))
         spec_request = _SpecRequest(
             self.url,
             path,
@@ -290,6 +301,8 @@ class FakeGitHub:
             return self._record(rec, _Answer(400, {"message": f"invalid request: {problem}"}))
         fault = self._take_fault(handler.command, path)
         if fault is not None:
+            if fault.after:
+                self._route(handler.command, path, query, body)
             return self._record(
                 rec, _Answer(fault.status, fault.body, fault.headers, validate=False)
             )
@@ -386,6 +399,8 @@ class FakeGitHub:
                 },
             )
         location = f"{self.blob_url}/blob/{artifact_id}.zip?sig=signed"
+        if self.state.relative_redirect:
+            location = f"{self.prefix}/_blob/{artifact_id}.zip?sig=signed"
         return _Answer(302, None, {"Location": location})
 
     def _comment_json(self, comment: Comment, number: int) -> dict[str, Any]:
@@ -398,6 +413,7 @@ class FakeGitHub:
             issue_url=f"{self.url}/repos/{OWNER}/{NAME}/issues/{number}",
         )
         data["user"]["login"] = comment.user
+        data["user"]["type"] = "Bot" if comment.user.endswith("[bot]") else "User"
         return data
 
     def _forbidden(self) -> _Answer:
@@ -475,16 +491,19 @@ class FakeGitHub:
         )
         with self._lock:
             self.blob_requests.append(rec)
+        answer = self._blob_answer(handler, parts.path)
+        rec.status = answer.status
+        return answer
+
+    def _blob_answer(self, handler: BaseHTTPRequestHandler, path: str) -> _Answer:
         if handler.headers.get("Authorization") is not None:
-            rec.status = 401
             return _Answer(401, {"message": "Authorization header not allowed"}, validate=False)
-        m = re.fullmatch(r"/blob/(\d+)\.zip", parts.path)
+        m = re.fullmatch(r"/_?blob/(\d+)\.zip", path)
         data = self.state.blobs.get(int(m.group(1))) if m else None
         if data is None:
-            rec.status = 404
             return _Answer(404, {"message": "BlobNotFound"}, validate=False)
-        rec.status = 200
-        return _Answer(200, data, {"Content-Type": "application/zip"}, validate=False)
+        headers = {"Content-Type": "application/zip"}
+        return _Answer(200, data, headers, validate=False, trickle_s=self.state.trickle_s)
 
 
 def _not_found() -> dict[str, str]:
@@ -515,6 +534,7 @@ class _Answer:
     data: Any
     headers: dict[str, str] = field(default_factory=dict)
     validate: bool = True
+    trickle_s: float = 0.0  # > 0: send the payload one byte at a time, this far apart
 
     def payload(self) -> bytes:
         if self.data is None:
@@ -586,7 +606,16 @@ class _Server:
                     self.send_header("Content-Type", answer.content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                if answer.trickle_s <= 0:
+                    self.wfile.write(payload)
+                    return
+                for byte in payload:
+                    try:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    except OSError:  # the client gave up, as it should
+                        return
+                    time.sleep(answer.trickle_s)
 
             do_GET = do_POST = do_PATCH = do_DELETE = _serve  # noqa: N815
 

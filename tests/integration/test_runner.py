@@ -173,7 +173,7 @@ def test_hanging_run_times_out_and_its_whole_process_group_dies(tmp_path: Path) 
     elapsed = time.monotonic() - started
     hung = results[1]
     assert hung.status is RunStatus.TIMED_OUT
-    assert hung.reason == "timed out after 1.5s; its process group was killed"
+    assert hung.reason == "timed out after 1.5s; it and every process it started were killed"
     assert 1.5 <= hung.duration_s < 3.0
     assert hung.log_tail is not None
     assert "training with seed 1" in hung.log_tail

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
-from seedgate.run.child_env import GATE_CREDENTIALS, child_environment, is_dropped, thread_limits
+from seedgate.run.child_env import (
+    GATE_CREDENTIALS,
+    GATE_FILE_COMMANDS,
+    child_environment,
+    is_dropped,
+    thread_limits,
+)
 
 PARENT = {
     "PATH": "/usr/bin",
@@ -90,3 +96,17 @@ def test_thread_limits_never_below_one_and_respect_user_values() -> None:
     limits = thread_limits({"OMP_NUM_THREADS": "3"}, cores=8, jobs=2)
     assert "OMP_NUM_THREADS" not in limits
     assert limits["MKL_NUM_THREADS"] == "4"
+
+
+def test_the_runners_file_commands_never_reach_a_run() -> None:
+    parent = {name: f"/github/file_commands/{name.lower()}" for name in GATE_FILE_COMMANDS}
+    parent["GITHUB_WORKSPACE"] = "/github/workspace"
+    child = child_environment(parent, pass_env=["*", "GITHUB_OUTPUT"])
+    assert child == {"GITHUB_WORKSPACE": "/github/workspace"}
+    assert set(GATE_FILE_COMMANDS) == {
+        "GITHUB_OUTPUT",
+        "GITHUB_ENV",
+        "GITHUB_PATH",
+        "GITHUB_STATE",
+        "GITHUB_STEP_SUMMARY",
+    }

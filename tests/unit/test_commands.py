@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from github_fake import MalformedOutputError, parse_output_file
 
+from seedgate.errors import OutputError
 from seedgate.github import commands
 
 
@@ -87,11 +88,73 @@ def test_the_parser_rejects_what_the_runner_rejects() -> None:
         parse_output_file("just a line\n")
 
 
-def test_summary_appends_and_refuses_to_pass_one_mebibyte(tmp_path: Path) -> None:
+def test_summary_appends_and_caps_what_the_gate_writes(tmp_path: Path) -> None:
     path = tmp_path / "summary.md"
     commands.append_summary(path, "# one")
     commands.append_summary(path, "two\n")
     assert path.read_text(encoding="utf-8") == "# one\ntwo\n"
-    with pytest.raises(ValueError, match="exceed"):
-        commands.append_summary(path, "é" * (commands.STEP_SUMMARY_LIMIT_BYTES // 2))
-    assert path.read_text(encoding="utf-8") == "# one\ntwo\n"
+    commands.append_summary(path, "é line\n" * commands.STEP_SUMMARY_LIMIT_BYTES)
+    written = path.read_bytes()[len("# one\ntwo\n") :]
+    assert len(written) <= commands.STEP_SUMMARY_LIMIT_BYTES
+    text = written.decode("utf-8")  # cut at a character (and line) boundary
+    assert text.endswith(commands.CUT_NOTE)
+    assert text.startswith("é line\n")
+
+
+def test_a_summary_already_full_from_a_run_does_not_stop_the_gate(tmp_path: Path) -> None:
+    path = tmp_path / "summary.md"
+    path.write_bytes(b"x" * (commands.STEP_SUMMARY_LIMIT_BYTES + 10))
+    commands.append_summary(path, "## seedgate")
+    assert path.read_bytes().endswith(b"## seedgate\n")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+def test_a_full_disk_is_an_output_error_naming_the_file() -> None:
+    full = Path("/dev/full")  # every write fails with ENOSPC, like a full disk
+    with pytest.raises(OutputError, match="step summary /dev/full cannot be written"):
+        commands.append_summary(full, "## seedgate")
+    with pytest.raises(OutputError, match="outputs file /dev/full cannot be written"):
+        commands.write_outputs(full, {"verdict": "regression"})
+
+
+def _file_commands(tmp_path: Path) -> dict[str, str]:
+    environ = {}
+    for name in commands.FILE_COMMANDS:
+        path = tmp_path / name.lower()
+        path.write_text(f"before_{name}=1\n", encoding="utf-8")
+        environ[name] = str(path)
+    return environ
+
+
+def test_the_gate_owns_its_file_commands(tmp_path: Path) -> None:
+    environ = _file_commands(tmp_path)
+    files = commands.FileCommands.take(environ)
+    for name in commands.FILE_COMMANDS:  # what a run appended behind the gate's back
+        with Path(environ[name]).open("a", encoding="utf-8") as handle:
+            handle.write("verdict=no-change\nLD_PRELOAD=/tmp/evil.so\n")
+
+    files.write_outputs({"verdict": "regression"})
+    files.append_summary("## seedgate")
+
+    out = Path(environ["GITHUB_OUTPUT"]).read_text(encoding="utf-8")
+    assert parse_output_file(out) == {"before_GITHUB_OUTPUT": "1", "verdict": "regression"}
+    summary = Path(environ["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+    assert summary == "before_GITHUB_STEP_SUMMARY=1\n## seedgate\n"
+    for name in ("GITHUB_ENV", "GITHUB_PATH", "GITHUB_STATE"):
+        assert Path(environ[name]).read_text(encoding="utf-8") == f"before_{name}=1\n"
+
+
+def test_a_symlink_put_in_place_of_a_file_command_is_replaced(tmp_path: Path) -> None:
+    environ = _file_commands(tmp_path)
+    files = commands.FileCommands.take(environ)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", encoding="utf-8")
+    output = Path(environ["GITHUB_OUTPUT"])
+    output.unlink()
+    output.symlink_to(victim)
+
+    files.write_outputs({"verdict": "pass"})
+
+    assert victim.read_text(encoding="utf-8") == "keep me"
+    assert not output.is_symlink()
+    assert output.read_text(encoding="utf-8") == "before_GITHUB_OUTPUT=1\nverdict=pass\n"

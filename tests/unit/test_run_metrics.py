@@ -142,3 +142,11 @@ def test_byte_tail_keeps_exactly_the_last_bytes() -> None:
     for start in range(0, len(stream), 7):
         tail.feed(stream[start : start + 7])
     assert tail.value() == stream[-10:]
+
+
+def test_an_oversized_metrics_file_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.json"
+    with path.open("wb") as handle:
+        handle.write(b'{"accuracy": 0.5' + b" " * (16 << 20) + b"}")
+    with pytest.raises(InvalidMetricsError, match="larger than"):
+        metrics_from_file(path)

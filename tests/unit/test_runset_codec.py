@@ -70,7 +70,7 @@ def _mutated(**changes: object) -> str:
             _mutated(
                 runs=[{**runset_to_dict(_runset())["runs"][0], "metrics": {"accuracy": "hi"}}]
             ),
-            "metric 'accuracy' = 'hi', expected a number",
+            "is not a number: 'hi'",
         ),
         (_mutated(environment={"cpu": 3}), "environment must map strings to strings"),
     ],
@@ -96,5 +96,52 @@ def test_binary_and_missing_files(tmp_path: Path) -> None:
 
 def test_nan_metric_in_file_is_rejected(tmp_path: Path) -> None:
     text = runset_to_json(_runset()).replace("0.81", "NaN")
-    with pytest.raises(RunSetError, match="expected a finite number"):
+    with pytest.raises(RunSetError, match="NaN is not a JSON number"):
         read_runset(_write(tmp_path, text))
+
+
+def _run0(**changes: object) -> dict[str, object]:
+    run: dict[str, object] = runset_to_dict(_runset())["runs"][0]
+    return {**run, **changes}
+
+
+HOSTILE = [
+    ('{"schema": "seedgate.runset/1", "runs": [' + "9" * 5000 + "]}", "not a RunSet"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    (_mutated(schema="seedgate.runset/0"), "expected exactly 'seedgate.runset/1'"),
+    (_mutated(schema="seedgate.runset/\u0661"), "unknown RunSet schema"),
+    (_mutated(schema="seedgate.runset/01"), "unknown RunSet schema"),
+    (_mutated(schema="seedgate.runset/1 "), "unknown RunSet schema"),
+    (_mutated(schema="seedgate.runset/" + "9" * 4000), "unknown RunSet schema"),
+    (_mutated(commit="\ud800"), "field 'commit' holds an unpaired surrogate"),
+    (_mutated(runs=[_run0(metrics={"acc\udc00": 0.5})]), "unpaired surrogate"),
+    (_mutated(runs=[_run0(metrics={"acc\n::error::x": 0.5})]), "holds control"),
+    (_mutated(runs=[_run0(metrics={"accuracy": 1.5e308})]), "is too large"),
+    (_mutated(runs=[_run0(metrics={"accuracy": -1e308})]), "is too large"),
+    (_mutated(runs=[_run0(seed=-1)]), "field 'seed' = -1, expected a whole number"),
+    (_mutated(runs=[_run0(seed=2**70)]), "expected a whole number from 0"),
+    (_mutated(runs=[_run0(duration_s=-3)]), "expected a time >= 0"),
+    (_mutated(runs=[_run0(), _run0(index=1)]), "seed 0 appears in more than one run"),
+    (_mutated(runs=[_run0(), _run0(seed=4)]), "index 0 appears in more than one run"),
+    (_mutated(environment={"cpu": "\udfff"}), "environment must map strings to strings"),
+    ('{"schema": "seedgate.runset/1", "runs": [], "x": Infinity}', "Infinity is not"),
+]
+
+
+@pytest.mark.parametrize(("text", "fragment"), HOSTILE)
+def test_hostile_runsets_are_refused_with_a_runset_error(
+    tmp_path: Path, text: str, fragment: str
+) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(RunSetError) as caught:
+        read_runset(path)
+    assert fragment in str(caught.value)
+    assert str(path) in str(caught.value)
+    str(caught.value).encode("utf-8")  # printable as it is
+
+
+def test_write_failures_name_the_path(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(RunSetError, match=r"file/runs.json cannot be written"):
+        write_runset(_runset(), blocker / "runs.json")

@@ -13,7 +13,10 @@ def test_parse_shard() -> None:
     assert str(parse_shard("4/8")) == "4/8"
 
 
-@pytest.mark.parametrize("text", ["0/3", "4/3", "1/0", "a/b", "3", "", "1/2/3", "-1/2"])
+@pytest.mark.parametrize(
+    "text",
+    ["0/3", "4/3", "1/0", "a/b", "3", "", "1/2/3", "-1/2", "\u0661/\u0662", "1/" + "9" * 5000],
+)
 def test_bad_shard_text_is_a_config_error(text: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_shard(text)

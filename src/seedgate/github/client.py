@@ -5,6 +5,11 @@ GitHub asks for, a timeout on every call, bounded retries with exponential back-
 5xx answers and connection errors, rate limits honoured (``retry-after``, else
 ``x-ratelimit-reset`` when ``x-ratelimit-remaining`` is 0, else at least 60 s), and
 errors that name the call and the permission it needs.
+
+A POST is never retried blindly: after a 5xx or a broken connection GitHub may have
+created the comment anyway, so the caller looks before it posts again
+(``seedgate.github.publish``). Downloads have an overall deadline, so a server that
+trickles a byte at a time cannot hold the job.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+import urllib3
 
 from seedgate import __version__
 from seedgate.errors import GitHubError
+from seedgate.log_text import one_line
 
 API_VERSION = "2022-11-28"
 DEFAULT_API_URL = "https://api.github.com"
@@ -37,6 +44,7 @@ class RetryPolicy:
     rate_limit_floor_s: float = 60.0  # when GitHub gives no time to wait
     max_wait_s: float = 300.0  # a longer wait is not worth holding a CI job: fail instead
     timeout_s: float = 30.0
+    download_deadline_s: float = 600.0  # the whole artifact, however slowly it arrives
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
 
@@ -109,8 +117,9 @@ class GitHubClient:
         response = self._request(
             "GET", path, what=what, permission=PERMISSION_ARTIFACTS, allow_redirects=False
         )
+        deadline = time.monotonic() + self.retry.download_deadline_s
         if response.status_code == 200:  # some servers answer with the zip directly
-            return _read_limited(response, max_bytes, what)
+            return _read_limited(response, max_bytes, what, deadline)
         location = response.headers.get("Location")
         if response.status_code not in (301, 302, 303, 307, 308) or not location:
             raise GitHubError(
@@ -119,7 +128,7 @@ class GitHubClient:
             )
         blob = self._send(
             "GET",
-            location,
+            urllib.parse.urljoin(response.url, location),  # a relative Location is allowed
             what=f"{what} (signed URL)",
             permission=None,
             headers={"Authorization": None},
@@ -128,7 +137,7 @@ class GitHubClient:
         )
         if "Authorization" in blob.request.headers:  # never expected; refuse loudly
             raise GitHubError(f"{what}: the token would have been sent to the download host")
-        return _read_limited(blob, max_bytes, what)
+        return _read_limited(blob, max_bytes, what, deadline)
 
     def list_issue_comments(self, number: int) -> Iterator[dict[str, Any]]:
         return self.paginate(
@@ -243,6 +252,7 @@ class GitHubClient:
         stream: bool = False,
     ) -> requests.Response:
         policy = self.retry
+        attempts = policy.attempts if method.upper() != "POST" else 1
         failures = 0
         rate_limited = 0
         while True:
@@ -259,7 +269,7 @@ class GitHubClient:
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 failures += 1
-                if failures >= policy.attempts:
+                if failures >= attempts:
                     raise GitHubError(
                         f"GitHub API: {what} failed after {failures} tries: "
                         f"{type(exc).__name__} ({_origin(url)} unreachable?)"
@@ -269,7 +279,7 @@ class GitHubClient:
             status = response.status_code
             if status >= 500:
                 failures += 1
-                if failures >= policy.attempts:
+                if failures >= attempts:
                     raise _error(response, what, permission)
                 response.close()
                 policy.sleep(policy.backoff_s * 2 ** (failures - 1))
@@ -304,14 +314,18 @@ def _origin(url: str) -> str:
 def _decode(response: requests.Response, what: str) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested beyond reason
         raise GitHubError(
             f"GitHub API: {what} answered {response.status_code} with a body that is not JSON",
             status=response.status_code,
         ) from None
 
 
-def _read_limited(response: requests.Response, max_bytes: int, what: str) -> bytes:
+def _read_limited(response: requests.Response, max_bytes: int, what: str, deadline: float) -> bytes:
+    """The body, at most ``max_bytes``, all of it before ``deadline`` (``time.monotonic``).
+
+    ``read1`` returns whatever arrived, so the deadline is checked after every trickle.
+    """
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         response.close()
@@ -319,12 +333,17 @@ def _read_limited(response: requests.Response, max_bytes: int, what: str) -> byt
     chunks: list[bytes] = []
     size = 0
     try:
-        for chunk in response.iter_content(chunk_size=65536):
+        while chunk := response.raw.read1(65536, decode_content=True):
             size += len(chunk)
             if size > max_bytes:
                 raise GitHubError(f"{what}: more than the {max_bytes} bytes allowed")
+            if time.monotonic() > deadline:
+                raise GitHubError(
+                    f"{what}: the download did not finish in time ({size} bytes so far); "
+                    "the server is too slow"
+                )
             chunks.append(chunk)
-    except requests.RequestException as exc:
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
         raise GitHubError(f"{what}: the download broke off ({type(exc).__name__})") from None
     finally:
         response.close()
@@ -357,10 +376,10 @@ def _rate_limit_wait(response: requests.Response, previous: int, floor_s: float)
 def _message(response: requests.Response) -> str:
     try:
         data = response.json()
-    except ValueError:
-        return response.text[:200]
+    except (ValueError, RecursionError):
+        return one_line(response.text[:200])
     if isinstance(data, dict):
-        return str(data.get("message", ""))[:500]
+        return one_line(str(data.get("message", "")), limit=500)
     return ""
 
 

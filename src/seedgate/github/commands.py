@@ -4,17 +4,38 @@ Stdout lines like ``::error title=T::message`` become annotations; ``GITHUB_OUTP
 ``GITHUB_STEP_SUMMARY`` are files the runner reads after the step. A malformed
 ``GITHUB_OUTPUT`` fails the step, so multi-line values use a random delimiter that is
 checked not to occur in the value.
+
+The training command must not write these files: its environment lacks their variables,
+but inside a container they sit in a mounted folder whose names it could guess. So the
+gate owns them (``FileCommands``): it takes their contents before the first run, and
+every write rewrites each file as that snapshot plus the gate's own content, which
+drops whatever a run appended (the runs are all dead by then). A failed write is an
+``OutputError`` naming the file.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from seedgate.errors import OutputError
+
 MAX_ANNOTATIONS_PER_KIND = 10  # the runner shows at most 10 of each kind per step
 STEP_SUMMARY_LIMIT_BYTES = 1024 * 1024
+FILE_COMMANDS = (
+    "GITHUB_OUTPUT",
+    "GITHUB_ENV",
+    "GITHUB_PATH",
+    "GITHUB_STATE",
+    "GITHUB_STEP_SUMMARY",
+)
+MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024  # what the gate keeps of a file from before its runs
+CUT_NOTE = "\n\n_(seedgate cut this summary at the runner's 1 MiB limit)_\n"
 
 
 def escape_data(text: str) -> str:
@@ -83,18 +104,95 @@ def format_output(name: str, value: str) -> str:
 
 def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:
     """Append step outputs to the runner's ``GITHUB_OUTPUT`` file."""
-    with path.open("a", encoding="utf-8", newline="\n") as handle:
-        for name, value in outputs.items():
-            handle.write(format_output(name, value))
+    text = "".join(format_output(name, value) for name, value in outputs.items())
+    try:
+        with path.open("a", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise OutputError(f"step outputs file {path} cannot be written: {exc.strerror}") from None
+
+
+def capped_summary(markdown: str, limit_bytes: int = STEP_SUMMARY_LIMIT_BYTES) -> str:
+    """``markdown`` ending in a newline, cut at a line end to fit ``limit_bytes`` in UTF-8."""
+    text = markdown if markdown.endswith("\n") else markdown + "\n"
+    data = text.encode("utf-8")
+    if len(data) <= limit_bytes:
+        return text
+    room = limit_bytes - len(CUT_NOTE.encode("utf-8"))
+    head = data[: max(0, room)].decode("utf-8", errors="ignore")
+    return head[: head.rfind("\n") + 1] + CUT_NOTE
 
 
 def append_summary(path: Path, markdown: str) -> None:
-    """Append Markdown to ``GITHUB_STEP_SUMMARY``; refuses what would pass the 1 MiB cap."""
-    text = markdown if markdown.endswith("\n") else markdown + "\n"
-    size = path.stat().st_size if path.exists() else 0
-    if size + len(text.encode("utf-8")) > STEP_SUMMARY_LIMIT_BYTES:
-        raise ValueError(
-            f"step summary would exceed {STEP_SUMMARY_LIMIT_BYTES} bytes; shorten it first"
-        )
-    with path.open("a", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
+    """Append Markdown to ``GITHUB_STEP_SUMMARY``, what the gate writes capped at 1 MiB.
+
+    Never refuses because of what others wrote before; a failed write is an OutputError.
+    """
+    try:
+        with path.open("a", encoding="utf-8", newline="\n") as handle:
+            handle.write(capped_summary(markdown))
+    except OSError as exc:
+        raise OutputError(f"step summary {path} cannot be written: {exc.strerror}") from None
+
+
+@dataclass
+class FileCommands:
+    """The runner's file commands, owned by the gate for the whole step.
+
+    Take it (``FileCommands.take(os.environ)``) before the first run; write outputs and
+    the summary through it; call ``restore`` at the end when nothing else was written.
+    """
+
+    paths: dict[str, Path]
+    snapshot: dict[str, bytes]
+    own: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def take(cls, environ: Mapping[str, str]) -> FileCommands:
+        paths = {name: Path(environ[name]) for name in FILE_COMMANDS if environ.get(name)}
+        return cls(paths, {name: _read_start(path) for name, path in paths.items()})
+
+    def write_outputs(self, outputs: Mapping[str, str]) -> None:
+        text = "".join(format_output(name, value) for name, value in outputs.items())
+        self.own["GITHUB_OUTPUT"] = self.own.get("GITHUB_OUTPUT", "") + text
+        self.restore()
+
+    def append_summary(self, markdown: str) -> None:
+        """Add to the gate's summary; all the gate writes there stays within 1 MiB."""
+        joined = self.own.get("GITHUB_STEP_SUMMARY", "") + markdown
+        self.own["GITHUB_STEP_SUMMARY"] = capped_summary(joined)
+        self.restore()
+
+    def restore(self) -> None:
+        """Rewrite every file as it was when taken, plus what the gate wrote since."""
+        for name, path in self.paths.items():
+            content = self.snapshot[name] + self.own.get(name, "").encode("utf-8")
+            _rewrite(path, content, name)
+
+
+def _read_start(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(MAX_SNAPSHOT_BYTES)
+    except FileNotFoundError:
+        return b""
+    except OSError as exc:
+        raise OutputError(f"{path} cannot be read: {exc.strerror}") from None
+
+
+def _rewrite(path: Path, content: bytes, name: str) -> None:
+    """Replace the file's content; a symbolic link put in its place is replaced, never
+    followed."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        try:
+            fd = os.open(path, flags, 0o644)
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise
+            path.unlink()
+            fd = os.open(path, flags, 0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+    except OSError as exc:
+        raise OutputError(f"{name} file {path} cannot be written: {exc.strerror}") from None

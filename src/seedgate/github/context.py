@@ -108,9 +108,9 @@ def _read_event(path: str) -> Mapping[str, Any]:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"GITHUB_EVENT_PATH = {path!r}: the file does not exist") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: bad UTF-8 or JSON
         raise ConfigError(
-            f"GITHUB_EVENT_PATH = {path!r}: not a readable JSON file ({exc})"
+            f"GITHUB_EVENT_PATH = {path!r}: not a readable JSON file ({type(exc).__name__})"
         ) from None
     if not isinstance(data, dict):
         raise ConfigError(f"GITHUB_EVENT_PATH = {path!r}: expected a JSON object")
@@ -118,8 +118,9 @@ def _read_event(path: str) -> Mapping[str, Any]:
 
 
 def _repository_id(raw: str, event: Mapping[str, Any]) -> int | None:
-    if raw.strip().isdigit():
-        return int(raw.strip())
+    text = raw.strip()
+    if text.isascii() and text.isdigit() and len(text) <= 19:  # no 5,000-digit ids
+        return int(text)
     repo = event.get("repository")
     value = repo.get("id") if isinstance(repo, Mapping) else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -21,8 +21,15 @@ Dropped by default (glob patterns, matched case-sensitively against the variable
 ``ACTIONS_*_TOKEN``, ``ACTIONS_*_URL``
     any later token or endpoint the runner adds under the same naming scheme.
 
+``GITHUB_OUTPUT``, ``GITHUB_ENV``, ``GITHUB_PATH``, ``GITHUB_STATE``, ``GITHUB_STEP_SUMMARY``
+    the runner's file commands: the step's outputs and summary are the gate's to write
+    (a run that appended ``verdict=no-change`` would contradict the exit code). These are
+    always dropped, whatever ``pass_env`` says; the gate also rewrites the files at the
+    end, so a run that guesses their path changes nothing (``seedgate.github.commands``).
+
 ``pass_env`` patterns keep a variable even if a default or a ``drop_env`` pattern would
-remove it (``pass_env`` wins); ``drop_env`` patterns remove more variables.
+remove it (``pass_env`` wins, except over the file commands); ``drop_env`` patterns
+remove more variables.
 
 Thread limits: with ``jobs > 1`` several runs share the machine, so each child gets
 ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``,
@@ -56,6 +63,14 @@ GATE_CREDENTIALS: tuple[str, ...] = (
     "ACTIONS_*_URL",
 )
 
+GATE_FILE_COMMANDS: tuple[str, ...] = (
+    "GITHUB_OUTPUT",
+    "GITHUB_ENV",
+    "GITHUB_PATH",
+    "GITHUB_STATE",
+    "GITHUB_STEP_SUMMARY",
+)
+
 THREAD_VARIABLES: tuple[str, ...] = (
     "OMP_NUM_THREADS",
     "MKL_NUM_THREADS",
@@ -71,6 +86,8 @@ def _matches(name: str, patterns: Iterable[str]) -> bool:
 
 def is_dropped(name: str, *, pass_env: Iterable[str] = (), drop_env: Iterable[str] = ()) -> bool:
     """Whether the variable ``name`` is removed from a child's environment."""
+    if name in GATE_FILE_COMMANDS:
+        return True
     if _matches(name, pass_env):
         return False
     return _matches(name, GATE_CREDENTIALS) or _matches(name, drop_env)

@@ -2,7 +2,9 @@
 
 A run writes a JSON object ``{"name": number, ...}`` to ``$SEEDGATE_METRICS_FILE``, or
 else prints it as the last line of stdout that is a JSON object. Values must be finite
-real numbers (not booleans, strings, lists or objects, not NaN or infinity).
+real numbers of sane magnitude (``|x| <= 1e100``: not booleans, strings, lists or
+objects, not NaN or infinity), so no sum or product in the statistics can overflow; names
+are one line of printable text (see ``seedgate.log_text.name_problem``).
 
 Nothing here raises past its callers: invalid metrics become an ``InvalidMetricsError``
 whose message is the reason recorded on the failed run.
@@ -15,12 +17,16 @@ import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from seedgate.log_text import name_problem
+
 METRICS_FILE_ENV = "SEEDGATE_METRICS_FILE"  # where a run may write its metrics
 NO_METRICS_HINT = (
     'write a JSON object like {"accuracy": 0.91} to $SEEDGATE_METRICS_FILE, '
     "or print it as the last JSON line of stdout"
 )
+MAX_MAGNITUDE = 1e100  # far beyond any real metric; sums of squares stay finite
 _MAX_PENDING_LINE = 1 << 20  # longer lines without a newline cannot be a metrics line
+MAX_METRICS_FILE_BYTES = 16 << 20
 
 
 class InvalidMetricsError(ValueError):
@@ -28,8 +34,30 @@ class InvalidMetricsError(ValueError):
 
 
 def _describe(value: object) -> str:
-    text = repr(value)
+    """A short one-line rendering of data for a message (``ascii`` escapes controls)."""
+    text = ascii(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def metric_problem(name: object, value: object, source: str) -> str | None:
+    """Why ``name = value`` from ``source`` is not a valid metric (None when it is)."""
+    problem = name_problem(name)
+    if problem is not None:
+        return f"metric name {_describe(name)} in {source} {problem}"
+    what = f"metric {_describe(name)} in {source}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"{what} is not a number: {_describe(value)}"
+    try:
+        number = float(value)
+    except OverflowError:
+        return f"{what} is too large (|value| > {MAX_MAGNITUDE:g})"
+    if math.isnan(number):
+        return f"{what} is NaN"
+    if math.isinf(number):
+        return f"{what} is infinite ({number})"
+    if abs(number) > MAX_MAGNITUDE:
+        return f"{what} = {number:g} is too large (|value| > {MAX_MAGNITUDE:g})"
+    return None
 
 
 def validate_metrics(raw: object, *, source: str, required: Iterable[str] = ()) -> dict[str, float]:
@@ -45,24 +73,16 @@ def validate_metrics(raw: object, *, source: str, required: Iterable[str] = ()) 
         raise InvalidMetricsError(f"metrics in {source} are an empty object")
     metrics: dict[str, float] = {}
     for name, value in raw.items():
-        if not isinstance(name, str) or not name.strip():
-            raise InvalidMetricsError(f"metric name {name!r} in {source} is not a non-empty text")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise InvalidMetricsError(
-                f"metric {name!r} in {source} is not a number: {_describe(value)}"
-            )
-        number = float(value)
-        if math.isnan(number):
-            raise InvalidMetricsError(f"metric {name!r} in {source} is NaN")
-        if math.isinf(number):
-            raise InvalidMetricsError(f"metric {name!r} in {source} is infinite ({number})")
-        metrics[name] = number
+        problem = metric_problem(name, value, source)
+        if problem is not None:
+            raise InvalidMetricsError(problem)
+        metrics[name] = float(value)
     missing = [name for name in required if name not in metrics]
     if missing:
-        reported = ", ".join(metrics)
+        reported = ", ".join(metrics)  # names are validated: one printable line each
         raise InvalidMetricsError(
-            f"required metric(s) {', '.join(repr(m) for m in missing)} missing in {source}; "
-            f"reported: {reported}"
+            f"required metric(s) {', '.join(_describe(m) for m in missing)} missing in "
+            f"{source}; reported: {reported}"
         )
     return metrics
 
@@ -136,11 +156,17 @@ class JsonLineTracker:
 def metrics_from_file(path: Path, *, required: Iterable[str] = ()) -> dict[str, float] | None:
     """The metrics the run wrote to ``path``; None when it wrote nothing there."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_METRICS_FILE_BYTES + 1)
+        text = data.decode("utf-8")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidMetricsError(f"$SEEDGATE_METRICS_FILE cannot be read: {exc}") from None
+    if len(data) > MAX_METRICS_FILE_BYTES:
+        raise InvalidMetricsError(
+            f"$SEEDGATE_METRICS_FILE is larger than {MAX_METRICS_FILE_BYTES} bytes"
+        )
     if not text.strip():
         return None
     try:

@@ -4,7 +4,9 @@ Subprocess contract: the command runs through ``/bin/sh -c`` from the working di
 with ``{seed}``, ``{data_seed}``, ``{init_seed}`` and ``{index}`` replaced and the seeds
 in ``SEEDGATE_*`` variables; it reports metrics through ``$SEEDGATE_METRICS_FILE`` or the
 last JSON line of stdout (see ``seedgate.run.metrics``). Each run is its own process
-group (``start_new_session``), so a timeout kills the shell and everything it started.
+group, and a timeout kills everything it started, also processes that left the group
+(``seedgate.run.process``). The gate is made non-dumpable before the first run, so a
+run cannot read the gate's environment or write to its stdout through ``/proc``.
 
 Warm-worker contract (``config.entry``): see ``seedgate.run.workers``.
 
@@ -15,46 +17,33 @@ missing, entry cannot be loaded).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import selectors
 import signal
 import statistics
-import subprocess
 import tempfile
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, TextIO
 
 from seedgate.config import Config, usable_cores
 from seedgate.errors import ConfigError, RunnerError
+from seedgate.log_text import one_line
 from seedgate.records import RunResult, RunStatus
 from seedgate.run.child_env import child_environment, thread_limits
-from seedgate.run.metrics import (
-    METRICS_FILE_ENV,
-    ByteTail,
-    InvalidMetricsError,
-    JsonLineTracker,
-    collect_metrics,
-    tail_text,
-)
+from seedgate.run.metrics import METRICS_FILE_ENV, InvalidMetricsError, collect_metrics, tail_text
+from seedgate.run.process import SHELL, ProcessGroups, ProcessOutcome, execute
+from seedgate.run.process_tree import make_non_dumpable
 from seedgate.run.seeds import RunSpec, seed_variables
 from seedgate.run.workers import STOPPED, WorkerPool, parse_entry
 
 if TYPE_CHECKING:
     from typing import Self
 
-SHELL = "/bin/sh"
 _PLACEHOLDER = re.compile(r"\{(seed|data_seed|init_seed|index)\}")
-_READ_SIZE = 64 * 1024
-_POLL_S = 0.1  # without pidfd: how often a silent run is checked for having exited
-_LEFTOVER_GRACE_S = 1.0  # how long background children may keep the output open after exit
 
 
 def format_command(template: str, spec: RunSpec) -> str:
@@ -84,176 +73,6 @@ def _signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:
         return str(number)
-
-
-# --- running one process ---------------------------------------------------------------
-
-
-class ProcessGroups:
-    """The process groups of the runs in flight, so they can all be killed at once."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._groups: set[int] = set()
-        self._stopping = False
-
-    def add(self, pgid: int) -> bool:
-        """Track a new group; False (and the group is killed) when stopping."""
-        with self._lock:
-            if not self._stopping:
-                self._groups.add(pgid)
-                return True
-        kill_group(pgid)
-        return False
-
-    @property
-    def stopping(self) -> bool:
-        return self._stopping
-
-    def discard(self, pgid: int) -> None:
-        with self._lock:
-            self._groups.discard(pgid)
-
-    def kill_all(self) -> None:
-        with self._lock:
-            self._stopping = True
-            groups = tuple(self._groups)
-        for pgid in groups:
-            kill_group(pgid)
-
-
-def kill_group(pgid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)
-
-
-def _has_exited(pid: int) -> bool:
-    """Whether the process has exited, without reaping it (its pid stays reserved)."""
-    try:
-        info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-    except ChildProcessError:
-        return True
-    return info is not None
-
-
-@dataclass(frozen=True, slots=True)
-class ProcessOutcome:
-    returncode: int
-    timed_out: bool
-    duration_s: float
-    stdout_object: dict[str, object] | None  # the last JSON-object line of stdout
-    output: bytes  # the tail of stdout and stderr together
-
-
-def execute(
-    command: str,
-    *,
-    cwd: Path,
-    env: Mapping[str, str],
-    timeout: float,
-    groups: ProcessGroups,
-) -> ProcessOutcome:
-    """Run ``command`` through the shell in its own process group, within ``timeout``."""
-    start = time.monotonic()
-    deadline = start + timeout
-    proc = subprocess.Popen(
-        [SHELL, "-c", command],
-        cwd=cwd,
-        env=dict(env),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    tracker = JsonLineTracker()
-    tail = ByteTail()
-    timed_out = True
-    try:
-        if not groups.add(proc.pid):
-            raise RunnerError(STOPPED)
-        timed_out = _pump(proc, tracker, tail, deadline)
-    finally:
-        # The leader is not reaped yet, so its pid still names the group: kill whatever
-        # is left (everything on timeout, stray background children otherwise).
-        kill_group(proc.pid)
-        returncode = proc.wait()
-        groups.discard(proc.pid)
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
-    tracker.close()
-    return ProcessOutcome(
-        returncode=returncode,
-        timed_out=timed_out,
-        duration_s=time.monotonic() - start,
-        stdout_object=tracker.last,
-        output=tail.value(),
-    )
-
-
-def _open_exit_watch(pid: int) -> int | None:
-    """A pidfd that turns readable when ``pid`` exits (Linux >= 5.3); None elsewhere."""
-    pidfd_open = getattr(os, "pidfd_open", None)
-    if pidfd_open is None:
-        return None
-    try:
-        fd: int = pidfd_open(pid)
-    except OSError:
-        return None
-    return fd
-
-
-def _pump(
-    proc: subprocess.Popen[bytes], tracker: JsonLineTracker, tail: ByteTail, deadline: float
-) -> bool:
-    """Read the run's output until the run has exited and its output has ended.
-
-    Returns True when the deadline passed first. The run's exit is watched without reaping
-    it (pidfd, else polling), so its pid keeps naming its process group for the final kill.
-    Output still held open by background children is waited for only a short grace period.
-    """
-    assert proc.stdout is not None  # noqa: S101 - Popen was given PIPE
-    assert proc.stderr is not None  # noqa: S101
-    exit_watch = _open_exit_watch(proc.pid)
-    try:
-        with selectors.DefaultSelector() as selector:
-            selector.register(proc.stdout, selectors.EVENT_READ, data="stdout")
-            selector.register(proc.stderr, selectors.EVENT_READ, data="stderr")
-            if exit_watch is not None:
-                selector.register(exit_watch, selectors.EVENT_READ, data="exit")
-            open_streams = 2
-            exited_at: float | None = None
-            while True:
-                now = time.monotonic()
-                if exit_watch is None and exited_at is None and _has_exited(proc.pid):
-                    exited_at = now
-                if exited_at is not None and not open_streams:
-                    return False
-                if now >= deadline:
-                    return True
-                wait = deadline - now
-                if exited_at is not None:
-                    if now - exited_at >= _LEFTOVER_GRACE_S:
-                        return False
-                    wait = min(wait, exited_at + _LEFTOVER_GRACE_S - now)
-                elif exit_watch is None:
-                    wait = min(wait, _POLL_S if open_streams else 0.002)
-                for key, _ in selector.select(wait):
-                    if key.data == "exit":
-                        exited_at = time.monotonic()
-                        selector.unregister(key.fileobj)
-                        continue
-                    chunk = os.read(key.fd, _READ_SIZE)
-                    if not chunk:
-                        selector.unregister(key.fileobj)
-                        open_streams -= 1
-                        continue
-                    tail.feed(chunk)
-                    if key.data == "stdout":
-                        tracker.feed(chunk)
-    finally:
-        if exit_watch is not None:
-            os.close(exit_watch)
 
 
 # --- progress ----------------------------------------------------------------------------
@@ -289,7 +108,7 @@ class Progress:
                     self._values.setdefault(name, []).append(value)
             if self._out is None:
                 return
-            self._out.write(self._line(result, planned) + "\n")
+            self._out.write(one_line(self._line(result, planned)) + "\n")
             self._out.flush()
 
     def _line(self, result: RunResult, planned: int) -> str:
@@ -382,6 +201,7 @@ class Runner:
             raise RunnerError(
                 f"working_directory {str(self._cwd)!r} does not exist or is not a directory"
             )
+        make_non_dumpable()  # before the first child: it must not read the gate's memory
         planned = self._planned or len(self._results) + len(batch)
         if self._entry is not None and self._pool is None:
             self._pool = WorkerPool(
@@ -476,7 +296,7 @@ class Runner:
         if outcome.timed_out:
             return failed(
                 RunStatus.TIMED_OUT,
-                f"timed out after {self._timeout:g}s; its process group was killed",
+                f"timed out after {self._timeout:g}s; it and every process it started were killed",
             )
         if outcome.returncode != 0:
             return failed(RunStatus.FAILED, exit_reason(outcome.returncode))

@@ -1,7 +1,8 @@
-"""Inside a warm worker: load the entry, then answer one JSON request per line until EOF.
+"""The worker process of the warm-worker contract (``python -m seedgate.run.worker_process``).
 
-Started by ``seedgate.run.workers.WorkerPool`` as ``python -m seedgate.run.worker_process``
-(a fresh interpreter, never a fork); see that module for the contract.
+It loads the entry once, then answers one JSON request per line on its request pipe by
+calling the entry with the request's seeds; see ``seedgate.run.workers`` for the parent's
+side and the contract.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from seedgate.run.seeds import RunSpec, seed_variables
 from seedgate.run.workers import parse_entry
 
 
@@ -70,7 +70,14 @@ def _call(
     module: ModuleType, function: Callable[..., Any], request: dict[str, Any]
 ) -> dict[str, Any]:
     seeds = {key: int(request[key]) for key in ("seed", "data_seed", "init_seed", "index")}
-    os.environ.update(seed_variables(RunSpec(**seeds)))
+    os.environ.update(
+        {
+            "SEEDGATE_SEED": str(seeds["seed"]),
+            "SEEDGATE_RUN_INDEX": str(seeds["index"]),
+            "SEEDGATE_DATA_SEED": str(seeds["data_seed"]),
+            "SEEDGATE_INIT_SEED": str(seeds["init_seed"]),
+        }
+    )
     try:
         _reset(module)
         value = function(**seeds)

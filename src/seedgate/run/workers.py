@@ -15,8 +15,8 @@ replaced after ``worker_max_runs`` runs, when it dies (that run fails, the other
 and when a run times out.
 
 Why not ``multiprocessing``: its spawn start method re-imports the orchestrator's main
-module in every worker and offers no process-group kill; a plain ``Popen`` of this module
-gives the same fresh-interpreter semantics with full control over environment, output
+module in every worker and offers no process-group kill; a plain ``Popen`` of the worker
+module gives the same fresh-interpreter semantics with full control over environment, output
 (each worker writes to its own log file, so progress lines stay whole) and killing.
 
 Parent and worker speak JSON lines over two pipes passed as extra file descriptors, so
@@ -40,18 +40,23 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seedgate.errors import ConfigError, RunnerError
+from seedgate.log_text import one_line
 from seedgate.records import RunResult, RunStatus
 from seedgate.run.metrics import InvalidMetricsError, tail_text, validate_metrics
-from seedgate.run.seeds import RunSpec
+from seedgate.run.process_tree import TOKEN_VARIABLE, kill_tree, new_token
+
+if TYPE_CHECKING:
+    from seedgate.run.seeds import RunSpec
 
 _ENTRY = re.compile(r"^(?P<module>[^:]+):(?P<function>[A-Za-z_]\w*)$")
 _MODULE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 STOPPED = "the run was stopped because seedgate is stopping"
 _STOP_GRACE_S = 2.0
 _LOG_TAIL_BYTES = 64 * 1024
+_MAX_MESSAGE_BYTES = 16 << 20  # one answer line from a worker
 
 
 def parse_entry(entry: str) -> tuple[str, str]:
@@ -74,9 +79,10 @@ class _Worker:
     """One started worker process and the parent's ends of its pipes."""
 
     def __init__(
-        self, proc: subprocess.Popen[bytes], requests: int, responses: int, log: Path
+        self, proc: subprocess.Popen[bytes], requests: int, responses: int, log: Path, token: str
     ) -> None:
         self.proc = proc
+        self.token = token
         self.requests = requests
         self.responses = responses
         self.log = log
@@ -106,14 +112,14 @@ class _Worker:
                 if remaining <= 0 or not selector.select(remaining):
                     return None
                 chunk = os.read(self.responses, 65536)
-                if not chunk:
-                    return None
+                if not chunk or len(self._buffer) > _MAX_MESSAGE_BYTES:
+                    return None  # dead, or the user's code scribbles on the answer pipe
                 self._buffer += chunk
         line, _, rest = bytes(self._buffer).partition(b"\n")
         self._buffer = bytearray(rest)
         try:
             message = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         return message if isinstance(message, dict) else None
 
@@ -133,12 +139,11 @@ class _Worker:
             return ""
 
     def kill(self) -> None:
-        """Kill the worker's process group; only while its leader is not reaped yet, so the
-        pid still names this group."""
+        """Kill the worker and all it started (also what left its process group); only
+        while its leader is not reaped yet, so the pid still names this worker."""
         if self.proc.returncode is not None:
             return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
+        kill_tree(self.proc.pid, self.token)
 
     def stop(self, *, graceful: bool) -> None:
         """End the worker (closing its request pipe lets it exit on its own) and clean up."""
@@ -149,6 +154,7 @@ class _Worker:
                 self.proc.wait(timeout=_STOP_GRACE_S)
         self.kill()
         self.proc.wait()
+        kill_tree(None, self.token)  # what a worker that exited on its own left running
         with contextlib.suppress(OSError):
             os.close(self.responses)
         with contextlib.suppress(OSError):
@@ -230,28 +236,24 @@ class WorkerPool:
                 raise RunnerError(STOPPED)
             self._started += 1
             number = self._started
-        worker = self._spawn(self._scratch / f"worker-{number}.log")
-        with self._lock:
-            self._live.add(worker)
-            closed = self._closed
-        if closed:
-            self._retire(worker, graceful=False)
-            raise RunnerError(STOPPED)
-        self._await_ready(worker)
-        return worker
-
-    def _spawn(self, log: Path) -> _Worker:
-        """A fresh interpreter running the worker's side, with its two pipes."""
+        log = self._scratch / f"worker-{number}.log"
+        token = new_token()
         request_read, request_write = os.pipe()
         response_read, response_write = os.pipe()
-        command = [sys.executable, "-m", "seedgate.run.worker_process"]
-        command += [str(request_read), str(response_write), self._entry, str(self._cwd)]
         try:
             with log.open("wb") as log_handle:
                 proc = subprocess.Popen(
-                    command,
+                    [
+                        sys.executable,
+                        "-m",
+                        "seedgate.run.worker_process",
+                        str(request_read),
+                        str(response_write),
+                        self._entry,
+                        str(self._cwd),
+                    ],
                     cwd=self._cwd,
-                    env=self._environment,
+                    env={**self._environment, TOKEN_VARIABLE: token},
                     stdin=subprocess.DEVNULL,
                     stdout=log_handle,
                     stderr=subprocess.STDOUT,
@@ -266,21 +268,25 @@ class WorkerPool:
             ) from exc
         os.close(request_read)
         os.close(response_write)
-        return _Worker(proc, request_write, response_read, log)
-
-    def _await_ready(self, worker: _Worker) -> None:
+        worker = _Worker(proc, request_write, response_read, log, token)
+        with self._lock:
+            self._live.add(worker)
+            closed = self._closed
+        if closed:
+            self._retire(worker, graceful=False)
+            raise RunnerError(STOPPED)
         hello = worker.receive(time.monotonic() + self._startup_timeout)
-        if hello is not None and hello.get("status") == "ready":
-            return
-        reason = (
-            str(hello.get("reason"))
-            if hello is not None
-            else f"no answer within {self._startup_timeout:g}s or the worker died"
-        )
-        log_tail = worker.log_since(0)
-        self._retire(worker, graceful=False)
-        detail = f"\n{log_tail}" if log_tail else ""
-        raise RunnerError(f"entry {self._entry!r} could not be loaded: {reason}{detail}")
+        if hello is None or hello.get("status") != "ready":
+            reason = (
+                str(hello.get("reason"))
+                if hello is not None
+                else f"no answer within {self._startup_timeout:g}s or the worker died"
+            )
+            log_tail = worker.log_since(0)
+            self._retire(worker, graceful=False)
+            detail = "".join(f"\n  | {one_line(line)}" for line in log_tail.splitlines())
+            raise RunnerError(f"entry {self._entry!r} could not be loaded: {reason}{detail}")
+        return worker
 
     def _retire(self, worker: _Worker, *, graceful: bool) -> None:
         with self._lock:
@@ -320,7 +326,8 @@ class WorkerPool:
                 worker.proc.wait(timeout=_STOP_GRACE_S)
             return failed(RunStatus.FAILED, _death_reason(worker.proc.poll())), False
         if answer.get("status") != "ok":
-            return failed(RunStatus.FAILED, str(answer.get("reason", "the entry failed"))), True
+            reason = one_line(answer.get("reason", "the entry failed"))  # the run's own text
+            return failed(RunStatus.FAILED, reason), True
         try:
             metrics = validate_metrics(
                 answer.get("metrics"), source="the entry's return value", required=self._required
@@ -360,6 +367,7 @@ class WorkerPool:
                 worker.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
             worker.kill()
             worker.proc.wait()
+            kill_tree(None, worker.token)  # what the worker left running when it exited
             with contextlib.suppress(OSError):
                 os.close(worker.responses)
         for _ in range(len(idle)):

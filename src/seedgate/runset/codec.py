@@ -1,7 +1,10 @@
 """RunSet <-> JSON (schema ``seedgate.runset/1``), validated when read.
 
-A truncated, foreign or newer-version file is a RunSetError that names the file and
-what is wrong, never a traceback.
+A RunSet may come from an artifact anyone with write access could have shaped, so every
+input is either a RunSet or a RunSetError that names the file and what is wrong, never
+another exception: huge integers, deep nesting, NaN, unpaired surrogates, metric values
+beyond ``1e100``, unprintable metric names, duplicate seeds and any schema other than
+exactly ``seedgate.runset/1`` are refused.
 """
 
 from __future__ import annotations
@@ -14,11 +17,15 @@ from typing import Any
 
 from seedgate.errors import RunSetError
 from seedgate.files import write_shared_text
+from seedgate.log_text import has_surrogates
 from seedgate.records import RunResult, RunSet, RunStatus
+from seedgate.run.metrics import metric_problem
 
 SCHEMA = "seedgate.runset/1"
 _SCHEMA_PREFIX = "seedgate.runset/"
 SCHEMA_VERSION = 1
+MAX_SEED = 2**63 - 1  # seeds, indices and derived seeds are non-negative 63-bit numbers
+_SEED_FIELDS = ("index", "seed", "data_seed", "init_seed")
 
 
 def runset_to_dict(runset: RunSet) -> dict[str, Any]:
@@ -53,8 +60,18 @@ def runset_to_json(runset: RunSet) -> str:
 
 
 def write_runset(runset: RunSet, path: Path) -> None:
-    """Write atomically with mode 0644 (see seedgate.files)."""
-    write_shared_text(path, runset_to_json(runset))
+    """Write atomically with mode 0644 (see seedgate.files); never a truncated file.
+
+    A full disk or a missing permission is a RunSetError naming the path.
+    """
+    try:
+        text = runset_to_json(runset)
+    except (ValueError, UnicodeError) as exc:
+        raise RunSetError(f"RunSet for {path} cannot be written as JSON: {exc}") from None
+    try:
+        write_shared_text(path, text)
+    except OSError as exc:
+        raise RunSetError(f"RunSet file {path} cannot be written: {exc.strerror}") from None
 
 
 def read_runset(path: Path) -> RunSet:
@@ -69,14 +86,22 @@ def read_runset(path: Path) -> RunSet:
 
 def runset_from_bytes(data: bytes, source: str) -> RunSet:
     try:
-        raw = json.loads(data.decode("utf-8"))
+        raw = json.loads(data.decode("utf-8"), parse_constant=_refuse_constant)
     except UnicodeDecodeError:
         raise RunSetError(f"{source}: not a RunSet (not UTF-8 text)") from None
     except json.JSONDecodeError as exc:
         raise RunSetError(
             f"{source}: not valid JSON ({exc.msg} at line {exc.lineno}); the file may be truncated"
         ) from None
+    except RecursionError:
+        raise RunSetError(f"{source}: not a RunSet (JSON nested too deeply)") from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise RunSetError(f"{source}: not a RunSet ({exc})") from None
     return runset_from_dict(raw, source)
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def runset_from_dict(raw: object, source: str) -> RunSet:
@@ -85,8 +110,9 @@ def runset_from_dict(raw: object, source: str) -> RunSet:
     _check_schema(raw.get("schema"), source)
     runs_raw = _field(raw, "runs", list, source)
     runs = tuple(_run_from_dict(item, f"{source}: runs[{i}]") for i, item in enumerate(runs_raw))
+    _check_unique(runs, source)
     environment = _field(raw, "environment", dict, source)
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in environment.items()):
+    if not all(_is_text(k) and _is_text(v) for k, v in environment.items()):
         raise RunSetError(f"{source}: environment must map strings to strings")
     return RunSet(
         runs=runs,
@@ -100,18 +126,35 @@ def runset_from_dict(raw: object, source: str) -> RunSet:
 
 
 def _check_schema(schema: object, source: str) -> None:
+    if schema == SCHEMA:
+        return
     if not isinstance(schema, str) or not schema.startswith(_SCHEMA_PREFIX):
         raise RunSetError(
-            f"{source}: not a seedgate RunSet (schema is {schema!r}, expected {SCHEMA!r})"
+            f"{source}: not a seedgate RunSet (schema is {ascii(schema)[:80]}, expected {SCHEMA!r})"
         )
     version = schema.removeprefix(_SCHEMA_PREFIX)
-    if not version.isdigit():
-        raise RunSetError(f"{source}: unknown RunSet schema {schema!r}, expected {SCHEMA!r}")
-    if int(version) > SCHEMA_VERSION:
+    if version.isascii() and version.isdigit() and len(version) < 10 and int(version) > 1:
         raise RunSetError(
             f"{source}: RunSet schema {schema!r} is newer than this seedgate reads "
             f"({SCHEMA!r}); upgrade seedgate"
         )
+    raise RunSetError(
+        f"{source}: unknown RunSet schema {ascii(schema)[:80]}, expected exactly {SCHEMA!r}"
+    )
+
+
+def _check_unique(runs: tuple[RunResult, ...], source: str) -> None:
+    """Two runs with one seed would be one measurement counted twice."""
+    for field in ("seed", "index"):
+        seen: set[int] = set()
+        for run in runs:
+            value: int = getattr(run, field)
+            if value in seen:
+                raise RunSetError(
+                    f"{source}: {field} {value} appears in more than one run; each run must "
+                    "have its own seed and index (was the file edited or merged by hand?)"
+                )
+            seen.add(value)
 
 
 def _run_from_dict(raw: object, where: str) -> RunResult:
@@ -125,22 +168,42 @@ def _run_from_dict(raw: object, where: str) -> RunResult:
         raise RunSetError(f"{where}: status {status_raw!r}, expected one of {allowed}") from None
     metrics = _field(raw, "metrics", dict, where)
     for name, value in metrics.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise RunSetError(f"{where}: metric {name!r} = {value!r}, expected a number")
-        if not math.isfinite(value):
-            raise RunSetError(f"{where}: metric {name!r} = {value!r}, expected a finite number")
+        problem = metric_problem(name, value, where)
+        if problem is not None:
+            raise RunSetError(problem)
     duration = _field(raw, "duration_s", (int, float), where)
+    if not 0 <= duration < math.inf:
+        raise RunSetError(f"{where}: field 'duration_s' = {duration!r}, expected a time >= 0")
+    seeds = {key: _seed(raw, key, where) for key in _SEED_FIELDS}
+    index, seed = seeds["index"], seeds["seed"]
+    if index is None or seed is None:
+        missing = "index" if index is None else "seed"
+        raise RunSetError(f"{where}: missing field {missing!r}")
     return RunResult(
-        index=_field(raw, "index", int, where),
-        seed=_field(raw, "seed", int, where),
+        index=index,
+        seed=seed,
         status=status,
         metrics={k: float(v) for k, v in metrics.items()},
         duration_s=float(duration),
         reason=_optional(raw, "reason", str, where),
         log_tail=_optional(raw, "log_tail", str, where),
-        data_seed=_optional(raw, "data_seed", int, where),
-        init_seed=_optional(raw, "init_seed", int, where),
+        data_seed=seeds["data_seed"],
+        init_seed=seeds["init_seed"],
     )
+
+
+def _seed(raw: Mapping[str, Any], key: str, where: str) -> int | None:
+    value: int | None = _optional(raw, key, int, where)
+    if value is not None and not 0 <= value <= MAX_SEED:
+        raise RunSetError(
+            f"{where}: field {key!r} = {ascii(value)[:40]}, expected a whole number "
+            f"from 0 to {MAX_SEED}"
+        )
+    return value
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and not has_surrogates(value)
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
@@ -154,7 +217,14 @@ def _field(raw: Mapping[str, Any], key: str, kind: type | tuple[type, ...], wher
         raise RunSetError(f"{where}: missing field {key!r}")
     value = raw[key]
     if isinstance(value, bool) or not isinstance(value, kind):
-        raise RunSetError(f"{where}: field {key!r} = {value!r}, expected {_type_name(kind)}")
+        shown = ascii(value)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        raise RunSetError(f"{where}: field {key!r} = {shown}, expected {_type_name(kind)}")
+    if isinstance(value, str) and has_surrogates(value):
+        raise RunSetError(
+            f"{where}: field {key!r} holds an unpaired surrogate ({ascii(value)[:60]}), "
+            "which is not text"
+        )
     return value
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from seedgate.errors import ConfigError, RunSetError
 from seedgate.records import RunResult, RunSet
 
-_SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+_SHARD = re.compile(r"^\s*([0-9]{1,6})\s*/\s*([0-9]{1,6})\s*$")  # ASCII, no 5,000 digits
 
 
 @dataclass(frozen=True, slots=True)

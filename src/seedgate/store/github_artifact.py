@@ -14,7 +14,6 @@ import io
 import posixpath
 import stat
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -112,7 +111,7 @@ class GitHubArtifactStore:
         for scanned, artifact in enumerate(self._listed(), start=1):
             problem = self._untrusted_artifact(artifact)
             if problem:
-                self._log(f"skipping artifact {artifact.get('id')}: {problem}")
+                self._log(f"skipping artifact {ascii(artifact.get('id'))[:40]}: {problem}")
             else:
                 picked.append(artifact)
             if self._on_base(artifact) and not problem:
@@ -135,10 +134,12 @@ class GitHubArtifactStore:
         )
 
     def _untrusted_artifact(self, artifact: Mapping[str, Any]) -> str | None:
+        if not _is_id(artifact.get("id")):
+            return f"its id {ascii(artifact.get('id'))[:40]} is not a number"
         if artifact.get("expired") is True:
             return "expired"
         run = artifact.get("workflow_run")
-        if not isinstance(run, Mapping) or not isinstance(run.get("id"), int):
+        if not isinstance(run, Mapping) or not _is_id(run.get("id")):
             return "no workflow run recorded"
         if run.get("repository_id") not in (None, self.repository_id):
             return f"made in another repository (id {run.get('repository_id')})"
@@ -196,6 +197,10 @@ class GitHubArtifactStore:
         )
 
 
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
 def _unsafe_member(info: zipfile.ZipInfo) -> str | None:
     name = info.filename
     if name.startswith(("/", "\\")) or "\\" in name or (len(name) > 1 and name[1] == ":"):
@@ -215,13 +220,26 @@ def extract_runset(
     """Read ``file_name`` from a zip in memory and validate it as a RunSet.
 
     The whole archive is refused when any member is unsafe (absolute path, ``..``,
-    symbolic link, encrypted) or when the RunSet is larger than ``max_bytes``.
+    symbolic link, encrypted) or when the RunSet is larger than ``max_bytes``. Every
+    malformed archive is a StoreError, every malformed RunSet a RunSetError.
     """
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise StoreError(f"{source}: not a zip archive") from None
-    with archive:
+        payload = _read_member(data, file_name, source, max_bytes)
+    except (StoreError, RunSetError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - zipfile's failures on hostile bytes are open-ended
+        # (BadZipFile, a negative seek's ValueError, NotImplementedError for a "version
+        # needed" it does not know, zlib.error, EOFError, struct.error, ...)
+        raise StoreError(
+            f"{source}: not a readable zip archive ({type(exc).__name__}: {ascii(str(exc))[:200]})"
+        ) from None
+    if len(payload) > max_bytes:
+        raise StoreError(f"{source}: {file_name} is over {max_bytes} bytes")
+    return runset_from_bytes(payload, f"{source}: {file_name}")
+
+
+def _read_member(data: bytes, file_name: str, source: str, max_bytes: int) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
         infos = archive.infolist()
         if len(infos) > MAX_MEMBERS:
             raise StoreError(f"{source}: {len(infos)} members, more than {MAX_MEMBERS}")
@@ -231,16 +249,16 @@ def extract_runset(
                 raise StoreError(f"{source}: {problem}")
         matches = [i for i in infos if i.filename == file_name and not i.is_dir()]
         if not matches:
-            names = ", ".join(sorted(i.filename for i in infos)[:5]) or "nothing"
-            raise StoreError(f"{source}: holds no {file_name} at its root (it holds {names})")
+            names = ", ".join(ascii(i.filename) for i in sorted(infos, key=_name)[:5])
+            raise StoreError(
+                f"{source}: holds no {file_name} at its root (it holds {names or 'nothing'})"
+            )
         info = matches[0]
         if info.file_size > max_bytes:
             raise StoreError(f"{source}: {file_name} is {info.file_size} bytes, over {max_bytes}")
-        try:
-            with archive.open(info) as handle:
-                payload = handle.read(max_bytes + 1)  # the header's size may lie
-        except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError) as exc:
-            raise StoreError(f"{source}: {file_name} cannot be read ({exc})") from None
-    if len(payload) > max_bytes:
-        raise StoreError(f"{source}: {file_name} is over {max_bytes} bytes")
-    return runset_from_bytes(payload, f"{source}: {file_name}")
+        with archive.open(info) as handle:
+            return handle.read(max_bytes + 1)  # the header's size may lie
+
+
+def _name(info: zipfile.ZipInfo) -> str:
+    return info.filename

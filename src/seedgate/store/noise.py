@@ -12,55 +12,99 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from seedgate.errors import RunSetError
+from seedgate.errors import RunSetError, StoreError
+from seedgate.log_text import has_surrogates, name_problem
 from seedgate.records import Interval, NoiseBreakdown, VarianceComponent
+from seedgate.run.metrics import MAX_MAGNITUDE
 
 SCHEMA = "seedgate.noise/1"
 NOISE_FILE = "noise.json"
 
 
 def write_noise(breakdowns: tuple[NoiseBreakdown, ...], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"schema": SCHEMA, "metrics": [asdict(b) for b in breakdowns]}
-    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise StoreError(f"{path} cannot be written: {exc.strerror}") from None
 
 
 def read_noise(path: Path) -> tuple[NoiseBreakdown, ...]:
-    """The breakdowns in ``path``; () when the file does not exist."""
+    """The breakdowns in ``path``; () when the file does not exist.
+
+    Anything else than a valid ``seedgate.noise/1`` file is a RunSetError naming the file.
+    """
     if not path.is_file():
         return ()
     problem = f"{path}: not a seedgate explain result"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
         schema = data.get("schema") if isinstance(data, Mapping) else None
         if schema == SCHEMA:
-            return tuple(_breakdown(item) for item in data["metrics"])
-        problem += f" (schema {schema!r}, expected {SCHEMA!r})"
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        problem += f" ({exc!r})"
+            return tuple(_breakdown(item) for item in _list(data["metrics"]))
+        problem += f" (schema {ascii(schema)[:80]}, expected {SCHEMA!r})"
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        problem += f" ({type(exc).__name__}: {ascii(str(exc))[:200]})"
     raise RunSetError(f"{problem}; run `seedgate explain` again")
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _list(value: object) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, found {type(value).__name__}")
+    return value
+
+
+def _number(value: object) -> float:
+    """A finite JSON number of sane size; anything else is a ValueError or TypeError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a number, found {type(value).__name__}")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError("a number too large for a float") from None
+    if not abs(number) <= MAX_MAGNITUDE:
+        raise ValueError(f"{number!r} is not a finite number of at most {MAX_MAGNITUDE:g}")
+    return number
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or has_surrogates(value):
+        raise TypeError(f"expected text, found {type(value).__name__}")
+    return value
 
 
 def _breakdown(raw: Mapping[str, Any]) -> NoiseBreakdown:
     components = tuple(
         VarianceComponent(
-            source=str(c["source"]),
-            variance=float(c["variance"]),
-            share=float(c["share"]),
-            interval=Interval(float(c["interval"]["low"]), float(c["interval"]["high"])),
+            source=_text(c["source"]),
+            variance=_number(c["variance"]),
+            share=_number(c["share"]),
+            interval=Interval(_number(c["interval"]["low"]), _number(c["interval"]["high"])),
         )
-        for c in raw["components"]
+        for c in _list(raw["components"])
     )
+    deterministic = raw["deterministic"]
+    if deterministic is not None and not isinstance(deterministic, bool):
+        raise TypeError("'deterministic' must be true, false or null")
+    metric = _text(raw["metric"])
+    problem = name_problem(metric)
+    if problem is not None:
+        raise ValueError(f"metric name {ascii(metric)[:60]} {problem}")
     return NoiseBreakdown(
-        metric=str(raw["metric"]),
-        total_variance=float(raw["total_variance"]),
+        metric=metric,
+        total_variance=_number(raw["total_variance"]),
         components=components,
-        deterministic=None if raw["deterministic"] is None else bool(raw["deterministic"]),
-        identical_seed_max_diff=_optional_float(raw["identical_seed_max_diff"]),
-        test_set_error=_optional_float(raw["test_set_error"]),
-        advice=tuple(str(a) for a in raw["advice"]),
+        deterministic=deterministic,
+        identical_seed_max_diff=_optional_number(raw["identical_seed_max_diff"]),
+        test_set_error=_optional_number(raw["test_set_error"]),
+        advice=tuple(_text(a) for a in _list(raw["advice"])),
     )
 
 
-def _optional_float(value: object) -> float | None:
-    return None if value is None else float(value)  # type: ignore[arg-type]
+def _optional_number(value: object) -> float | None:
+    return None if value is None else _number(value)

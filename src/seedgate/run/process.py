@@ -1,0 +1,192 @@
+"""Running one command: its own process group, output pumped, a deadline, nothing left.
+
+``execute`` starts ``/bin/sh -c COMMAND`` with a fresh ``SEEDGATE_RUN_TOKEN`` in its
+environment, reads its stdout and stderr (the tail, and the last JSON-object line of
+stdout) until it exits or its time is up, and then kills whatever it left behind, even
+processes that left its process group (see ``seedgate.run.process_tree``).
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import subprocess
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from seedgate.errors import RunnerError
+from seedgate.run.metrics import ByteTail, JsonLineTracker
+from seedgate.run.process_tree import TOKEN_VARIABLE, kill_tree, new_token
+from seedgate.run.workers import STOPPED
+
+SHELL = "/bin/sh"
+_READ_SIZE = 64 * 1024
+_POLL_S = 0.1  # without pidfd: how often a silent run is checked for having exited
+_LEFTOVER_GRACE_S = 1.0  # how long background children may keep the output open after exit
+
+
+class ProcessGroups:
+    """The runs in flight (leader pid and token), so they can all be killed at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._runs: dict[int, str] = {}
+        self._stopping = False
+
+    def add(self, leader: int, token: str) -> bool:
+        """Track a new run; False (and the run is killed) when stopping."""
+        with self._lock:
+            if not self._stopping:
+                self._runs[leader] = token
+                return True
+        kill_tree(leader, token)
+        return False
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def discard(self, leader: int) -> None:
+        with self._lock:
+            self._runs.pop(leader, None)
+
+    def kill_all(self) -> None:
+        with self._lock:
+            self._stopping = True
+            runs = tuple(self._runs.items())
+        for leader, token in runs:
+            kill_tree(leader, token)
+
+
+def _has_exited(pid: int) -> bool:
+    """Whether the process has exited, without reaping it (its pid stays reserved)."""
+    try:
+        info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return True
+    return info is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessOutcome:
+    returncode: int
+    timed_out: bool
+    duration_s: float
+    stdout_object: dict[str, object] | None  # the last JSON-object line of stdout
+    output: bytes  # the tail of stdout and stderr together
+
+
+def execute(
+    command: str,
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    timeout: float,
+    groups: ProcessGroups,
+) -> ProcessOutcome:
+    """Run ``command`` through the shell in its own process group, within ``timeout``;
+    afterwards nothing it started is left running."""
+    start = time.monotonic()
+    deadline = start + timeout
+    token = new_token()
+    proc = subprocess.Popen(
+        [SHELL, "-c", command],
+        cwd=cwd,
+        env={**env, TOKEN_VARIABLE: token},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    tracker = JsonLineTracker()
+    tail = ByteTail()
+    timed_out = True
+    try:
+        if not groups.add(proc.pid, token):
+            raise RunnerError(STOPPED)
+        timed_out = _pump(proc, tracker, tail, deadline)
+    finally:
+        # The leader is not reaped yet, so its pid still names the group: kill whatever
+        # is left (everything on timeout, stray background children otherwise).
+        kill_tree(proc.pid, token)
+        returncode = proc.wait()
+        groups.discard(proc.pid)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+    tracker.close()
+    return ProcessOutcome(
+        returncode=returncode,
+        timed_out=timed_out,
+        duration_s=time.monotonic() - start,
+        stdout_object=tracker.last,
+        output=tail.value(),
+    )
+
+
+def _open_exit_watch(pid: int) -> int | None:
+    """A pidfd that turns readable when ``pid`` exits (Linux >= 5.3); None elsewhere."""
+    pidfd_open = getattr(os, "pidfd_open", None)
+    if pidfd_open is None:
+        return None
+    try:
+        fd: int = pidfd_open(pid)
+    except OSError:
+        return None
+    return fd
+
+
+def _pump(
+    proc: subprocess.Popen[bytes], tracker: JsonLineTracker, tail: ByteTail, deadline: float
+) -> bool:
+    """Read the run's output until the run has exited and its output has ended.
+
+    Returns True when the deadline passed first. The run's exit is watched without reaping
+    it (pidfd, else polling), so its pid keeps naming its process group for the final kill.
+    Output still held open by background children is waited for only a short grace period.
+    """
+    assert proc.stdout is not None  # noqa: S101 - Popen was given PIPE
+    assert proc.stderr is not None  # noqa: S101
+    exit_watch = _open_exit_watch(proc.pid)
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(proc.stdout, selectors.EVENT_READ, data="stdout")
+            selector.register(proc.stderr, selectors.EVENT_READ, data="stderr")
+            if exit_watch is not None:
+                selector.register(exit_watch, selectors.EVENT_READ, data="exit")
+            open_streams = 2
+            exited_at: float | None = None
+            while True:
+                now = time.monotonic()
+                if exit_watch is None and exited_at is None and _has_exited(proc.pid):
+                    exited_at = now
+                if exited_at is not None and not open_streams:
+                    return False
+                if now >= deadline:
+                    return True
+                wait = deadline - now
+                if exited_at is not None:
+                    if now - exited_at >= _LEFTOVER_GRACE_S:
+                        return False
+                    wait = min(wait, exited_at + _LEFTOVER_GRACE_S - now)
+                elif exit_watch is None:
+                    wait = min(wait, _POLL_S if open_streams else 0.002)
+                for key, _ in selector.select(wait):
+                    if key.data == "exit":
+                        exited_at = time.monotonic()
+                        selector.unregister(key.fileobj)
+                        continue
+                    chunk = os.read(key.fd, _READ_SIZE)
+                    if not chunk:
+                        selector.unregister(key.fileobj)
+                        open_streams -= 1
+                        continue
+                    tail.feed(chunk)
+                    if key.data == "stdout":
+                        tracker.feed(chunk)
+    finally:
+        if exit_watch is not None:
+            os.close(exit_watch)

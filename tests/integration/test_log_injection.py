@@ -1,0 +1,71 @@
+"""Text from a run never becomes a workflow command or a terminal escape in seedgate's log.
+
+The real CLI runs the hostile fixture in subprocesses; its stdout and stderr are read the
+way the Actions runner reads a step's log: line by line, a line starting with ``::``
+(after spaces) is a command.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HOSTILE = Path(__file__).parents[1] / "fixtures" / "hostile_run.py"
+CONFIG = 'max_runs = 2\nlooks = [2]\ntimeout = 60\n[metric.accuracy]\ngoal = "maximize"\n'
+
+
+def seedgate(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    (cwd / "seedgate.toml").write_text(CONFIG)
+    done = subprocess.run(
+        [sys.executable, "-m", "seedgate", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+    assert done.returncode in (0, 2, 3), done.stderr  # never 1, never a crash
+    return done.stdout + done.stderr
+
+
+def workflow_commands(log: str) -> list[str]:
+    return [line for line in log.splitlines() if line.lstrip().startswith("::")]
+
+
+def assert_log_is_inert(log: str) -> None:
+    assert workflow_commands(log) == []
+    assert "\x1b" not in log
+    assert "FORGED" in log or "accuracy" in log  # the run's text was seen, made harmless
+
+
+@pytest.mark.parametrize("mode", ["forged-name", "noisy"])
+def test_run_output_and_metric_names_cannot_forge_commands(tmp_path: Path, mode: str) -> None:
+    log = seedgate(tmp_path, "run", "--runs", "2", "--", sys.executable, str(HOSTILE), mode)
+    assert_log_is_inert(log)
+    if mode == "forged-name":
+        assert "metric name 'acc\\n::error title=FORGED" in log  # named, escaped, refused
+
+
+def test_entry_exceptions_stay_on_their_line(tmp_path: Path) -> None:
+    log = seedgate(tmp_path, "run", "--runs", "2", "--entry", f"{HOSTILE}:entry")
+    assert_log_is_inert(log)
+    assert "the entry raised ValueError: bad seed 0 ::error title=FORGED" in log
+
+
+def test_output_of_an_entry_that_cannot_load_is_fenced(tmp_path: Path) -> None:
+    log = seedgate(
+        tmp_path,
+        "run",
+        "--runs",
+        "2",
+        "--entry",
+        f"{HOSTILE}:missing",
+        env={"HOSTILE_PRINT_ON_IMPORT": "1"},
+    )
+    assert_log_is_inert(log)
+    assert "could not be loaded" in log
