@@ -233,12 +233,13 @@ def load_settings(args: argparse.Namespace, **extra: object) -> Config:
 
 
 def _emit(comparison: Comparison, args: argparse.Namespace, out: TextIO) -> None:
+    from seedgate.directories import make_directories
     from seedgate.report import render_json, render_markdown
 
     text = render_json(comparison) if args.format == "json" else render_markdown(comparison)
     out.write(text if text.endswith("\n") else text + "\n")
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
+        make_directories(args.out.parent)
         args.out.write_text(text, encoding="utf-8")
         print(f"seedgate: report written to {args.out}", file=sys.stderr)
 
@@ -301,12 +302,21 @@ def _load_baseline(args: argparse.Namespace, config: Config) -> RunSet | None:
     return LocalStore(config.store).load()
 
 
+def _warn_resolution(config: Config, baseline: RunSet | None) -> None:
+    """Before running: which metric gates by default, and min_effects the runs cannot resolve."""
+    from seedgate.resolution import gate_warnings
+
+    for line in gate_warnings(config, baseline) if baseline is not None else ():
+        print(f"seedgate: {line}", file=sys.stderr)
+
+
 def cmd_gate(args: argparse.Namespace) -> int:
     from seedgate.pipeline import run_gate
     from seedgate.runset.codec import write_runset
 
     config = load_settings(args)
     baseline = None if args.baseline_command else _load_baseline(args, config)
+    _warn_resolution(config, baseline)
     candidate_path = args.candidate_out or config.store / "candidate.json"
     try:
         outcome = run_gate(config, baseline, out=sys.stderr, baseline_command=args.baseline_command)
@@ -359,6 +369,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         raise ConfigError(
             "plan: no baseline; pass --baseline FILE or make one with `seedgate baseline -- CMD`"
         )
+    _warn_resolution(config, baseline)
     looks = config.effective_looks()
     design = calibrate(
         looks,

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from seedgate.directories import make_directories
 from seedgate.errors import RunSetError
 from seedgate.records import RunResult, RunSet, RunStatus
 
@@ -55,7 +56,7 @@ def runset_to_json(runset: RunSet) -> str:
 
 def write_runset(runset: RunSet, path: Path) -> None:
     """Write atomically, so an interrupted write never leaves a truncated file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_directories(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=".runset-", suffix=".json", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

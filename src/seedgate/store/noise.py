@@ -12,6 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from seedgate.directories import make_directories
 from seedgate.errors import RunSetError
 from seedgate.records import Interval, NoiseBreakdown, VarianceComponent
 
@@ -20,7 +21,7 @@ NOISE_FILE = "noise.json"
 
 
 def write_noise(breakdowns: tuple[NoiseBreakdown, ...], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_directories(path.parent)
     payload = {"schema": SCHEMA, "metrics": [asdict(b) for b in breakdowns]}
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
 
