@@ -1,4 +1,5 @@
-"""The local edge: ``seedgate run | baseline | gate | compare | merge | plan | explain | demo``.
+"""The local edge: ``seedgate init | run | baseline | gate | compare | merge | plan | explain``
+and ``demo``.
 
 Only this module (and the Action's entrypoint) turns errors into exit codes:
 0 settled and passing, 1 failing verdict (per --fail-on), 2 usage or configuration error,
@@ -178,6 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_settings(explain)
     _add_command(explain)
 
+    _add_init(sub)
+
     demo = sub.add_parser("demo", help="the bundled example: baseline, changed variant, report")
     demo.add_argument("--workdir", type=Path, default=Path(".seedgate/demo"))
     demo.add_argument("--baseline-runs", dest="baseline_runs", type=int, default=10)
@@ -189,6 +192,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_settings(demo)
     return parser
+
+
+def _add_init(sub: Any) -> None:
+    init = sub.add_parser("init", help="write a seedgate.toml made for the command's seed noise")
+    source = init.add_mutually_exclusive_group()
+    source.add_argument("--runs", type=int, help="runs to measure the noise (default 5)")
+    source.add_argument("--baseline", type=Path, help="read these runs (a RunSet) instead")
+    init.add_argument("--out", type=Path, default=Path("seedgate.toml"), help="config to write")
+    init.add_argument("--force", action="store_true", help="overwrite an existing config")
+    init.add_argument("--jobs", type=_jobs, help="runs at once; 'auto' = usable cores")
+    init.add_argument("--timeout", type=float, help="seconds per run (default 3600)")
+    _add_command(init)
 
 
 # --- shared steps ---------------------------------------------------------------------
@@ -423,7 +438,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from seedgate.init import InitRequest, run_init
+
+    settings = {k: getattr(args, k) for k in ("runs", "jobs", "timeout")}
+    request = InitRequest(
+        command=_command_text(args.cmd or []),
+        baseline=args.baseline,
+        out=args.out,
+        force=args.force,
+        settings={k: v for k, v in settings.items() if v is not None},
+    )
+    run_init(request, out=sys.stdout)
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "init": cmd_init,
     "run": cmd_run,
     "baseline": cmd_baseline,
     "gate": cmd_gate,
