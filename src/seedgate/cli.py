@@ -375,6 +375,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from seedgate.resolution import resolutions, smallest_effect_text
     from seedgate.stats.design import calibrate
     from seedgate.stats.planning import plan_runs
 
@@ -400,6 +401,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         effect = spec.min_effect.absolute(sum(values) / len(values)) if values else 0.0
         plan = plan_runs(values, effect, design, looks[-1], metric=name)
         print(plan.message)
+    for resolution in resolutions(config, baseline):
+        print(smallest_effect_text(resolution))
     return EXIT_OK
 
 

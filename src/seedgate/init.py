@@ -3,8 +3,10 @@
 Runs the command a few times (or reads a baseline RunSet), shows each metric's mean and seed
 SD, and writes a commented seedgate.toml: the command, every metric with its goal and a
 min_effect the default runs resolve, the metric that gates (the rule of ``seedgate.defaults``)
-marked primary, and the workflow step to paste. ``run_init`` is the command's sequence;
-the functions before it are pure.
+marked primary, and the workflow step to paste. A seed SD from a few runs is often far too
+low (3 runs of the bundled example gave 0.0014 where 20 give about 0.008), so min_effect is
+sized from the SD's one-sided 80% upper confidence bound (normal noise), not the estimate.
+``run_init`` is the command's sequence; the functions before it are pure.
 """
 
 from __future__ import annotations
@@ -27,8 +29,17 @@ from seedgate.records import Design, Goal, RunSet
 from seedgate.resolution import smallest_resolvable_sd
 
 _NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
+SD_CONFIDENCE = 0.8  # min_effect is resolvable with this confidence in the seed SD
 _ENTRY_PREFIX = "entry:"
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_HEADER = """\
+# Measured from {runs} runs of {source}. Each min_effect is the smallest change the
+# default design resolves (a baseline of {baseline} runs, at most {cap} candidate runs,
+# alpha {alpha:g}, power {power:g}) at the upper {confidence:.0%} confidence bound of the seed SD,
+# rounded up. Once the baseline exists, `seedgate plan` shows what its runs resolve:
+# lower min_effect only that far (or raise baseline_runs and max_runs first).
+# `seedgate gate` warns before running when a min_effect cannot be resolved.
+"""
 WORKFLOW_STEP = (
     "- uses: seedgate/seedgate-action@v1",
     "  with:",
@@ -43,6 +54,7 @@ class MetricNoise:
     name: str
     mean: float
     seed_std: float
+    sd_bound: float  # the SD's upper confidence bound, at SD_CONFIDENCE
     runs: int
     goal: Goal
     min_effect: float | None  # absolute; None: the runs were identical (keep the 1% default)
@@ -56,8 +68,15 @@ def nice_ceiling(value: float) -> float:
     return float(f"{step * scale:.3g}")
 
 
+def sd_upper_bound(seed_std: float, runs: int) -> float:
+    """The one-sided SD_CONFIDENCE upper confidence bound of a normal SD from ``runs`` runs."""
+    from scipy.stats import chi2
+
+    return seed_std * math.sqrt((runs - 1) / float(chi2.ppf(1 - SD_CONFIDENCE, runs - 1)))
+
+
 def suggest_min_effect(seed_std: float, design: Design) -> float | None:
-    """The smallest effect the design resolves by its cap, rounded up to a readable value."""
+    """The smallest effect the design resolves by its cap for this seed SD, rounded up."""
     if seed_std == 0:
         return None
     edge = smallest_resolvable_sd(design, design.looks[-1])
@@ -83,11 +102,11 @@ def measure(runset: RunSet, design: Design) -> tuple[MetricNoise, ...]:
     for name in usable:
         values = np.asarray(runset.values(name), dtype=float)
         seed_std = float(values.std(ddof=1))
+        bound = sd_upper_bound(seed_std, runs)
         goal = MetricSpec.default_for(name).goal
-        effect = suggest_min_effect(seed_std, design)
-        noise.append(
-            MetricNoise(name, float(values.mean()), seed_std, runs, goal, effect, name == chosen)
-        )
+        effect = suggest_min_effect(bound, design)
+        mean = float(values.mean())
+        noise.append(MetricNoise(name, mean, seed_std, bound, runs, goal, effect, name == chosen))
     return tuple(noise)
 
 
@@ -126,12 +145,11 @@ def _metric_table(m: MetricNoise, design: Design) -> list[str]:
     if m.min_effect is None:
         lines.append('min_effect = "1%"  # the runs were identical: any change shows at once')
     else:
-        in_sd = m.min_effect / m.seed_std
-        share = f", {m.min_effect / abs(m.mean):.2%} of the mean" if m.mean else ""
-        lines.append(
-            f"min_effect = {m.min_effect:g}  # {in_sd:.2f} seed-SDs{share}; "
-            f"resolved within {design.looks[-1]} runs"
-        )
+        share = f"{m.min_effect / abs(m.mean):.2%} of the mean, " if m.mean else ""
+        bound = f"{m.sd_bound:.3g} ({SD_CONFIDENCE:.0%} confidence)"
+        cap = design.looks[-1]
+        lines.append(f"# mean {m.mean:.4g}, seed SD {m.seed_std:.3g} ({m.runs} runs), <= {bound}")
+        lines.append(f"min_effect = {m.min_effect:g}  # {share}resolved by {cap} runs at that SD")
     if m.primary:
         lines.append("primary = true  # only this metric fails the check; the others are reported")
     return lines
@@ -144,15 +162,15 @@ def render_config(
     runs = metrics[0].runs
     head = [
         "# seedgate settings, written by `seedgate init`.",
-        f"# Measured from {runs} runs of {source}: the seed SDs below are estimates",
-        "# (from few runs they can be off by half); `seedgate plan` checks min_effect",
-        "# against the full baseline, and `seedgate gate` warns when it cannot be resolved.",
-        "# Each min_effect is the smallest change the default design resolves (a baseline of",
-        (
-            f"# {design.baseline_n} runs, at most {design.looks[-1]} candidate runs, "
-            f"alpha {design.alpha:g}, power {design.power:g}),"
-        ),
-        "# rounded up: lower it only after raising baseline_runs and max_runs.",
+        *_HEADER.format(
+            runs=runs,
+            source=source,
+            baseline=design.baseline_n,
+            cap=design.looks[-1],
+            alpha=design.alpha,
+            power=design.power,
+            confidence=SD_CONFIDENCE,
+        ).splitlines(),
         "#",
         "# The workflow step that gates pull requests (after actions/checkout):",
         *(f"#   {line}" for line in WORKFLOW_STEP),

@@ -145,14 +145,11 @@ def default_metric_note(config: Config, reported: tuple[str, ...]) -> str | None
     return text + ". Name them with [metric.NAME] in seedgate.toml, or run `seedgate init`."
 
 
-def gate_warnings(config: Config, baseline: RunSet) -> tuple[str, ...]:
-    """What to tell the user before gating against ``baseline``: the default metric choice,
-    and each gating metric whose min_effect the configured runs cannot resolve."""
-    reported = baseline.metric_names()
-    lines = [note] if (note := default_metric_note(config, reported)) else []
+def resolutions(config: Config, baseline: RunSet) -> tuple[Resolution, ...]:
+    """What each gating metric's min_effect asks of the configured runs, from ``baseline``."""
     n_baseline = len(baseline.ok_runs)
     if n_baseline < 2:  # no seed SD, nothing to plan from
-        return tuple(lines)
+        return ()
     design = calibrate(
         config.effective_looks(),
         n_baseline,
@@ -161,12 +158,33 @@ def gate_warnings(config: Config, baseline: RunSet) -> tuple[str, ...]:
         config.simulations,
         config.stats_seed,
     )
-    for spec in gating_specs(config, reported):
+    found = []
+    for spec in gating_specs(config, baseline.metric_names()):
         values = baseline.values(spec.name)
         if not values or not all(math.isfinite(v) for v in values):
             continue
         effect = spec.min_effect.absolute(float(np.mean(values)))
-        resolution = resolve(values, effect, design, metric=spec.name)
-        if resolution is not None and (text := warning_text(resolution)):
-            lines.append(text)
-    return tuple(lines)
+        if (resolution := resolve(values, effect, design, metric=spec.name)) is not None:
+            found.append(resolution)
+    return tuple(found)
+
+
+def gate_warnings(config: Config, baseline: RunSet) -> tuple[str, ...]:
+    """What to tell the user before gating against ``baseline``: the default metric choice,
+    and each gating metric whose min_effect the configured runs cannot resolve."""
+    note = default_metric_note(config, baseline.metric_names())
+    warnings = (warning_text(r) for r in resolutions(config, baseline))
+    return tuple(line for line in (note, *warnings) if line is not None)
+
+
+def smallest_effect_text(resolution: Resolution) -> str:
+    """One line for ``seedgate plan``: the smallest effect these runs resolve."""
+    r = resolution
+    if r.smallest_effect is None:
+        return f"{r.metric}: a cap of {r.cap} runs resolves no effect against this baseline."
+    in_sd = f" ({r.smallest_effect / r.seed_std:.2f} seed-SDs)" if r.seed_std else ""
+    return (
+        f"{r.metric}: the smallest effect a baseline of {r.design.baseline_n} runs and at most "
+        f"{r.cap} candidate runs resolve is {r.smallest_effect:.4g}{in_sd}; "
+        f"min_effect is {r.min_effect:.4g}."
+    )

@@ -48,6 +48,8 @@ def test_init_then_baseline_plan_and_gate_use_the_written_config(tmp_path: Path)
     assert plan.returncode == 0, plan.stderr
     assert "warning:" not in plan.stderr  # init's min_effects are resolvable
     assert "note:" not in plan.stderr  # the metrics are named now
+    smallest = next(line for line in plan.stdout.splitlines() if "smallest effect" in line)
+    assert smallest.startswith("accuracy: the smallest effect a baseline of 20 runs")
     gate = seedgate(tmp_path, "gate", "--format", "json")
     assert gate.returncode == 0, gate.stderr
     result = json.loads(gate.stdout)

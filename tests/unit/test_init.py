@@ -12,6 +12,7 @@ from seedgate.init import (
     nice_ceiling,
     render_config,
     render_table,
+    sd_upper_bound,
     suggest_min_effect,
     write_config,
 )
@@ -33,6 +34,12 @@ def _runset(columns: dict[str, list[float]], command: str = "python train.py") -
 )
 def test_nice_ceiling_rounds_up_to_1_2_2_5_5(value: float, nice: float) -> None:
     assert nice_ceiling(value) == nice
+
+
+def test_the_sd_bound_is_the_chi_square_upper_confidence_limit() -> None:
+    assert sd_upper_bound(1.0, 5) == pytest.approx(1.5576, rel=1e-3)
+    assert sd_upper_bound(1.0, 20) == pytest.approx(1.1770, rel=1e-3)
+    assert sd_upper_bound(0.0, 5) == 0.0
 
 
 def test_suggested_min_effect_is_resolvable_and_rounded_up() -> None:
@@ -62,6 +69,7 @@ def test_measure_picks_the_gating_metric_and_goals() -> None:
     ]
     assert metrics[1].mean == pytest.approx(0.9)
     assert metrics[1].seed_std == pytest.approx(0.008165, rel=1e-3)
+    assert metrics[1].sd_bound == pytest.approx(sd_upper_bound(metrics[1].seed_std, 4))
     assert metrics[2].min_effect is None  # identical runs
     table = render_table(metrics)
     assert table.splitlines()[2].split() == [

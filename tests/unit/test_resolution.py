@@ -9,7 +9,9 @@ from seedgate.resolution import (
     default_metric_note,
     gate_warnings,
     gating_specs,
+    resolutions,
     resolve,
+    smallest_effect_text,
     smallest_resolvable_sd,
     warning_text,
 )
@@ -121,3 +123,14 @@ def test_gate_warnings_from_a_baseline() -> None:
     only_note = gate_warnings(Config(), quiet)  # 0.008 is 4 seed-SDs: resolvable
     assert len(only_note) == 1
     assert only_note[0].startswith("note: ")
+
+
+def test_plan_line_names_the_smallest_resolvable_effect() -> None:
+    baseline = _runset({"accuracy": _values(0.01), "loss": _values(0.05)})
+    (only,) = resolutions(Config(), baseline)  # accuracy gates alone by default
+    edge = smallest_resolvable_sd(_design(), 20)
+    assert edge is not None
+    assert smallest_effect_text(only) == (
+        f"accuracy: the smallest effect a baseline of 20 runs and at most 20 candidate runs "
+        f"resolve is {0.01 * edge:.4g} ({edge:.2f} seed-SDs); min_effect is 0.008."
+    )
