@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -14,6 +16,7 @@ from seedgate.config import load_config
 
 SCRIPT = Path(__file__).parent / "cli_fixtures" / "fresh_script.py"
 REPO = Path(__file__).resolve().parents[2]
+DATA = Path("/usr/share/datasets/fashion-mnist")
 
 
 def seedgate(cwd: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -90,8 +93,14 @@ def test_init_without_a_command_is_a_usage_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    importlib.util.find_spec("tensorflow") is None, reason="TensorFlow is not installed"
+)
+@pytest.mark.skipif(
+    not DATA.is_dir() and "SEEDGATE_DATA_DIR" not in os.environ,
+    reason="no MNIST-format data offline (install dataset-fashion-mnist)",
+)
 def test_init_on_the_bundled_example(tmp_path: Path) -> None:
-    pytest.importorskip("tensorflow")
     shutil.copytree(REPO / "examples", tmp_path / "examples")
     command = ["python", "examples/mnist/train.py", "--seed", "{seed}"]
     done = seedgate(tmp_path, "init", "--runs", "3", "--jobs", "auto", "--", *command, timeout=600)
@@ -103,5 +112,6 @@ def test_init_on_the_bundled_example(tmp_path: Path) -> None:
     accuracy = next(r.split() for r in done.stdout.splitlines() if r.startswith("accuracy"))
     seed_sd, min_effect = float(accuracy[2]), float(accuracy[4])
     assert 0 < seed_sd < 0.05
-    assert min_effect >= seed_sd  # at least the 1.09 seed-SDs the default design resolves
-    print(done.stdout)
+    # the 1.09 seed-SDs the default design resolves, at the SD's 80% bound (2.1 x from 3 runs)
+    assert min_effect >= 2 * seed_sd
+    assert "min_effect = " in (tmp_path / "seedgate.toml").read_text()
