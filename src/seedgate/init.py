@@ -4,7 +4,7 @@ Runs the command a few times (or reads a baseline RunSet), shows each metric's m
 SD, and writes a commented seedgate.toml: the command, every metric with its goal and a
 min_effect the default runs resolve, the metric that gates (the rule of ``seedgate.defaults``)
 marked primary, and the workflow step to paste. A seed SD from a few runs is often far too
-low (3 runs of the bundled example gave 0.0014 where 20 give about 0.008), so min_effect is
+low (3 runs of the bundled example gave 0.0014 where 20 give 0.0049), so min_effect is
 sized from the SD's one-sided 80% upper confidence bound (normal noise), not the estimate.
 ``run_init`` is the command's sequence; the functions before it are pure.
 """
@@ -28,7 +28,7 @@ from seedgate.errors import ConfigError
 from seedgate.records import Design, Goal, RunSet
 from seedgate.resolution import smallest_resolvable_sd
 
-_NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
+_NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)  # at most 25% up
 SD_CONFIDENCE = 0.8  # min_effect is resolvable with this confidence in the seed SD
 _ENTRY_PREFIX = "entry:"
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -62,7 +62,7 @@ class MetricNoise:
 
 
 def nice_ceiling(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 x 10^k that is >= value (value > 0)."""
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k that is >= value (> 0)."""
     scale = 10.0 ** math.floor(math.log10(value))
     step = next(s for s in _NICE_STEPS if s * scale >= value * (1 - 1e-9))
     return float(f"{step * scale:.3g}")

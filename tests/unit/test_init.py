@@ -30,9 +30,9 @@ def _runset(columns: dict[str, list[float]], command: str = "python train.py") -
 
 @pytest.mark.parametrize(
     ("value", "nice"),
-    [(0.0071, 0.01), (0.0101, 0.02), (0.021, 0.025), (0.026, 0.05), (3.0, 5.0), (100.0, 100.0)],
+    [(0.0071, 0.008), (0.0101, 0.012), (0.021, 0.025), (0.026, 0.03), (3.0, 3.0), (101.0, 120.0)],
 )
-def test_nice_ceiling_rounds_up_to_1_2_2_5_5(value: float, nice: float) -> None:
+def test_nice_ceiling_rounds_up_to_a_readable_value(value: float, nice: float) -> None:
     assert nice_ceiling(value) == nice
 
 
