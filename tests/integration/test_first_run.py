@@ -69,3 +69,15 @@ def test_the_seedgate_directory_stays_out_of_git_status(tmp_path: Path) -> None:
         check=True,
     )
     assert status.stdout == ""
+
+
+def test_gate_warns_before_its_first_run(tmp_path: Path) -> None:
+    noisy = script("--accuracy-sd", "0.03")
+    assert seedgate(tmp_path, "baseline", *noisy).returncode == 0
+    done = seedgate(tmp_path, "gate", "--max-runs", "5", "--looks", "3,5", *noisy)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    warning = next(i for i, line in enumerate(lines) if line.startswith("seedgate: warning:"))
+    first_run = next(i for i, line in enumerate(lines) if line.startswith("[candidate] run 1/"))
+    assert warning < first_run
+    assert "and max_runs is 5: expect 'inconclusive' after 5 runs" in lines[warning]
