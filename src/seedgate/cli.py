@@ -1,4 +1,5 @@
-"""The local edge: ``seedgate run | baseline | gate | compare | merge | plan | explain | demo``.
+"""The local edge: ``seedgate init | run | baseline | gate | compare | merge | plan | explain``
+and ``demo``.
 
 Only this module (and the action's ``main``) turns errors into exit codes
 (``seedgate.errors.ExitCode``): 0 settled and passing, 1 only a failing verdict (per
@@ -171,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_settings(explain)
     _add_command(explain)
 
+    _add_init(sub)
+
     demo = sub.add_parser("demo", help="the bundled example: baseline, changed variant, report")
     demo.add_argument("--workdir", type=Path, default=Path(".seedgate/demo"))
     demo.add_argument("--baseline-runs", dest="baseline_runs", type=int, default=10)
@@ -182,6 +185,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_settings(demo)
     return parser
+
+
+def _add_init(sub: Any) -> None:
+    init = sub.add_parser("init", help="write a seedgate.toml made for the command's seed noise")
+    source = init.add_mutually_exclusive_group()
+    source.add_argument("--runs", type=int, help="runs to measure the noise (default 5)")
+    source.add_argument("--baseline", type=Path, help="read these runs (a RunSet) instead")
+    init.add_argument("--out", type=Path, default=Path("seedgate.toml"), help="config to write")
+    init.add_argument("--force", action="store_true", help="overwrite an existing config")
+    init.add_argument("--jobs", help="runs at once; 'auto' = usable cores")
+    init.add_argument("--timeout", type=float, help="seconds per run (default 3600)")
+    _add_command(init)
 
 
 # --- shared steps ---------------------------------------------------------------------
@@ -293,12 +308,21 @@ def _load_baseline(args: argparse.Namespace, config: Config) -> RunSet | None:
     return LocalStore(config.store).load()
 
 
+def _warn_resolution(config: Config, baseline: RunSet | None) -> None:
+    """Before running: which metric gates by default, and min_effects the runs cannot resolve."""
+    from seedgate.resolution import gate_warnings
+
+    for line in gate_warnings(config, baseline) if baseline is not None else ():
+        print(f"seedgate: {line}", file=sys.stderr)
+
+
 def cmd_gate(args: argparse.Namespace) -> int:
     from seedgate.pipeline import run_gate
     from seedgate.runset.codec import write_runset
 
     config = load_settings(args)
     baseline = None if args.baseline_command else _load_baseline(args, config)
+    _warn_resolution(config, baseline)
     candidate_path = args.candidate_out or config.store / "candidate.json"
     with _keeping_finished_runs(candidate_path):
         outcome = run_gate(config, baseline, out=sys.stderr, baseline_command=args.baseline_command)
@@ -336,13 +360,17 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from seedgate.pipeline import plan_runs_needed
+    from seedgate.resolution import resolutions, smallest_effect_text
 
     config = load_settings(args)
     baseline = _load_baseline(args, config)
     if baseline is None:
         raise ConfigError(f"plan: no baseline; pass --baseline FILE or {_MAKE_BASELINE}")
+    _warn_resolution(config, baseline)
     for plan in plan_runs_needed(config, baseline):
         print(plan.message)
+    for resolution in resolutions(config, baseline):
+        print(smallest_effect_text(resolution))
     return ExitCode.OK
 
 
@@ -382,7 +410,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from seedgate.init import InitRequest, run_init
+
+    settings = {k: getattr(args, k) for k in ("runs", "jobs", "timeout")}
+    request = InitRequest(
+        command=_command_text(args.cmd or []),
+        baseline=args.baseline,
+        out=args.out,
+        force=args.force,
+        settings={k: v for k, v in settings.items() if v is not None},
+    )
+    run_init(request, out=sys.stdout)
+    return ExitCode.OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "init": cmd_init,
     "run": cmd_run,
     "baseline": cmd_baseline,
     "gate": cmd_gate,

@@ -373,7 +373,7 @@ def compare(
             f"candidate run; the runs report: {', '.join(reported) or 'nothing'}"
         )
     schedule = sequential.validate_looks(looks) if looks is not None else (len(ok_runs),)
-    specs = [config.spec_for(n) for n in names]
+    specs = config.metric_specs(reported)
     primary = next((s.name for s in specs if s.primary), None)
 
     metrics: list[_Metric] = []

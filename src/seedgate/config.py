@@ -6,6 +6,7 @@ place, so that each error names the key, the value and what was expected.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
 import itertools
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from seedgate.defaults import default_gating_metric
 from seedgate.errors import ConfigError
 from seedgate.records import FailOn, Goal
 
@@ -131,6 +133,16 @@ class Config:
         if self.metrics:
             return tuple(s.name for s in self.metrics)
         return tuple(name for name in reported if name not in RESERVED_METRICS)
+
+    def metric_specs(self, reported: tuple[str, ...]) -> tuple[MetricSpec, ...]:
+        """The specs of the metrics compared: the configured ones, else one spec per reported
+        metric with the one ``defaults.default_gating_metric`` picks marked primary (it gates
+        alone; the others are reported)."""
+        if self.metrics:
+            return self.metrics
+        names = self.gated_metric_names(reported)
+        chosen = default_gating_metric(names)
+        return tuple(dataclasses.replace(self.spec_for(n), primary=n == chosen) for n in names)
 
     def failed_runs_allowed(self, planned_runs: int) -> int:
         if self.max_failed_runs is not None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from seedgate.config import Config
+from seedgate.directories import make_directories
 from seedgate.errors import ConfigError
 
 _EXAMPLE = Path("examples") / "mnist"
@@ -60,7 +61,7 @@ def run_demo(
     from seedgate.runset.codec import write_runset
 
     example = find_example()
-    workdir.mkdir(parents=True, exist_ok=True)
+    make_directories(workdir)
     base_config = dataclasses.replace(config, command=example_command(example))
     print(
         f"== seedgate demo: baseline, {baseline_runs} runs of {example / 'train.py'}",

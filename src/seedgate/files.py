@@ -11,6 +11,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from seedgate.directories import make_directories
+
 SHARED_FILE_MODE = 0o644
 
 
@@ -24,7 +26,7 @@ def write_shared_text(path: Path, text: str) -> None:
         with path.open("w", encoding="utf-8") as handle:
             handle.write(text)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_directories(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

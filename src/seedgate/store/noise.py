@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from seedgate.errors import RunSetError, StoreError
+from seedgate.files import write_shared_text
 from seedgate.log_text import has_surrogates, name_problem
 from seedgate.records import Interval, NoiseBreakdown, VarianceComponent
 from seedgate.run.metrics import MAX_MAGNITUDE
@@ -24,8 +25,7 @@ NOISE_FILE = "noise.json"
 def write_noise(breakdowns: tuple[NoiseBreakdown, ...], path: Path) -> None:
     payload = {"schema": SCHEMA, "metrics": [asdict(b) for b in breakdowns]}
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+        write_shared_text(path, json.dumps(payload, indent=2) + "\n")
     except OSError as exc:
         raise StoreError(f"{path} cannot be written: {exc.strerror}") from None
 
