@@ -125,8 +125,10 @@ DESIGN = Design(
     baseline_n=20,
     alpha=0.05,
     power=0.9,
-    bound_alpha=2.41,
-    bound_beta=1.65,
+    bounds_alpha=(2.6, 2.34, 2.06, 1.93, 1.86),
+    bound_beta=1.77,
+    bound_interval=2.35,
+    indifference=0.25,
     simulations=20000,
     seed=20240917,
 )

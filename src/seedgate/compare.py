@@ -19,6 +19,7 @@ from seedgate.models import (
     Bound,
     Comparison,
     Design,
+    Interval,
     Look,
     MetricComparison,
     PowerPlan,
@@ -34,7 +35,7 @@ from seedgate.stats.ranktest import (
     one_sided_test,
     oriented,
     probability_better,
-    u_statistic,
+    resolved_u,
 )
 from seedgate.stats.summary import summarize
 
@@ -71,37 +72,49 @@ def _side(runset: RunSet, metric: str) -> _Side:
     return _Side(tuple(float(r.metrics[metric]) for r in runs), tuple(r.seed for r in runs))
 
 
+def _z(better: np.ndarray, worse: np.ndarray, *, ties_favour_better: bool) -> float:
+    return resolved_u(better, worse, ties_favour_better=ties_favour_better).z
+
+
 def _look(
     candidate: Sequence[float],
     baseline: Sequence[float],
-    spec: MetricSpec,
-    min_effect: float,
-    null_max: np.ndarray | None,
+    metric: _Metric,
+    index: int,
 ) -> Look:
-    """The evidence at one look. null_max None: single look, exact U p-values."""
-    x = oriented(candidate, spec.goal)
-    y = oriented(baseline, spec.goal)
-    z_improvement = u_statistic(x, y).z
-    z_no_change = u_statistic(x + min_effect, y).z
-    if null_max is None:
-        p_regression = one_sided_test(candidate, baseline, spec.goal, Alternative.WORSE).p_value
-        p_improvement = one_sided_test(candidate, baseline, spec.goal, Alternative.BETTER).p_value
+    """The evidence at look ``index`` (single look: exact U p-values). Cross ties count for
+    each test's null; see stats.design for the rule."""
+    assert metric.design is not None  # noqa: S101 - set by _evaluate_looks
+    design, goal, min_effect = metric.design, metric.spec.goal, metric.min_effect
+    zone = design.indifference * min_effect
+    x = oriented(candidate, goal)
+    y = oriented(baseline, goal)
+    z_regression = -_z(x + zone, y, ties_favour_better=True)
+    z_improvement = _z(x - zone, y, ties_favour_better=False)
+    z_no_change = _z(x + min_effect, y, ties_favour_better=False)
+    if len(design.looks) == 1:
+        p_regression = one_sided_test(
+            candidate, baseline, goal, Alternative.WORSE, margin=zone
+        ).p_value
+        p_improvement = one_sided_test(
+            candidate, baseline, goal, Alternative.BETTER, margin=-zone
+        ).p_value
         p_no_change = one_sided_test(
-            candidate, baseline, spec.goal, Alternative.BETTER, margin=min_effect
+            candidate, baseline, goal, Alternative.BETTER, margin=min_effect
         ).p_value
     else:
-        p_regression = sequential.sequential_p_value(-z_improvement, null_max)
-        p_improvement = sequential.sequential_p_value(z_improvement, null_max)
-        p_no_change = sequential.sequential_p_value(z_no_change, null_max)
+        p_regression = sequential.regression_p_value(z_regression, index, design)
+        p_improvement = sequential.regression_p_value(z_improvement, index, design)
+        p_no_change = sequential.sequential_p_value(z_no_change, sequential.no_change_null(design))
     return Look(
         n_baseline=len(baseline),
         n_candidate=len(candidate),
-        z_regression=-z_improvement,
+        z_regression=z_regression,
         z_improvement=z_improvement,
         z_no_change=z_no_change,
         p_regression=p_regression,
         p_improvement=p_improvement,
-        p_no_change=p_no_change,
+        p_no_change=p_no_change if min_effect > 0 else 1.0,
     )
 
 
@@ -118,14 +131,11 @@ def _evaluate_looks(
         config.simulations,
         config.stats_seed,
     )
-    null_max = sequential.design_null(metric.design) if len(schedule) > 1 else None
-    for n in schedule:
+    for index, n in enumerate(schedule):
         if n > len(metric.candidate.values) or (lockstep and n > len(baseline)):
             break
         reference = baseline[:n] if lockstep else baseline
-        metric.raw.append(
-            _look(metric.candidate.values[:n], reference, metric.spec, metric.min_effect, null_max)
-        )
+        metric.raw.append(_look(metric.candidate.values[:n], reference, metric, index))
 
 
 def _adjust(metrics: list[_Metric]) -> dict[str, list[Look]]:
@@ -175,6 +185,14 @@ def _verdict(
     return Verdict.INCONCLUSIVE, None, tuple(looks)
 
 
+def _shift(metric: _Metric, sequential_design: bool) -> tuple[float, Interval]:
+    """Hodges-Lehmann shift; with several looks, the design's repeated 95% interval."""
+    assert metric.baseline is not None  # noqa: S101 - callers only pass compared metrics
+    assert metric.design is not None  # noqa: S101
+    z_bound = metric.design.bound_interval if sequential_design else None
+    return hodges_lehmann(metric.candidate.values, metric.baseline.values, z_bound=z_bound)
+
+
 def _metric_comparison(
     metric: _Metric, looks: list[Look], schedule: tuple[int, ...], config: Config
 ) -> MetricComparison:
@@ -201,8 +219,8 @@ def _metric_comparison(
     )
     if base is None:
         return result
-    shift, interval = hodges_lehmann(candidate.values, base.values)
     verdict, bound, kept = _verdict(looks, schedule, config)
+    shift, interval = _shift(metric, len(schedule) > 1)
     return replace(
         result,
         baseline=summarize(base.values),
@@ -303,7 +321,11 @@ def _settings(
             f"(no-change: <= {1 - config.power:g})"
         )
     else:
-        settings["test"] = "group-sequential Mann-Whitney U, Pocock-style bounds by simulation"
+        settings["test"] = (
+            "group-sequential Mann-Whitney U against a drop (or gain) of "
+            f"{sequential.INDIFFERENCE:g} x min_effect; ties count for the null; "
+            "bounds calibrated by simulation"
+        )
     return settings
 
 

@@ -189,9 +189,11 @@ class Design:
     looks: tuple[int, ...]  # candidate run counts at which the test looks
     baseline_n: int | None  # None: lockstep (both sides grow together)
     alpha: float
-    power: float
-    bound_alpha: float  # z bound for regression/improvement at every look
+    power: float  # 1 - P(no-change | a drop of exactly min_effect), at most
+    bounds_alpha: tuple[float, ...]  # z bound for regression/improvement, one per look
     bound_beta: float  # z bound for no-change (non-inferiority) at every look
+    bound_interval: float  # z bound of the 95% repeated confidence interval, every look
+    indifference: float  # regression/improvement are tested against this x min_effect
     simulations: int
     seed: int
 
@@ -208,6 +210,9 @@ class PowerPlan:
     cap: int
     resolvable: bool  # runs_needed is not None and <= cap
     message: str
+    # P(regression | a drop of min_effect) this design delivers with the configured baseline
+    # and cap, simulated under normal noise (None: not computable, e.g. min_effect 0)
+    delivered_power: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,12 +96,13 @@ def test_minimize_goal_turns_a_higher_loss_into_a_regression() -> None:
 
 
 def test_worse_but_by_less_than_min_effect_is_no_change() -> None:
-    # 0.3 lower, clearly significant, but min_effect is 0.6: both bounds are crossed
+    # 0.3 lower, significant against 0 but min_effect is 0.6: no regression to report
     candidate = runset({"accuracy": [v - 0.3 for v in BASE]})
+    plain = stats.mannwhitneyu([v - 0.3 for v in BASE], BASE, alternative="less", method="exact")
+    assert plain.pvalue <= 0.05
     result = compare(runset({"accuracy": BASE}), candidate, config(ACC))
     (metric,) = result.metrics
     (look,) = metric.looks
-    assert look.p_regression <= 0.05
     assert look.p_no_change <= 0.10
     assert metric.verdict is Verdict.NO_CHANGE
     assert metric.bound is Bound.NO_CHANGE
@@ -116,11 +117,39 @@ def test_single_look_uses_exact_u_p_values() -> None:
     (look,) = result.metrics[0].looks
     assert look.n_candidate == 6
     assert look.n_baseline == 12
-    exact = stats.mannwhitneyu(candidate, baseline, alternative="less", method="exact")
+    # regression is tested against a drop of indifference x min_effect = 0.1
+    exact = stats.mannwhitneyu(candidate + 0.1, baseline, alternative="less", method="exact")
     assert look.p_regression == pytest.approx(exact.pvalue)
+    better = stats.mannwhitneyu(candidate - 0.1, baseline, alternative="greater", method="exact")
+    assert look.p_improvement == pytest.approx(better.pvalue)
     margin = stats.mannwhitneyu(candidate + 0.4, baseline, alternative="greater", method="exact")
     assert look.p_no_change == pytest.approx(margin.pvalue)
     assert result.settings["test"].startswith("single look: exact Mann-Whitney U p-value <= 0.05")
+
+
+def test_drop_inside_the_indifference_zone_is_never_a_regression() -> None:
+    # the baseline's values in a mixed order, each 0.1 lower: inside the zone of 0.25 x 0.6
+    candidate = runset({"accuracy": [v - 0.11 for v in _ambiguous(20)]})
+    result = compare(runset({"accuracy": BASE}), candidate, config(ACC), looks=LOOKS)
+    assert all(look.p_regression > 0.05 for look in result.metrics[0].looks)
+    assert result.verdict is not Verdict.REGRESSION
+
+
+def test_zero_min_effect_never_concludes_no_change() -> None:
+    zero = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.0, relative=False))
+    same = runset({"accuracy": _ambiguous(20)})
+    result = compare(runset({"accuracy": BASE}), same, config(zero), looks=LOOKS)
+    assert all(look.p_no_change == 1.0 for look in result.metrics[0].looks)
+    assert result.verdict is Verdict.INCONCLUSIVE
+
+
+def test_tied_discrete_metric_is_not_a_regression() -> None:
+    # the minimal case: 20 runs at 0.900, the candidate 0.900, 0.900, 0.898
+    spec = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.001, relative=False))
+    baseline = runset({"accuracy": [0.9] * 20})
+    result = compare(baseline, runset({"accuracy": [0.9, 0.9, 0.898]}), config(spec), looks=LOOKS)
+    assert result.metrics[0].looks[0].p_regression > 0.05
+    assert result.verdict is not Verdict.REGRESSION
 
 
 def _ambiguous(n: int) -> list[float]:

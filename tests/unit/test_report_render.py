@@ -268,7 +268,7 @@ def test_evidence_has_a_row_per_look() -> None:
         "| accuracy | 1 | 20 / 3 | z=1.90, p=0.300 | z=-1.90, p=0.900 | z=0.50, p=0.200 |",
         "| accuracy | 2 | 20 / 5 | z=3.10, p<0.001 | z=-3.10, p=0.900 | z=0.50, p=0.200 |",
     ]
-    assert "z \u2265 2.41 (regression, improvement)" in section
+    assert "z \u2265 2.6, 2.34, 2.06, 1.93, 1.86 at looks 3, 5, 10, 15, 20" in section
 
 
 def test_settings_list_the_design_and_commits() -> None:
@@ -276,9 +276,13 @@ def test_settings_list_the_design_and_commits() -> None:
     section = markdown.split("<summary>Settings</summary>", 1)[1].split("</details>", 1)[0]
     for row in (
         "| alpha | 0.05 |",
-        "| power | 0.9 |",
+        "| power (no-change guard) | 0.9 |",
         "| looks (candidate runs) | 3, 5, 10, 15, 20 |",
-        "| regression/improvement bound | z \u2265 2.41 |",
+        (
+            "| regression/improvement bound per look | z \u2265 2.6, z \u2265 2.34, "
+            "z \u2265 2.06, z \u2265 1.93, z \u2265 1.86 |"
+        ),
+        "| indifference zone | 0.25 x min\\_effect |",
         f"| baseline commit | {'a' * 40} |",
         "| command | python train.py --epochs 3 |",
     ):

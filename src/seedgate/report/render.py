@@ -375,10 +375,14 @@ def settings_rows(comparison: Comparison) -> list[tuple[str, str]]:
         baseline_n = "grows with the candidate" if design.baseline_n is None else design.baseline_n
         rows += [
             ("alpha", f"{design.alpha:g}"),
-            ("power", f"{design.power:g}"),
+            ("power (no-change guard)", f"{design.power:g}"),
             ("looks (candidate runs)", ", ".join(str(n) for n in design.looks)),
             ("baseline runs", str(baseline_n)),
-            ("regression/improvement bound", f"z \u2265 {fmt_number(design.bound_alpha)}"),
+            (
+                "regression/improvement bound per look",
+                ", ".join(f"z \u2265 {fmt_number(b)}" for b in design.bounds_alpha),
+            ),
+            ("indifference zone", f"{design.indifference:g} x min_effect"),
             ("no-change bound", f"z \u2265 {fmt_number(design.bound_beta)}"),
             ("simulations (bound calibration)", str(design.simulations)),
             ("calibration seed", str(design.seed)),

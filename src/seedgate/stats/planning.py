@@ -6,9 +6,13 @@ moves the Mann-Whitney z by about
     delta / sqrt(pi / 3 * (1 / n_c + 1 / n_b))
 
 (3/pi is the test's efficiency relative to the t-test under normal noise; the 1/n_b term is
-the finite baseline, which no number of candidate runs removes). A regression of min_effect is
-detected with the requested power when that drift reaches the calibrated regression bound plus
-the power's normal quantile.
+the finite baseline, which no number of candidate runs removes). The regression test is
+against a drop of ``indifference x min_effect``, so a drop of min_effect moves z by the
+remaining (1 - indifference) part; it is detected with the requested power when that drift
+reaches the last look's regression bound plus the power's normal quantile.
+
+That formula sizes a plan; the power a design actually delivers for the configured baseline
+and cap is simulated with the gate's own rule (``delivered_power``, normal noise).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from seedgate.models import Design, PowerPlan
+from seedgate.stats.operating import Outcome, simulate
 
 _STANDARD_NORMAL = NormalDist()
 _EFFICIENCY = 3 / math.pi
@@ -48,8 +53,10 @@ def _max_rank_z(n_candidate: int, n_baseline: int | None) -> float:
 
 def runs_needed(effect_sd: float, design: Design, limit: int = 10_000) -> int | None:
     """Smallest candidate n with approximate power >= design.power (None: never reached)."""
-    target = design.bound_alpha + _STANDARD_NORMAL.inv_cdf(design.power)
-    allowed = (effect_sd / target) ** 2  # the largest variance factor that still works
+    bound = design.bounds_alpha[-1]
+    target = bound + _STANDARD_NORMAL.inv_cdf(design.power)
+    detectable = effect_sd * (1 - design.indifference)
+    allowed = (detectable / target) ** 2  # the largest variance factor that still works
     if design.baseline_n is None:
         n = math.ceil(2 / (allowed * _EFFICIENCY))
     else:
@@ -59,11 +66,23 @@ def runs_needed(effect_sd: float, design: Design, limit: int = 10_000) -> int | 
         n = math.ceil(1 / room - 1e-12)
     n = max(n, 1)
     # Ranks saturate: with few runs even a huge shift cannot push z past the bound.
-    while _max_rank_z(n, design.baseline_n) < design.bound_alpha:
+    while _max_rank_z(n, design.baseline_n) < bound:
         n += 1
         if n > limit:
             return None
     return n if n <= limit else None
+
+
+def delivered_power(effect_sd: float, design: Design, reps: int = 4_000) -> float:
+    """P(regression) for a drop of ``effect_sd`` seed-SDs under normal noise, simulated with
+    the gate's rule for this design's baseline size and cap (seeded by the design)."""
+    rng = np.random.default_rng([design.seed, 1])
+    cap = design.looks[-1]
+    n_baseline = cap if design.baseline_n is None else design.baseline_n
+    baseline = rng.normal(size=(reps, n_baseline))
+    candidate = rng.normal(size=(reps, cap)) - effect_sd
+    outcome = simulate(candidate, baseline, design, min_effect=effect_sd).outcome
+    return float(np.mean(outcome == Outcome.REGRESSION))
 
 
 def _inconclusive_threshold_sd(design: Design, cap: int) -> float:
@@ -90,7 +109,20 @@ def plan_runs(
 
     def plan(effect_sd: float, needed: int | None, message: str) -> PowerPlan:
         resolvable = needed is not None and needed <= cap
-        return PowerPlan(metric, seed_std, min_effect, effect_sd, needed, cap, resolvable, message)
+        delivered = (
+            delivered_power(effect_sd, design)
+            if math.isfinite(effect_sd) and effect_sd > 0
+            else None
+        )
+        if delivered is not None:
+            message += (
+                f" With {design.baseline_n or cap} baseline runs and a cap of {cap}, a drop of "
+                f"min_effect is called a regression {delivered:.0%} of the time "
+                "(simulated, normal noise)."
+            )
+        return PowerPlan(
+            metric, seed_std, min_effect, effect_sd, needed, cap, resolvable, message, delivered
+        )
 
     if math.isnan(seed_std):
         return plan(math.nan, None, f"{metric}: cannot plan, the baseline has fewer than 2 runs.")
@@ -120,7 +152,9 @@ def plan_runs(
         return plan(
             effect_sd, needed, f"{head}; about {needed} candidate runs detect it with {power_text}."
         )
-    at_cap = approximate_power(effect_sd, cap, design.baseline_n, design.bound_alpha)
+    at_cap = approximate_power(
+        effect_sd * (1 - design.indifference), cap, design.baseline_n, design.bounds_alpha[-1]
+    )
     reach = (
         f"needs about {needed} candidate runs"
         if needed is not None
