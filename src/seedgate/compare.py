@@ -9,35 +9,33 @@ verdicts. A metric's verdict is fixed at the first look where a bound is crossed
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from seedgate.config import Config, MetricSpec
 from seedgate.errors import RunSetError
 from seedgate.models import (
+    Analysis,
     Bound,
     Comparison,
     Design,
     Interval,
     Look,
     MetricComparison,
+    Pairing,
+    PairingStatus,
     PowerPlan,
     RunSet,
     Verdict,
 )
 from seedgate.stats import design as sequential
+from seedgate.stats import evidence, paired
 from seedgate.stats.outliers import DEFAULT_THRESHOLD, bad_seeds
 from seedgate.stats.planning import plan_runs
-from seedgate.stats.ranktest import (
-    Alternative,
-    hodges_lehmann,
-    one_sided_test,
-    oriented,
-    probability_better,
-    resolved_u,
-)
+from seedgate.stats.ranktest import hodges_lehmann, probability_better
 from seedgate.stats.summary import summarize
+from seedgate.stats.twins import Twins, pair_seeds, replayed_seeds, same_seed_correlation
 
 _VERDICT_OF_BOUND = {
     Bound.REGRESSION: Verdict.REGRESSION,
@@ -65,6 +63,8 @@ class _Metric:
     min_effect: float
     design: Design | None
     raw: list[Look]  # evidence at each evaluable look, unadjusted p-values
+    twins: Twins = field(default_factory=lambda: Twins(PairingStatus.SINGLE_LOOK))
+    replay: tuple[int, ...] = ()  # first-look seeds replayed bit for bit (paired only)
 
 
 def _side(runset: RunSet, metric: str) -> _Side:
@@ -72,50 +72,10 @@ def _side(runset: RunSet, metric: str) -> _Side:
     return _Side(tuple(float(r.metrics[metric]) for r in runs), tuple(r.seed for r in runs))
 
 
-def _z(better: np.ndarray, worse: np.ndarray, *, ties_favour_better: bool) -> float:
-    return resolved_u(better, worse, ties_favour_better=ties_favour_better).z
-
-
-def _look(
-    candidate: Sequence[float],
-    baseline: Sequence[float],
-    metric: _Metric,
-    index: int,
-) -> Look:
-    """The evidence at look ``index`` (single look: exact U p-values). Cross ties count for
-    each test's null; see stats.design for the rule."""
-    assert metric.design is not None  # noqa: S101 - set by _evaluate_looks
-    design, goal, min_effect = metric.design, metric.spec.goal, metric.min_effect
-    zone = design.indifference * min_effect
-    x = oriented(candidate, goal)
-    y = oriented(baseline, goal)
-    z_regression = -_z(x + zone, y, ties_favour_better=True)
-    z_improvement = _z(x - zone, y, ties_favour_better=False)
-    z_no_change = _z(x + min_effect, y, ties_favour_better=False)
-    if len(design.looks) == 1:
-        p_regression = one_sided_test(
-            candidate, baseline, goal, Alternative.WORSE, margin=zone
-        ).p_value
-        p_improvement = one_sided_test(
-            candidate, baseline, goal, Alternative.BETTER, margin=-zone
-        ).p_value
-        p_no_change = one_sided_test(
-            candidate, baseline, goal, Alternative.BETTER, margin=min_effect
-        ).p_value
-    else:
-        p_regression = sequential.regression_p_value(z_regression, index, design)
-        p_improvement = sequential.regression_p_value(z_improvement, index, design)
-        p_no_change = sequential.sequential_p_value(z_no_change, sequential.no_change_null(design))
-    return Look(
-        n_baseline=len(baseline),
-        n_candidate=len(candidate),
-        z_regression=z_regression,
-        z_improvement=z_improvement,
-        z_no_change=z_no_change,
-        p_regression=p_regression,
-        p_improvement=p_improvement,
-        p_no_change=p_no_change if min_effect > 0 else 1.0,
-    )
+def _twin_ordered(metric: _Metric) -> tuple[float, ...]:
+    """The baseline's values with candidate run i's twin at position i."""
+    assert metric.baseline is not None  # noqa: S101 - callers only pass compared metrics
+    return tuple(metric.baseline.values[i] for i in metric.twins.order)
 
 
 def _evaluate_looks(
@@ -123,19 +83,24 @@ def _evaluate_looks(
 ) -> None:
     assert metric.baseline is not None  # noqa: S101 - callers only pass compared metrics
     baseline = metric.baseline.values
-    metric.design = sequential.calibrate(
-        schedule,
-        None if lockstep else len(baseline),
-        config.alpha,
-        config.power,
-        config.simulations,
-        config.stats_seed,
-    )
+    levels = (config.alpha, config.power, config.simulations, config.stats_seed)
+    spec, candidate = metric.spec, metric.candidate.values
+    if metric.twins.status is PairingStatus.PAIRED:
+        metric.design = paired.calibrate(schedule, len(baseline), *levels)
+        metric.raw = evidence.paired_looks(
+            candidate, _twin_ordered(metric), spec.goal, metric.min_effect, metric.design
+        )
+        return
+    metric.design = sequential.calibrate(schedule, None if lockstep else len(baseline), *levels)
     for index, n in enumerate(schedule):
-        if n > len(metric.candidate.values) or (lockstep and n > len(baseline)):
+        if n > len(candidate) or (lockstep and n > len(baseline)):
             break
         reference = baseline[:n] if lockstep else baseline
-        metric.raw.append(_look(metric.candidate.values[:n], reference, metric, index))
+        metric.raw.append(
+            evidence.unpaired_look(
+                candidate[:n], reference, spec.goal, metric.min_effect, metric.design, index
+            )
+        )
 
 
 def _adjust(metrics: list[_Metric]) -> dict[str, list[Look]]:
@@ -152,24 +117,17 @@ def _adjust(metrics: list[_Metric]) -> dict[str, list[Look]]:
         p_reg = sequential.holm([m.raw[k].p_regression for m in members])
         p_imp = sequential.holm([m.raw[k].p_improvement for m in members])
         for m, reg, imp in zip(members, p_reg, p_imp, strict=True):
-            old = m.raw[k]
-            adjusted[m.spec.name][k] = Look(
-                old.n_baseline,
-                old.n_candidate,
-                old.z_regression,
-                old.z_improvement,
-                old.z_no_change,
-                reg,
-                imp,
-                old.p_no_change,
-            )
+            adjusted[m.spec.name][k] = replace(m.raw[k], p_regression=reg, p_improvement=imp)
     return adjusted
 
 
 def _verdict(
-    looks: list[Look], schedule: tuple[int, ...], config: Config
+    looks: list[Look], schedule: tuple[int, ...], config: Config, *, replay: bool
 ) -> tuple[Verdict, Bound | None, tuple[Look, ...]]:
-    """First crossing wins; the looks are kept up to the deciding one."""
+    """First crossing wins; the looks are kept up to the deciding one. An exact replay of
+    the baseline at the first look is no-change there."""
+    if replay and looks:
+        return Verdict.NO_CHANGE, Bound.NO_CHANGE, tuple(looks[:1])
     for k, look in enumerate(looks):
         bound = sequential.decide(
             look.p_regression,
@@ -219,7 +177,7 @@ def _metric_comparison(
     )
     if base is None:
         return result
-    verdict, bound, kept = _verdict(looks, schedule, config)
+    verdict, bound, kept = _verdict(looks, schedule, config, replay=bool(metric.replay))
     shift, interval = _shift(metric, len(schedule) > 1)
     return replace(
         result,
@@ -232,7 +190,25 @@ def _metric_comparison(
         bound=bound,
         baseline_values=base.values,
         baseline_seeds=base.seeds,
+        pairing=_pairing(metric, kept),
+        decided_by=_decided_by(metric, kept, bound),
     )
+
+
+def _pairing(metric: _Metric, kept: tuple[Look, ...]) -> Pairing:
+    if metric.twins.status is not PairingStatus.PAIRED or not kept:
+        return Pairing(metric.twins.status, (), None)
+    n = kept[-1].n_candidate
+    correlation = same_seed_correlation(metric.candidate.values[:n], _twin_ordered(metric)[:n])
+    return Pairing(PairingStatus.PAIRED, metric.candidate.seeds[:n], correlation, metric.replay)
+
+
+def _decided_by(metric: _Metric, kept: tuple[Look, ...], bound: Bound | None) -> Analysis | None:
+    if metric.replay and kept:
+        return Analysis.REPLAY
+    if not kept or metric.design is None:
+        return None
+    return evidence.deciding_analysis(kept[-1], bound, metric.design)
 
 
 def _overall(metrics: Sequence[MetricComparison], has_baseline: bool) -> Verdict:
@@ -369,6 +345,16 @@ def _notes(
     return tuple(notes)
 
 
+def _replay(baseline: RunSet | None, candidate: RunSet, first_look: int) -> tuple[int, ...]:
+    if baseline is None:
+        return ()
+    return replayed_seeds(
+        [(r.seed, r.metrics) for r in candidate.ok_runs],
+        {r.seed: r.metrics for r in baseline.ok_runs},
+        first_look,
+    )
+
+
 def compare(
     baseline: RunSet | None,
     candidate: RunSet,
@@ -398,6 +384,7 @@ def compare(
     specs = [config.spec_for(n) for n in names]
     primary = next((s.name for s in specs if s.primary), None)
 
+    replay = _replay(baseline, candidate, schedule[0])
     metrics: list[_Metric] = []
     for spec in specs:
         cand = _side(candidate, spec.name)
@@ -415,6 +402,11 @@ def compare(
             raw=[],
         )
         if base is not None:
+            metric.twins = pair_seeds(
+                cand.seeds, base.seeds, cap=schedule[-1], lockstep=lockstep, looks=len(schedule)
+            )
+            if metric.twins.status is PairingStatus.PAIRED:
+                metric.replay = replay
             _evaluate_looks(metric, schedule, lockstep, config)
         metrics.append(metric)
 

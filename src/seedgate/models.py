@@ -156,6 +156,39 @@ class Look:
     p_regression: float
     p_improvement: float
     p_no_change: float
+    # paired designs: the paired statistics (T for regression/improvement, S for no-change)
+    t_regression: float | None = None
+    t_improvement: float | None = None
+    s_no_change: float | None = None
+
+
+class PairingStatus(str, enum.Enum):
+    """Whether the candidate's runs were compared with their same-seed twins, or why not."""
+
+    PAIRED = "paired"
+    SEEDS_DIFFER = "seeds-differ"  # a candidate seed is not among the baseline's seeds
+    BASELINE_TOO_SHORT = "baseline-too-short"  # fewer baseline runs than the cap
+    DUPLICATE_SEEDS = "duplicate-seeds"  # a seed repeats on one side
+    LOCKSTEP = "lockstep"  # the baseline grows with the candidate
+    SINGLE_LOOK = "single-look"  # fixed-size compare: the unpaired exact test
+
+
+class Analysis(str, enum.Enum):
+    """Which evidence crossed the deciding bound."""
+
+    UNPAIRED = "unpaired"
+    PAIRED = "paired"
+    REPLAY = "identical replay"
+
+
+@dataclass(frozen=True, slots=True)
+class Pairing:
+    """Same-seed pairing of one metric's runs (stats.paired)."""
+
+    status: PairingStatus
+    seeds: tuple[int, ...]  # candidate seeds compared with their twins (empty: unpaired)
+    correlation: float | None  # same-seed Pearson correlation over those seeds
+    identical_seeds: tuple[int, ...] = ()  # first-look seeds replayed bit for bit
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +213,8 @@ class MetricComparison:
     candidate_values: tuple[float, ...] = ()
     baseline_seeds: tuple[int, ...] = ()
     candidate_seeds: tuple[int, ...] = ()
+    pairing: Pairing | None = None  # None: no baseline
+    decided_by: Analysis | None = None  # None: no bound crossed
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +231,8 @@ class Design:
     indifference: float  # regression/improvement are tested against this x min_effect
     simulations: int
     seed: int
+    # paired designs (stats.paired): the paired statistic's bound at each look; () unpaired
+    paired_bounds: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

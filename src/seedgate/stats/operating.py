@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from seedgate.models import Design
+from seedgate.stats import paired
 from seedgate.stats.ranktest import exact_u_cdf
 
 FloatArray = NDArray[np.float64]
@@ -125,6 +126,35 @@ def _single_look(
     return improvement, no_change, regression
 
 
+def _paired_crossings(
+    candidate: FloatArray, baseline: FloatArray, design: Design, min_effect: float
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
+    """The crossings of a paired design (``stats.paired``), candidate run i the twin of
+    baseline run i; a first look that replays the baseline exactly is no-change there."""
+    looks, zone = design.looks, design.indifference * min_effect
+    u_reg, t_reg, _ = paired.evidence(candidate, baseline, looks, zone, worse=True)
+    u_imp, t_imp, _ = paired.evidence(candidate, baseline, looks, -zone, worse=False)
+    u_nc, _, s_nc = paired.evidence(candidate, baseline, looks, min_effect, worse=False)
+    regression = paired.regression_p(u_reg, t_reg, design) <= design.alpha
+    improvement = paired.regression_p(u_imp, t_imp, design) <= design.alpha
+    no_change = (paired.no_change_p(u_nc, s_nc, design) <= 1 - design.power) & (min_effect > 0)
+    replay = replays(candidate[:, : looks[0]], baseline[:, : looks[0]])
+    no_change[:, 0] |= replay
+    regression[:, 0] &= ~replay
+    improvement[:, 0] &= ~replay
+    return improvement, no_change, regression
+
+
+def replays(candidate: FloatArray, baseline: FloatArray) -> NDArray[np.bool_]:
+    """Rows whose candidate equals its twins bit for bit, on twins that differ from each
+    other (a coarse metric's chance ties are not a replay): (R, n) -> (R,)."""
+    identical = (candidate == baseline).all(axis=1)
+    ordered = np.sort(baseline, axis=1)
+    distinct = (np.diff(ordered, axis=1) != 0).all(axis=1)
+    result: NDArray[np.bool_] = identical & distinct
+    return result
+
+
 def simulate(
     candidate: FloatArray, baseline: FloatArray, design: Design, min_effect: float
 ) -> Simulated:
@@ -132,11 +162,13 @@ def simulate(
 
     Stored-baseline designs need ``baseline`` (R, design.baseline_n); lockstep designs a
     baseline at least as long as the last look. Single-look designs use exact p-values.
+    Paired designs (``design.paired_bounds``) take candidate run i as baseline run i's twin.
     """
     outcomes, runs, looks = [], [], []
     for start in range(0, candidate.shape[0], _ROWS_PER_CHUNK):
         chunk = slice(start, start + _ROWS_PER_CHUNK)
-        improvement, no_change, regression = _crossings(
+        crossings = _paired_crossings if design.paired_bounds else _crossings
+        improvement, no_change, regression = crossings(
             candidate[chunk], baseline[chunk], design, min_effect
         )
         crossed = improvement | no_change | regression
