@@ -104,10 +104,16 @@ def _se(rate: float, reps: int) -> float:
     return math.sqrt(rate * (1 - rate) / reps)
 
 
-def runset(values: FloatArray) -> RunSet:
-    """A RunSet of successful runs with the given metric values, seeds 0..n-1."""
+def runset(values: FloatArray, seed_base: int = 0) -> RunSet:
+    """A RunSet of successful runs with the given metric values, seeds seed_base + i."""
     runs = tuple(
-        RunResult(index=i, seed=i, status=RunStatus.OK, metrics={METRIC: float(v)}, duration_s=0.0)
+        RunResult(
+            index=i,
+            seed=seed_base + i,
+            status=RunStatus.OK,
+            metrics={METRIC: float(v)},
+            duration_s=0.0,
+        )
         for i, v in enumerate(values)
     )
     return RunSet(runs, "benchmark", "sha256:bench", None, {}, "1970-01-01T00:00:00Z")
@@ -126,8 +132,12 @@ def cross_check(
     sequential = len(looks) > 1
     for row in range(candidate.shape[0]):
         cand = candidate[row] if sequential else candidate[row, : looks[0]]
+        # independent draws: other seeds than the baseline's, so compare() does not pair them
         comparison = compare(
-            runset(baseline[row]), runset(cand), config, looks=looks if sequential else None
+            runset(baseline[row]),
+            runset(cand, seed_base=1000),
+            config,
+            looks=looks if sequential else None,
         )
         expected = simulate(
             candidate[row : row + 1], baseline[row : row + 1], _design(looks), min_effect
