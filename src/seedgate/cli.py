@@ -350,6 +350,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from seedgate.report.text import plan_sentence
     from seedgate.stats.design import calibrate
     from seedgate.stats.planning import plan_runs
 
@@ -373,7 +374,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         spec = config.spec_for(name)
         effect = spec.min_effect.absolute(sum(values) / len(values)) if values else 0.0
         plan = plan_runs(values, effect, design, looks[-1], metric=name)
-        print(plan.message)
+        print(plan_sentence(plan))
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from seedgate import outcome
 from seedgate.config import Config, MetricSpec
 from seedgate.errors import RunSetError
 from seedgate.models import (
@@ -23,19 +24,25 @@ from seedgate.models import (
     Interval,
     Look,
     MetricComparison,
+    MinEffectSetting,
+    Note,
+    NoteKind,
     Pairing,
     PairingStatus,
     PowerPlan,
     RunSet,
     Verdict,
 )
+from seedgate.outcome import is_open, runs_used
 from seedgate.stats import design as sequential
 from seedgate.stats import evidence, paired
-from seedgate.stats.outliers import DEFAULT_THRESHOLD, bad_seeds
+from seedgate.stats.outliers import bad_seeds
 from seedgate.stats.planning import plan_runs
 from seedgate.stats.ranktest import hodges_lehmann, probability_better
 from seedgate.stats.summary import summarize
-from seedgate.stats.twins import Twins, pair_seeds, replayed_seeds, same_seed_correlation
+from seedgate.stats.twins import Twins, pair_seeds, replayed_runs, same_seed_correlation
+
+__all__ = ["compare", "is_open", "runs_used"]
 
 _VERDICT_OF_BOUND = {
     Bound.REGRESSION: Verdict.REGRESSION,
@@ -43,7 +50,6 @@ _VERDICT_OF_BOUND = {
     Bound.NO_CHANGE: Verdict.NO_CHANGE,
     Bound.CAP: Verdict.INCONCLUSIVE,
 }
-_SETTLED = (Verdict.NO_CHANGE, Verdict.IMPROVEMENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,147 +217,115 @@ def _decided_by(metric: _Metric, kept: tuple[Look, ...], bound: Bound | None) ->
     return evidence.deciding_analysis(kept[-1], bound, metric.design)
 
 
-def _overall(metrics: Sequence[MetricComparison], has_baseline: bool) -> Verdict:
-    """Any gating regression; else all settled; else inconclusive. Metrics without a
-    baseline (new metrics) are shown but do not decide while another gating metric can."""
-    gating = [m for m in metrics if m.gating and m.verdict is not Verdict.NO_BASELINE]
-    if not has_baseline or not gating:
-        return Verdict.NO_BASELINE
-    if any(m.verdict is Verdict.REGRESSION for m in gating):
-        return Verdict.REGRESSION
-    if all(m.verdict in _SETTLED for m in gating):
-        if any(m.verdict is Verdict.IMPROVEMENT for m in gating):
-            return Verdict.IMPROVEMENT
-        return Verdict.NO_CHANGE
-    return Verdict.INCONCLUSIVE
+_SEED_MISMATCH = (
+    PairingStatus.SEEDS_DIFFER,
+    PairingStatus.BASELINE_TOO_SHORT,
+    PairingStatus.DUPLICATE_SEEDS,
+)
 
 
-def _look_label(n: int, schedule: tuple[int, ...]) -> str:
-    if len(schedule) == 1:
-        return f"the single look ({n} candidate runs)"
-    return f"look {schedule.index(n) + 1} ({n} candidate runs)"
-
-
-def _stop_reason(
-    verdict: Verdict, metrics: Sequence[MetricComparison], schedule: tuple[int, ...], n_ok: int
-) -> str:
-    gating = [m for m in metrics if m.gating and m.verdict is not Verdict.NO_BASELINE]
-    if verdict is Verdict.NO_BASELINE:
-        return "no baseline to compare against: the candidate's runs are summarised only"
-    if verdict is Verdict.REGRESSION:
-        hits = [m for m in gating if m.verdict is Verdict.REGRESSION]
-        first = min(m.looks[-1].n_candidate for m in hits)
-        names = ", ".join(m.name for m in hits if m.looks[-1].n_candidate == first)
-        return f"regression bound crossed for {names} at {_look_label(first, schedule)}"
-    if verdict in _SETTLED:
-        last = max(m.looks[-1].n_candidate for m in gating)
-        parts = ", ".join(f"{m.name} {m.verdict.value}" for m in gating)
-        return f"every gating metric decided by {_look_label(last, schedule)}: {parts}"
-    capped = [m.name for m in gating if m.bound is Bound.CAP]
-    if capped and len(schedule) == 1:
-        return (
-            f"no bound crossed for {', '.join(capped)} at the single look "
-            f"({schedule[0]} candidate runs)"
+def _baseline_notes(baseline: RunSet | None, metrics: Sequence[_Metric]) -> list[Note]:
+    if baseline is None:
+        return [Note(NoteKind.NO_BASELINE_YET)]
+    present = baseline.metric_names()
+    notes = [
+        Note(NoteKind.NOT_IN_BASELINE, (m.spec.name,), names=present)
+        for m in metrics
+        if m.baseline is None
+    ]
+    notes += [
+        Note(
+            NoteKind.UNPAIRED,
+            (m.spec.name,),
+            seeds=m.candidate.seeds,
+            baseline_seeds=m.baseline.seeds,
+            status=m.twins.status,
         )
-    if capped:
-        return f"cap of {schedule[-1]} runs reached with no bound crossed for {', '.join(capped)}"
-    open_names = ", ".join(m.name for m in gating if m.bound is None)
-    upcoming = next((n for n in schedule if n > n_ok), None)
-    if n_ok < schedule[0]:
-        return f"{n_ok} candidate runs so far, fewer than the first look at {schedule[0]}"
-    after = f"still open after {n_ok} candidate runs: {open_names}"
-    return f"{after}; next look at {upcoming} runs" if upcoming is not None else after
-
-
-def _settings(
-    config: Config,
-    schedule: tuple[int, ...],
-    lockstep: bool,
-    metrics: Sequence[_Metric],
-    primary: str | None,
-) -> dict[str, str]:
-    # alpha, power, looks, bounds and min_effect are shown from the Design by the report
-    settings = {
-        "baseline": (
-            "lockstep: the baseline grows with the candidate"
-            if lockstep
-            else "stored: the same baseline runs at every look"
-        ),
-        "bad seeds": (
-            f"robust z (median/MAD) of the pooled runs beyond {DEFAULT_THRESHOLD:g}; "
-            "shown, not removed"
-        ),
-    }
-    gating = [m for m in metrics if m.gating]
-    if primary is not None:
-        settings["multiplicity"] = f"primary metric {primary} gates alone; others are reported"
-    elif len(gating) > 1:
-        settings["multiplicity"] = f"Holm across {len(gating)} gating metrics at each look"
-    else:
-        settings["multiplicity"] = "one gating metric"
-    for m in metrics:
-        settings[f"min_effect.{m.spec.name}"] = f"{m.min_effect:.4g} ({m.spec.min_effect})"
-    if len(schedule) == 1:
-        settings["test"] = (
-            f"single look: exact Mann-Whitney U p-value <= {config.alpha:g} "
-            f"(no-change: <= {1 - config.power:g})"
-        )
-    else:
-        settings["test"] = (
-            "group-sequential Mann-Whitney U against a drop (or gain) of "
-            f"{sequential.INDIFFERENCE:g} x min_effect; ties count for the null; "
-            "bounds calibrated by simulation"
-        )
-    return settings
+        for m in metrics
+        if m.baseline is not None and m.gating and m.twins.status in _SEED_MISMATCH
+    ]
+    return notes
 
 
 def _notes(
     baseline: RunSet | None,
-    *,
     candidate: RunSet,
     metrics: Sequence[_Metric],
     schedule: tuple[int, ...],
-    lockstep: bool,
     primary: str | None,
-) -> tuple[str, ...]:
-    notes: list[str] = []
-    if baseline is None:
-        notes.append("no baseline yet: a baseline run on the main branch creates one")
-    else:
-        present = ", ".join(baseline.metric_names()) or "none"
-        notes.extend(
-            f"metric {m.spec.name!r} is not in the baseline (it reports: {present}); "
-            "it is shown but not compared"
-            for m in metrics
-            if m.baseline is None
-        )
-    failed = candidate.failed_runs
-    if failed:
-        seeds = ", ".join(str(r.seed) for r in failed)
-        notes.append(
-            f"{len(failed)} candidate run(s) failed and are left out of the test (seeds {seeds})"
-        )
+) -> tuple[Note, ...]:
+    notes = _baseline_notes(baseline, metrics)
+    if candidate.failed_runs:
+        notes.append(Note(NoteKind.FAILED_RUNS, seeds=tuple(r.seed for r in candidate.failed_runs)))
     n_ok = len(candidate.ok_runs)
     if n_ok > schedule[-1]:
-        notes.append(f"{n_ok} successful candidate runs; the test uses the first {schedule[-1]}")
-    if lockstep and baseline is not None:
-        short = [m.spec.name for m in metrics if m.baseline and len(m.baseline.values) < n_ok]
+        notes.append(Note(NoteKind.EXTRA_RUNS, count=n_ok, cap=schedule[-1]))
+    if any(m.twins.status is PairingStatus.LOCKSTEP for m in metrics):
+        short = tuple(m.spec.name for m in metrics if m.baseline and len(m.baseline.values) < n_ok)
         if short:
-            notes.append(
-                f"lockstep: the baseline has fewer runs than the candidate for {', '.join(short)}"
-            )
+            notes.append(Note(NoteKind.LOCKSTEP_SHORT, short))
     if primary is not None:
-        notes.append(f"primary metric {primary} gates alone; other metrics are reported only")
+        notes.append(Note(NoteKind.PRIMARY_ALONE, (primary,)))
     return tuple(notes)
 
 
-def _replay(baseline: RunSet | None, candidate: RunSet, first_look: int) -> tuple[int, ...]:
-    if baseline is None:
-        return ()
-    return replayed_seeds(
-        [(r.seed, r.metrics) for r in candidate.ok_runs],
-        {r.seed: r.metrics for r in baseline.ok_runs},
-        first_look,
+def _specs(candidate: RunSet, config: Config) -> list[MetricSpec]:
+    if not candidate.ok_runs:
+        raise RunSetError("the candidate has no successful runs: there is nothing to compare")
+    reported = candidate.metric_names()
+    names = config.gated_metric_names(reported)
+    missing = [n for n in names if n not in reported]
+    if missing:
+        raise RunSetError(
+            f"metric {missing[0]!r} is configured but not reported by every successful "
+            f"candidate run; the runs report: {', '.join(reported) or 'nothing'}"
+        )
+    return [config.spec_for(n) for n in names]
+
+
+def _metric(
+    spec: MetricSpec,
+    sides: tuple[RunSet | None, RunSet],
+    primary: str | None,
+    schedule: tuple[int, ...],
+    lockstep: bool,
+) -> _Metric:
+    baseline, candidate = sides
+    cand = _side(candidate, spec.name)
+    base = _side(baseline, spec.name) if baseline is not None else None
+    if base is not None and not base.values:
+        base = None
+    reference = float(np.mean(base.values if base is not None else cand.values))
+    metric = _Metric(
+        spec=spec,
+        gating=primary is None or spec.name == primary,
+        candidate=cand,
+        baseline=base,
+        min_effect=spec.min_effect.absolute(reference),
+        design=None,
+        raw=[],
+    )
+    if base is not None:
+        metric.twins = pair_seeds(
+            cand.seeds, base.seeds, cap=schedule[-1], lockstep=lockstep, looks=len(schedule)
+        )
+    return metric
+
+
+def _plans(
+    metrics: Sequence[_Metric], results: Sequence[MetricComparison]
+) -> tuple[PowerPlan, ...]:
+    correlation = {r.name: r.pairing.correlation if r.pairing else None for r in results}
+    return tuple(
+        plan_runs(
+            m.baseline.values,
+            m.min_effect,
+            m.design,
+            metric=m.spec.name,
+            correlation=correlation[m.spec.name],
+        )
+        for m in metrics
+        if m.baseline is not None and m.design is not None and m.gating
     )
 
 
@@ -368,109 +342,44 @@ def compare(
     ``looks=None``: one fixed-N look at the candidate's run count, exact U p-values.
     Otherwise the group-sequential schedule (the pipeline passes config.effective_looks()).
     ``lockstep``: the baseline grows with the candidate (its prefix of the same length).
+    Metrics whose seeds match are compared seed by seed (stats.paired).
     """
-    ok_runs = candidate.ok_runs
-    if not ok_runs:
-        raise RunSetError("the candidate has no successful runs: there is nothing to compare")
-    reported = candidate.metric_names()
-    names = config.gated_metric_names(reported)
-    missing = [n for n in names if n not in reported]
-    if missing:
-        raise RunSetError(
-            f"metric {missing[0]!r} is configured but not reported by every successful "
-            f"candidate run; the runs report: {', '.join(reported) or 'nothing'}"
-        )
-    schedule = sequential.validate_looks(looks) if looks is not None else (len(ok_runs),)
-    specs = [config.spec_for(n) for n in names]
+    specs = _specs(candidate, config)
+    n_ok = len(candidate.ok_runs)
+    schedule = sequential.validate_looks(looks) if looks is not None else (n_ok,)
     primary = next((s.name for s in specs if s.primary), None)
-
-    replay = _replay(baseline, candidate, schedule[0])
-    metrics: list[_Metric] = []
-    for spec in specs:
-        cand = _side(candidate, spec.name)
-        base = _side(baseline, spec.name) if baseline is not None else None
-        if base is not None and not base.values:
-            base = None
-        reference = float(np.mean(base.values if base is not None else cand.values))
-        metric = _Metric(
-            spec=spec,
-            gating=primary is None or spec.name == primary,
-            candidate=cand,
-            baseline=base,
-            min_effect=spec.min_effect.absolute(reference),
-            design=None,
-            raw=[],
-        )
-        if base is not None:
-            metric.twins = pair_seeds(
-                cand.seeds, base.seeds, cap=schedule[-1], lockstep=lockstep, looks=len(schedule)
-            )
+    replay = replayed_runs(baseline, candidate, schedule[0])
+    metrics = [_metric(s, (baseline, candidate), primary, schedule, lockstep) for s in specs]
+    for metric in metrics:
+        if metric.baseline is not None:
             if metric.twins.status is PairingStatus.PAIRED:
                 metric.replay = replay
             _evaluate_looks(metric, schedule, lockstep, config)
-        metrics.append(metric)
-
     adjusted = _adjust([m for m in metrics if m.baseline is not None])
     results = tuple(
         _metric_comparison(m, adjusted.get(m.spec.name, []), schedule, config) for m in metrics
     )
-    verdict = _overall(results, baseline is not None)
-    plans: tuple[PowerPlan, ...] = tuple(
-        plan_runs(m.baseline.values, m.min_effect, m.design, metric=m.spec.name)
-        for m in metrics
-        if m.baseline is not None and m.design is not None and m.gating
-    )
-    design = next((m.design for m in metrics if m.gating and m.design is not None), None)
+    verdict = outcome.overall(results, baseline is not None)
     return Comparison(
         verdict=verdict,
         metrics=results,
-        design=design,
-        stop_reason=_stop_reason(verdict, results, schedule, len(ok_runs)),
+        design=next((m.design for m in metrics if m.gating and m.design is not None), None),
+        stop=outcome.stop(verdict, results, schedule, n_ok),
         baseline_commit=baseline.commit if baseline is not None else None,
         candidate_commit=candidate.commit,
         baseline_runs=len(baseline.ok_runs) if baseline is not None else 0,
-        candidate_runs=len(ok_runs),
+        candidate_runs=n_ok,
         failed_runs=candidate.failed_runs,
-        plans=plans,
-        notes=_notes(
-            baseline,
-            candidate=candidate,
-            metrics=metrics,
-            schedule=schedule,
-            lockstep=lockstep,
-            primary=primary,
+        plans=_plans(metrics, results),
+        notes=_notes(baseline, candidate, metrics, schedule, primary),
+        settings=outcome.settings(
+            schedule,
+            lockstep,
+            tuple(
+                MinEffectSetting(m.spec.name, m.min_effect, str(m.spec.min_effect)) for m in metrics
+            ),
+            primary,
+            gating=sum(m.gating for m in metrics),
+            levels=(config.alpha, config.power),
         ),
-        settings=_settings(config, schedule, lockstep, metrics, primary),
     )
-
-
-def _gating_compared(comparison: Comparison) -> list[MetricComparison]:
-    return [m for m in comparison.metrics if m.gating and m.verdict is not Verdict.NO_BASELINE]
-
-
-def is_open(comparison: Comparison) -> bool:
-    """True when running more candidate runs could change the answer: no gating regression
-    yet and some gating metric still open (undecided before the cap)."""
-    gating = _gating_compared(comparison)
-    if any(m.verdict is Verdict.REGRESSION for m in gating):
-        return False
-    return any(m.verdict is Verdict.INCONCLUSIVE and m.bound is None for m in gating)
-
-
-def next_look(comparison: Comparison, looks: Sequence[int]) -> int | None:
-    """The candidate run count of the next look, or None when the pipeline should stop."""
-    if not is_open(comparison):
-        return None
-    return next((n for n in looks if n > comparison.candidate_runs), None)
-
-
-def runs_used(comparison: Comparison) -> int:
-    """Candidate runs a sequential pipeline needs for this answer: the look of the first
-    gating regression, else the last look any gating metric needed, else all runs."""
-    gating = _gating_compared(comparison)
-    regressions = [m.looks[-1].n_candidate for m in gating if m.verdict is Verdict.REGRESSION]
-    if regressions:
-        return min(regressions)
-    if not gating or any(m.bound is None for m in gating):
-        return comparison.candidate_runs
-    return max(m.looks[-1].n_candidate for m in gating)

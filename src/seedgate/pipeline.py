@@ -23,6 +23,7 @@ from seedgate.config import Config
 from seedgate.errors import ConfigError, RunnerError, RunSetError
 from seedgate.models import Comparison, RunResult, RunSet
 from seedgate.noise_io import NOISE_FILE, read_noise
+from seedgate.report.text import stop_reason
 from seedgate.runner import Runner
 from seedgate.runset_io import read_runset
 from seedgate.seeds import RunSpec, run_spec
@@ -184,7 +185,7 @@ def run_gate(
                 baseline, candidate, config, looks=looks, lockstep=lockstep
             )
             if baseline is not None:
-                out.write(f"[gate] look {number}/{len(looks)}: {comparison.stop_reason}\n")
+                out.write(f"[gate] look {number}/{len(looks)}: {stop_reason(comparison)}\n")
                 out.flush()
             if baseline is None or not compare.is_open(comparison) or look == looks[-1]:
                 return GateOutcome(comparison, candidate, baseline)

@@ -8,10 +8,11 @@ import pytest
 from numpy.typing import NDArray
 from scipy import stats
 
-from seedgate.compare import compare, is_open, next_look, runs_used
+from seedgate.compare import compare, is_open, runs_used
 from seedgate.config import Config, MetricSpec, MinEffect
 from seedgate.errors import RunSetError
-from seedgate.models import Bound, Goal, RunResult, RunSet, RunStatus, Verdict
+from seedgate.models import Bound, Goal, Multiplicity, RunResult, RunSet, RunStatus, Verdict
+from seedgate.report.text import note, settings_rows, stop_reason
 from seedgate.stats.design import holm
 from seedgate.stats.ranktest import u_statistic
 
@@ -54,9 +55,8 @@ def test_no_baseline_summarises_the_candidate_only() -> None:
     assert metric.candidate.n == 5
     assert metric.candidate.mean == pytest.approx(np.mean(BASE[:5]))
     assert metric.baseline is None
-    assert "no baseline" in result.stop_reason
+    assert "no baseline" in stop_reason(result)
     assert not is_open(result)
-    assert next_look(result, LOOKS) is None
 
 
 def test_clear_regression_stops_at_the_first_look() -> None:
@@ -69,7 +69,7 @@ def test_clear_regression_stops_at_the_first_look() -> None:
     assert metric.looks[0].n_candidate == 3
     assert metric.looks[0].n_baseline == 20
     assert (
-        result.stop_reason == "regression bound crossed for accuracy at look 1 (3 candidate runs)"
+        stop_reason(result) == "regression bound crossed for accuracy at look 1 (3 candidate runs)"
     )
     assert metric.shift is not None
     assert metric.shift < 0
@@ -124,7 +124,11 @@ def test_single_look_uses_exact_u_p_values() -> None:
     assert look.p_improvement == pytest.approx(better.pvalue)
     margin = stats.mannwhitneyu(candidate + 0.4, baseline, alternative="greater", method="exact")
     assert look.p_no_change == pytest.approx(margin.pvalue)
-    assert result.settings["test"].startswith("single look: exact Mann-Whitney U p-value <= 0.05")
+    assert result.settings is not None
+    assert result.settings.single_look
+    assert dict(settings_rows(result.settings))["test"].startswith(
+        "single look: exact Mann-Whitney U p-value <= 0.05"
+    )
 
 
 def test_drop_inside_the_indifference_zone_is_never_a_regression() -> None:
@@ -167,9 +171,9 @@ def test_open_metric_asks_for_the_next_look() -> None:
     assert metric.bound is None
     assert len(metric.looks) == 1
     assert is_open(result)
-    assert next_look(result, LOOKS) == 5
+    assert result.stop.next_look == 5
     assert runs_used(result) == 4
-    assert "next look at 5 runs" in result.stop_reason
+    assert "next look at 5 runs" in stop_reason(result)
 
 
 def test_cap_without_a_crossing_is_inconclusive() -> None:
@@ -182,9 +186,8 @@ def test_cap_without_a_crossing_is_inconclusive() -> None:
     assert metric.bound is Bound.CAP
     assert len(metric.looks) == len(LOOKS)
     assert result.verdict is Verdict.INCONCLUSIVE
-    assert result.stop_reason == "cap of 20 runs reached with no bound crossed for accuracy"
+    assert stop_reason(result) == "cap of 20 runs reached with no bound crossed for accuracy"
     assert not is_open(result)
-    assert next_look(result, LOOKS) is None
 
 
 def test_fewer_runs_than_the_first_look() -> None:
@@ -193,8 +196,8 @@ def test_fewer_runs_than_the_first_look() -> None:
     )
     assert result.metrics[0].looks == ()
     assert is_open(result)
-    assert next_look(result, LOOKS) == 3
-    assert "fewer than the first look" in result.stop_reason
+    assert result.stop.next_look == 3
+    assert "fewer than the first look" in stop_reason(result)
 
 
 @pytest.mark.parametrize("lockstep", [False, True])
@@ -225,7 +228,7 @@ def test_verdict_on_all_runs_equals_the_verdict_on_the_runs_a_pipeline_would_hav
                 lockstep=lockstep,
             )
             assert is_open(shorter)
-            assert next_look(shorter, LOOKS) == n
+            assert shorter.stop.next_look == n
 
 
 def test_lockstep_uses_baseline_prefixes() -> None:
@@ -243,7 +246,8 @@ def test_lockstep_uses_baseline_prefixes() -> None:
         assert look.z_improvement == pytest.approx(prefix.z)
     assert result.design is not None
     assert result.design.baseline_n is None
-    assert result.settings["baseline"].startswith("lockstep")
+    assert result.settings is not None
+    assert result.settings.lockstep
 
 
 def test_holm_adjusts_regression_p_values_across_gating_metrics() -> None:
@@ -263,7 +267,9 @@ def test_holm_adjusts_regression_p_values_across_gating_metrics() -> None:
     assert both.metrics[1].looks[0].p_regression == pytest.approx(adjusted_b)
     # no-change is intersection-union: its p-values stay unadjusted
     assert both.metrics[0].looks[0].p_no_change == alone_a.metrics[0].looks[0].p_no_change
-    assert both.settings["multiplicity"] == "Holm across 2 gating metrics at each look"
+    assert both.settings is not None
+    assert both.settings.multiplicity is Multiplicity.HOLM
+    assert both.settings.gating == 2
 
 
 def test_primary_metric_gates_alone() -> None:
@@ -278,7 +284,9 @@ def test_primary_metric_gates_alone() -> None:
     assert not loss.gating
     assert loss.verdict is Verdict.REGRESSION
     assert result.verdict is Verdict.NO_CHANGE
-    assert "primary metric acc gates alone" in result.settings["multiplicity"]
+    assert result.settings is not None
+    assert result.settings.multiplicity is Multiplicity.PRIMARY
+    assert result.settings.primary == "acc"
 
 
 def test_metric_missing_from_the_baseline_is_noted_and_not_compared() -> None:
@@ -289,7 +297,7 @@ def test_metric_missing_from_the_baseline_is_noted_and_not_compared() -> None:
     accuracy, f1 = result.metrics
     assert f1.verdict is Verdict.NO_BASELINE
     assert f1.candidate.n == 3
-    assert any("'f1' is not in the baseline" in note for note in result.notes)
+    assert any("'f1' is not in the baseline" in note(n) for n in result.notes)
     assert accuracy.verdict is Verdict.REGRESSION
     assert result.verdict is Verdict.REGRESSION
 
@@ -302,7 +310,7 @@ def test_failed_candidate_runs_are_reported_and_left_out() -> None:
     assert result.candidate_runs == 4
     assert result.metrics[0].candidate_values == (-1.0, -1.2, -0.9, -1.1)
     assert result.metrics[0].candidate_seeds == (100, 102, 103, 104)
-    assert any("1 candidate run(s) failed" in note for note in result.notes)
+    assert any("1 candidate run(s) failed" in note(n) for n in result.notes)
 
 
 def test_bad_seeds_are_flagged_from_the_pooled_runs() -> None:
@@ -325,7 +333,8 @@ def test_relative_min_effect_is_scaled_by_the_baseline_mean() -> None:
         runset({"accuracy": values}), runset({"accuracy": values[:3]}), config(spec), looks=LOOKS
     )
     assert result.metrics[0].min_effect == pytest.approx(0.01 * np.mean(values))
-    assert result.settings["min_effect.accuracy"].endswith("(1%)")
+    assert result.settings is not None
+    assert dict(settings_rows(result.settings))["min_effect.accuracy"].endswith("(1%)")
 
 
 def test_settings_plans_and_design_are_filled() -> None:
@@ -339,7 +348,8 @@ def test_settings_plans_and_design_are_filled() -> None:
     assert result.design is not None
     assert result.design.looks == LOOKS
     assert result.design.baseline_n == 20
-    assert result.settings["test"].startswith("group-sequential")
+    assert result.settings is not None
+    assert dict(settings_rows(result.settings))["test"].startswith("group-sequential")
     assert result.design.alpha == 0.05
     (plan,) = result.plans
     assert plan.metric == "accuracy"

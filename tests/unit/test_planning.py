@@ -5,8 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from seedgate.models import Design
+from seedgate.models import Design, PlanStatus
+from seedgate.report.text import plan_sentence
 from seedgate.stats import design as sequential
+from seedgate.stats import paired
 from seedgate.stats.planning import approximate_power, delivered_power, plan_runs, runs_needed
 
 LOOKS = (3, 5, 10, 15, 20)
@@ -82,29 +84,36 @@ def test_plan_for_a_resolvable_effect() -> None:
     assert plan.runs_needed is not None
     assert plan.runs_needed <= 20
     assert plan.cap == 20
-    assert "candidate runs detect it" in plan.message
+    assert plan.status is PlanStatus.RESOLVABLE
+    assert "candidate runs detect it" in plan_sentence(plan)
 
 
 def test_plan_warns_when_the_cap_cannot_resolve_min_effect() -> None:
     values = np.linspace(0.0, 1.0, 20)  # seed SD ~ 0.31
     plan = plan_runs(values, 0.1, _design(), metric="accuracy")  # ~0.32 seed-SDs
     assert not plan.resolvable
-    assert "cap of 20 gives" in plan.message
-    assert "most outcomes at the cap are inconclusive" in plan.message
+    assert plan.status is PlanStatus.SHORT
+    assert plan.inconclusive_below_sd is not None
+    assert "cap of 20 gives" in plan_sentence(plan)
+    assert "most outcomes at the cap are inconclusive" in plan_sentence(plan)
     # a larger effect that misses the cap gets the power at the cap but no strong warning
     plan = plan_runs(values, 0.3, _design(), metric="accuracy")  # ~0.97 seed-SDs
     assert not plan.resolvable
-    assert "most outcomes" not in plan.message
+    assert plan.inconclusive_below_sd is None
+    assert "most outcomes" not in plan_sentence(plan)
 
 
 def test_plan_edge_cases() -> None:
-    assert "fewer than 2 runs" in plan_runs([0.5], 0.1, _design(), metric="m").message
+    short = plan_runs([0.5], 0.1, _design(), metric="m")
+    assert short.status is PlanStatus.NO_SPREAD
+    assert "fewer than 2 runs" in plan_sentence(short)
     zero = plan_runs([0.5, 0.5, 0.5], 0.1, _design(), metric="m")
     assert zero.resolvable
     assert zero.runs_needed == LOOKS[0]
     no_effect = plan_runs([0.1, 0.2, 0.3], 0.0, _design(), metric="m")
     assert not no_effect.resolvable
-    assert "min_effect is 0" in no_effect.message
+    assert no_effect.status is PlanStatus.ZERO_MIN_EFFECT
+    assert "min_effect is 0" in plan_sentence(no_effect)
 
 
 def test_delivered_power_is_what_the_rule_does_not_what_was_asked() -> None:
@@ -116,4 +125,19 @@ def test_delivered_power_is_what_the_rule_does_not_what_was_asked() -> None:
     plan = plan_runs(values, 0.01, stored, metric="accuracy")
     assert plan.delivered_power is not None
     assert plan.delivered_power < stored.power
-    assert f"{plan.delivered_power:.0%}" in plan.message
+    assert f"{plan.delivered_power:.0%} of the time" in plan_sentence(plan)
+
+
+def test_paired_plan_states_the_power_at_the_observed_correlation() -> None:
+    paired_design = paired.calibrate(LOOKS, 20, 0.05, 0.9, 20000, 1)
+    values = np.random.default_rng(3).normal(0.9, 0.01, size=20)
+    plan = plan_runs(values, 0.01, paired_design, metric="accuracy", correlation=0.9)
+    assert plan.paired_correlation == 0.9
+    assert plan.delivered_power is not None
+    assert plan.delivered_power_paired is not None
+    assert plan.delivered_power_paired > plan.delivered_power + 0.15  # pairing pays off
+    assert "paired at the observed same-seed correlation 0.90" in plan_sentence(plan)
+    needed_paired = runs_needed(1.0, paired_design, correlation=0.9)
+    needed_unpaired = runs_needed(1.0, paired_design)
+    assert needed_paired is not None
+    assert needed_unpaired is None or needed_paired < needed_unpaired

@@ -15,6 +15,7 @@ from seedgate.errors import GitHubError
 from seedgate.github.client import GitHubClient
 from seedgate.github.commands import Annotations
 from seedgate.models import Comparison, MetricComparison, Verdict
+from seedgate.report.text import stop_reason
 
 COMMENT_LIMIT_CHARS = 65_536
 SUMMARY_LIMIT_BYTES = 1024 * 1024 - 4096  # leave room for what other steps append
@@ -117,7 +118,7 @@ def annotate(comparison: Comparison, annotations: Annotations) -> None:
     if comparison.verdict is Verdict.INCONCLUSIVE:
         annotations.emit(
             "warning",
-            f"inconclusive after {comparison.candidate_runs} runs: {comparison.stop_reason}",
+            f"inconclusive after {comparison.candidate_runs} runs: {stop_reason(comparison)}",
             title="seedgate: inconclusive",
         )
 

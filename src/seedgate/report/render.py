@@ -31,6 +31,7 @@ from seedgate.models import (
     Summary,
     Verdict,
 )
+from seedgate.report import text as prose
 from seedgate.report.filters import (
     Markdown,
     code_fence,
@@ -391,7 +392,8 @@ def settings_rows(comparison: Comparison) -> list[tuple[str, str]]:
         ("baseline commit", comparison.baseline_commit or "none"),
         ("candidate commit", comparison.candidate_commit or "none"),
     ]
-    rows += [(str(key), str(value)) for key, value in comparison.settings.items()]
+    if comparison.settings is not None:
+        rows += prose.settings_rows(comparison.settings)
     return rows
 
 
@@ -403,7 +405,7 @@ def short_commit(commit: str | None) -> str:
 
 def stop_line(comparison: Comparison) -> Markdown:
     """The stop reason (first letter capitalised) and how many runs each side used."""
-    reason = one_line(comparison.stop_reason)
+    reason = one_line(prose.stop_reason(comparison))
     reason = reason[:1].upper() + reason[1:]
     if reason and not reason.endswith((".", "!", "?")):
         reason += "."
@@ -550,7 +552,9 @@ def _render(
         "runs_table": runs_table(comparison) if sections.runs else None,
         "settings_rows": settings_rows(comparison),
         "flagged": [m for m in comparison.metrics if m.bad_seeds],
-        "plan_notes": [p.message for p in comparison.plans if p.message.strip()],
+        "plan_notes": [prose.plan_sentence(p) for p in comparison.plans],
+        "notes": [prose.note(n) for n in comparison.notes],
+        "pairing_lines": [line for m in comparison.metrics if (line := prose.pairing_line(m))],
         "charts": [b for b in map(chart_block, comparison.metrics) if b] if sections.charts else [],
         "failed_logs": [r for r in comparison.failed_runs if r.log_tail],
     }
@@ -640,6 +644,7 @@ def comparison_to_dict(comparison: Comparison) -> dict[str, Any]:
     """The Comparison as JSON-ready data, with a schema key and the headline."""
     data: dict[str, Any] = {"schema": SCHEMA, "headline": headline(comparison)}
     data.update(_jsonable(comparison))
+    data["stop_reason"] = prose.stop_reason(comparison)
     return data
 
 

@@ -17,14 +17,16 @@ and cap is simulated with the gate's own rule (``delivered_power``, normal noise
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import NDArray
 
-from seedgate.models import Design, PowerPlan
+from seedgate.models import Design, PlanStatus, PowerPlan
 from seedgate.stats.operating import Outcome, simulate
 
 _STANDARD_NORMAL = NormalDist()
@@ -51,37 +53,65 @@ def _max_rank_z(n_candidate: int, n_baseline: int | None) -> float:
     return (n_candidate * n_b / 2) / math.sqrt(n_candidate * n_b * (n_candidate + n_b + 1) / 12)
 
 
-def runs_needed(effect_sd: float, design: Design, limit: int = 10_000) -> int | None:
-    """Smallest candidate n with approximate power >= design.power (None: never reached)."""
+def _paired_factor(n_candidate: int, correlation: float) -> float:
+    """pi/3 * 2 (1 - rho) / n_c: the variance factor of n same-seed differences."""
+    return 2 * (1 - correlation) / n_candidate / _EFFICIENCY
+
+
+def runs_needed(
+    effect_sd: float, design: Design, *, correlation: float | None = None, limit: int = 10_000
+) -> int | None:
+    """Smallest candidate n with approximate power >= design.power (None: never reached).
+
+    The one formula behind every runs-needed figure (plan, report, explain). The test is
+    against the indifference zone's edge, so a drop of effect_sd moves z by the remaining
+    (1 - indifference) part; ``correlation`` (paired seeds) uses the better of the unpaired
+    and the paired variance factor.
+    """
     bound = design.bounds_alpha[-1]
     target = bound + _STANDARD_NORMAL.inv_cdf(design.power)
     detectable = effect_sd * (1 - design.indifference)
-    allowed = (detectable / target) ** 2  # the largest variance factor that still works
-    if design.baseline_n is None:
-        n = math.ceil(2 / (allowed * _EFFICIENCY))
-    else:
-        room = allowed * _EFFICIENCY - 1 / design.baseline_n
-        if room <= 0:
-            return None
-        n = math.ceil(1 / room - 1e-12)
-    n = max(n, 1)
-    # Ranks saturate: with few runs even a huge shift cannot push z past the bound.
-    while _max_rank_z(n, design.baseline_n) < bound:
-        n += 1
-        if n > limit:
-            return None
-    return n if n <= limit else None
+    if detectable <= 0:
+        return None
+    for n in range(1, limit + 1):
+        factor = _variance_factor(n, design.baseline_n)
+        if correlation is not None:
+            factor = min(factor, _paired_factor(n, correlation))
+        drift = math.inf if factor <= 0 else detectable / math.sqrt(factor)
+        # ranks saturate: with few runs even a huge shift cannot push z past the bound
+        if drift >= target and _max_rank_z(n, design.baseline_n) >= bound:
+            return n
+    return None
 
 
-def delivered_power(effect_sd: float, design: Design, reps: int = 4_000) -> float:
-    """P(regression) for a drop of ``effect_sd`` seed-SDs under normal noise, simulated with
-    the gate's rule for this design's baseline size and cap (seeded by the design)."""
-    rng = np.random.default_rng([design.seed, 1])
+def _correlated_normals(
+    rng: np.random.Generator, reps: int, design: Design, correlation: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(candidate (reps, cap), baseline (reps, n_b)) with run i of each side correlated."""
     cap = design.looks[-1]
-    n_baseline = cap if design.baseline_n is None else design.baseline_n
-    baseline = rng.normal(size=(reps, n_baseline))
-    candidate = rng.normal(size=(reps, cap)) - effect_sd
-    outcome = simulate(candidate, baseline, design, min_effect=effect_sd).outcome
+    baseline = rng.normal(size=(reps, design.baseline_n or cap))
+    own = rng.normal(size=(reps, cap))
+    if correlation == 0:
+        return own, baseline
+    twins = min(cap, baseline.shape[1])  # paired designs always have a twin for every run
+    candidate = own.copy()
+    candidate[:, :twins] = (
+        correlation * baseline[:, :twins] + math.sqrt(1 - correlation**2) * own[:, :twins]
+    )
+    return candidate, baseline
+
+
+@functools.lru_cache(maxsize=64)
+def delivered_power(
+    effect_sd: float, design: Design, correlation: float = 0.0, reps: int = 4_000
+) -> float:
+    """P(regression) for a drop of ``effect_sd`` seed-SDs under normal noise, simulated with
+    the gate's rule for this design's baseline size and cap (seeded by the design).
+    ``correlation``: same-seed correlation of candidate run i and baseline run i (it matters
+    for paired designs only)."""
+    rng = np.random.default_rng([design.seed, 1])
+    candidate, baseline = _correlated_normals(rng, reps, design, correlation)
+    outcome = simulate(candidate - effect_sd, baseline, design, min_effect=effect_sd).outcome
     return float(np.mean(outcome == Outcome.REGRESSION))
 
 
@@ -98,76 +128,71 @@ def plan_runs(
     cap: int | None = None,
     *,
     metric: str,
+    correlation: float | None = None,
 ) -> PowerPlan:
-    """The plan for one metric: candidate runs needed for min_effect (absolute, metric units)
-    at the design's alpha/power, with a warning when the cap (default: the last look) falls
-    short. ``baseline_values``: shape (n_b,)."""
+    """The plan for one metric (data; report.text says it in words): candidate runs needed
+    for min_effect (absolute, metric units) at the design's alpha/power, the power the
+    design delivers with this baseline and cap, and whether the cap falls short.
+    ``baseline_values``: shape (n_b,). ``correlation``: the observed same-seed correlation
+    of a paired design."""
     cap = design.looks[-1] if cap is None else cap
     values = np.asarray(baseline_values, dtype=float)
     seed_std = float(values.std(ddof=1)) if values.size >= 2 else math.nan
-    power_text = f"{design.power:.0%} power at alpha {design.alpha:g}"
-
-    def plan(effect_sd: float, needed: int | None, message: str) -> PowerPlan:
-        resolvable = needed is not None and needed <= cap
-        delivered = (
-            delivered_power(effect_sd, design)
-            if math.isfinite(effect_sd) and effect_sd > 0
-            else None
-        )
-        if delivered is not None:
-            message += (
-                f" With {design.baseline_n or cap} baseline runs and a cap of {cap}, a drop of "
-                f"min_effect is called a regression {delivered:.0%} of the time "
-                "(simulated, normal noise)."
-            )
-        return PowerPlan(
-            metric, seed_std, min_effect, effect_sd, needed, cap, resolvable, message, delivered
-        )
-
+    base = PowerPlan(
+        metric=metric,
+        seed_std=seed_std,
+        min_effect=min_effect,
+        effect_in_sd=math.nan,
+        runs_needed=None,
+        cap=cap,
+        resolvable=False,
+        status=PlanStatus.NO_SPREAD,
+        alpha=design.alpha,
+        power=design.power,
+        baseline_n=design.baseline_n,
+    )
     if math.isnan(seed_std):
-        return plan(math.nan, None, f"{metric}: cannot plan, the baseline has fewer than 2 runs.")
+        return base
     if min_effect <= 0:
-        return plan(
-            0.0,
-            None,
-            f"{metric}: min_effect is 0, so no-change can never be concluded; "
-            "set the smallest change that matters.",
-        )
+        return replace(base, effect_in_sd=0.0, status=PlanStatus.ZERO_MIN_EFFECT)
     if seed_std == 0:
-        return plan(
-            math.inf,
-            design.looks[0],
-            f"{metric}: the baseline runs are identical (deterministic training); "
-            "a change of min_effect shows at the first look.",
+        first = design.looks[0]
+        return replace(
+            base,
+            effect_in_sd=math.inf,
+            runs_needed=first,
+            resolvable=first <= cap,
+            status=PlanStatus.DETERMINISTIC,
         )
     effect_sd = min_effect / seed_std
-    needed = runs_needed(effect_sd, design)
+    paired = correlation is not None and bool(design.paired_bounds)
+    needed = runs_needed(effect_sd, design, correlation=correlation if paired else None)
     if needed is not None:
         needed = max(needed, design.looks[0])  # the design never decides before its first look
-    head = (
-        f"{metric}: min_effect {min_effect:.4g} is {effect_sd:.2f} seed-SDs "
-        f"(seed SD {seed_std:.4g})"
+    plan = replace(
+        base,
+        effect_in_sd=effect_sd,
+        runs_needed=needed,
+        resolvable=needed is not None and needed <= cap,
+        status=PlanStatus.RESOLVABLE,
+        delivered_power=delivered_power(round(effect_sd, 3), design),
     )
-    if needed is not None and needed <= cap:
-        return plan(
-            effect_sd, needed, f"{head}; about {needed} candidate runs detect it with {power_text}."
+    if paired:
+        assert correlation is not None  # noqa: S101 - paired implies a correlation
+        rho = round(min(max(correlation, 0.0), 0.99), 2)
+        plan = replace(
+            plan,
+            paired_correlation=rho,
+            delivered_power_paired=delivered_power(round(effect_sd, 3), design, rho),
         )
-    at_cap = approximate_power(
-        effect_sd * (1 - design.indifference), cap, design.baseline_n, design.bounds_alpha[-1]
-    )
-    reach = (
-        f"needs about {needed} candidate runs"
-        if needed is not None
-        else f"cannot be reached against a baseline of {design.baseline_n} runs"
-    )
-    message = (
-        f"{head}; detecting it with {power_text} {reach}; the cap of {cap} gives {at_cap:.0%}."
-    )
+    if plan.resolvable:
+        return plan
     threshold = _inconclusive_threshold_sd(design, cap)
-    if effect_sd < threshold:
-        message += (
-            f" Below about {threshold:.2f} seed-SDs most outcomes at the cap are inconclusive: "
-            "raise min_effect, reduce seed noise, or raise max_runs"
-            + (" and the baseline runs." if design.baseline_n is not None else ".")
-        )
-    return plan(effect_sd, needed, message)
+    return replace(
+        plan,
+        status=PlanStatus.SHORT,
+        power_at_cap=approximate_power(
+            effect_sd * (1 - design.indifference), cap, design.baseline_n, design.bounds_alpha[-1]
+        ),
+        inconclusive_below_sd=threshold if effect_sd < threshold else None,
+    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seedgate.models import PairingStatus
+from seedgate.models import PairingStatus, RunSet
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +75,17 @@ def replayed_seeds(
         len({baseline[seed][name] for seed, _ in runs}) == len(runs) for name in sorted(names)
     )
     return tuple(seed for seed, _ in runs) if distinct else ()
+
+
+def replayed_runs(baseline: RunSet | None, candidate: RunSet, first_look: int) -> tuple[int, ...]:
+    """``replayed_seeds`` of two RunSets' successful runs (() without a baseline)."""
+    if baseline is None:
+        return ()
+    return replayed_seeds(
+        [(r.seed, r.metrics) for r in candidate.ok_runs],
+        {r.seed: r.metrics for r in baseline.ok_runs},
+        first_look,
+    )
 
 
 def same_seed_correlation(candidate: Sequence[float], twins: Sequence[float]) -> float | None:
