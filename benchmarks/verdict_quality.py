@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from common import this_command
+from interval_coverage import coverage_lines
 from numpy.typing import NDArray
 
 from seedgate.compare import compare, runs_used
@@ -40,7 +41,6 @@ from seedgate.config import Config, MetricSpec, MinEffect
 from seedgate.models import Design, Goal, RunResult, RunSet, RunStatus, Verdict
 from seedgate.stats.design import calibrate
 from seedgate.stats.operating import Outcome, simulate
-from seedgate.stats.ranktest import exact_u_cdf
 
 FloatArray = NDArray[np.float64]
 Draw = Callable[[np.random.Generator, tuple[int, ...]], FloatArray]
@@ -193,43 +193,6 @@ def gate_cell(
     return cell, checked, candidate, baseline, result.look
 
 
-def _moses_k(n_c: int, n_b: int, z: float | None) -> int:
-    if z is None:  # the fixed-sample exact 95% interval
-        return int(np.searchsorted(exact_u_cdf(n_c, n_b), 0.025, side="right"))
-    return max(0, math.floor(n_c * n_b / 2 - z * math.sqrt(n_c * n_b * (n_c + n_b + 1) / 12)))
-
-
-def coverage_by_look(
-    candidate: FloatArray,
-    baseline: FloatArray,
-    stop_look: NDArray[np.int64],
-    looks: tuple[int, ...],
-    *,
-    shift: float,
-    z: float | None,
-) -> list[tuple[int, int, float]]:
-    """(runs, experiments stopping there, coverage) for each look of the schedule."""
-    rows: list[tuple[int, int, float]] = []
-    for index, n in enumerate(looks):
-        chosen = stop_look == index
-        if not chosen.any():
-            rows.append((n, 0, math.nan))
-            continue
-        diffs = np.sort(
-            (candidate[chosen, :n, None] - baseline[chosen, None, :]).reshape(
-                int(chosen.sum()), -1
-            ),
-            axis=1,
-        )
-        k = _moses_k(n, baseline.shape[1], z)
-        if k < 1:
-            rows.append((n, int(chosen.sum()), 0.0))
-            continue
-        covered = (diffs[:, k - 1] <= shift) & (shift <= diffs[:, diffs.shape[1] - k])
-        rows.append((n, int(chosen.sum()), float(covered.mean())))
-    return rows
-
-
 def _pm(value: float, se: float, digits: int = 3) -> str:
     return f"{value:.{digits}f} ± {se:.{digits}f}"
 
@@ -280,95 +243,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def plan(looks: tuple[int, ...]) -> list[tuple[str, str, Draw, float, tuple[int, ...], float]]:
+    """Every cell: (label, noise, draw, drop, looks, min_effect)."""
+    cells = [
+        ("gate", noise, draw, drop, looks, 1.0)
+        for noise, draw in CONTINUOUS.items()
+        for drop in DROPS
+    ]
+    cells.append(("gate, min_effect 0", "normal", draw_normal, 0.0, looks, 0.0))
+    cells += [
+        (label, noise, draw, 0.0, schedule, DISCRETE_MIN_EFFECT)
+        for noise, draw in DISCRETE.items()
+        for label, schedule in (("gate", looks), ("single look 5 vs 20", (5,)))
+    ]
+    return cells
+
+
 def run_all(reps: int, seed: int, check: int) -> tuple[list[str], int]:
-    streams = iter(np.random.SeedSequence(seed).spawn(100))
     looks = _config(1.0).effective_looks()
     cells: list[Cell] = []
     checked = 0
     coverage: list[str] = []
-    for noise, draw in CONTINUOUS.items():
-        for drop in DROPS:
-            rng = np.random.default_rng(next(streams))
-            cell, n, cand, base, stop = gate_cell(
-                "gate",
-                noise,
-                draw,
-                drop,
-                looks=looks,
-                min_effect=1.0,
-                reps=reps,
-                rng=rng,
-                check=check,
-            )
-            cells.append(cell)
-            checked += n
-            if noise == "normal" and drop in (0.0, 0.5, 1.0, 2.0):
-                coverage += _coverage_lines(cand, base, stop, looks, drop)
-    zero = gate_cell(
-        "gate, min_effect 0",
-        "normal",
-        draw_normal,
-        0.0,
-        looks=looks,
-        min_effect=0.0,
-        reps=reps,
-        rng=np.random.default_rng(next(streams)),
-        check=check,
-    )
-    cells.append(zero[0])
-    checked += zero[1]
-    for noise, draw in DISCRETE.items():
-        for label, schedule in (("gate", looks), ("single look 5 vs 20", (5,))):
-            cell, n, *_ = gate_cell(
-                label,
-                noise,
-                draw,
-                0.0,
-                looks=schedule,
-                min_effect=DISCRETE_MIN_EFFECT,
-                reps=reps,
-                rng=np.random.default_rng(next(streams)),
-                check=check,
-            )
-            cells.append(cell)
-            checked += n
+    todo = plan(looks)
+    streams = np.random.SeedSequence(seed).spawn(len(todo))
+    for (label, noise, draw, drop, schedule, min_effect), stream in zip(todo, streams, strict=True):
+        cell, n, cand, base, stop = gate_cell(
+            label, noise, draw, drop, looks=schedule, min_effect=min_effect, reps=reps,
+            rng=np.random.default_rng(stream), check=check,
+        )  # fmt: skip
+        cells.append(cell)
+        checked += n
+        if (label, noise, min_effect) == ("gate", "normal", 1.0) and drop in (0.0, 0.5, 1.0, 2.0):
+            coverage += coverage_lines(cand, base, stop, _design(looks), drop)
     lines = format_cells(cells)
     lines += ["", "Interval coverage at the look where the gate stopped (normal noise):", ""]
     lines += coverage
     lines += ["", *_targets(cells, reps)]
     return lines, checked
-
-
-def _coverage_lines(
-    cand: FloatArray, base: FloatArray, stop: NDArray[np.int64], looks: tuple[int, ...], drop: float
-) -> list[str]:
-    design = _design(looks)
-    repeated = coverage_by_look(cand, base, stop, looks, shift=-drop, z=design.bound_interval)
-    fixed = coverage_by_look(cand, base, stop, looks, shift=-drop, z=None)
-    lines = [
-        f"drop {drop:g} x min_effect:",
-        "",
-        (
-            "| stopping look (runs) | experiments | repeated 95% interval (shown) "
-            "| fixed-sample 95% interval |"
-        ),
-        "|---|---:|---:|---:|",
-    ]
-    for (n, count, cover), (_, _, old) in zip(repeated, fixed, strict=True):
-        if count:
-            lines.append(
-                f"| {n} | {count} | {_pm(cover, _se(cover, count))} | {_pm(old, _se(old, count))} |"
-            )
-    total = stop.size
-
-    def overall(rows: list[tuple[int, int, float]]) -> float:
-        return sum(count * cover for _, count, cover in rows if count) / total
-
-    lines.append(
-        f"| any (at the stop) | {total} | {_pm(overall(repeated), _se(overall(repeated), total))} "
-        f"| {_pm(overall(fixed), _se(overall(fixed), total))} |"
-    )
-    return [*lines, ""]
 
 
 def _targets(cells: Sequence[Cell], reps: int) -> list[str]:

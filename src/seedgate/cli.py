@@ -350,8 +350,10 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    from seedgate.explain import TYPICAL_CORRELATION
     from seedgate.report.text import plan_sentence
     from seedgate.stats.design import calibrate
+    from seedgate.stats.paired import calibrate as paired_calibrate
     from seedgate.stats.planning import plan_runs
 
     config = load_settings(args)
@@ -361,19 +363,17 @@ def cmd_plan(args: argparse.Namespace) -> int:
             "plan: no baseline; pass --baseline FILE or make one with `seedgate baseline -- CMD`"
         )
     looks = config.effective_looks()
-    design = calibrate(
-        looks,
-        len(baseline.ok_runs),
-        config.alpha,
-        config.power,
-        config.simulations,
-        config.stats_seed,
-    )
+    levels = (config.alpha, config.power, config.simulations, config.stats_seed)
+    n_baseline = len(baseline.ok_runs)
+    # the gate pairs run i with the baseline's run i when there is a twin for every run
+    pairs = n_baseline >= looks[-1] and len(looks) > 1
+    design = (paired_calibrate if pairs else calibrate)(looks, n_baseline, *levels)
+    correlation = TYPICAL_CORRELATION if pairs else None
     for name in config.gated_metric_names(baseline.metric_names()):
         values = baseline.values(name)
         spec = config.spec_for(name)
         effect = spec.min_effect.absolute(sum(values) / len(values)) if values else 0.0
-        plan = plan_runs(values, effect, design, looks[-1], metric=name)
+        plan = plan_runs(values, effect, design, looks[-1], metric=name, correlation=correlation)
         print(plan_sentence(plan))
     return EXIT_OK
 

@@ -21,6 +21,7 @@ from seedgate.models import (
     Bound,
     Comparison,
     Design,
+    GateSettings,
     Interval,
     Look,
     MetricComparison,
@@ -329,6 +330,21 @@ def _plans(
     )
 
 
+def _settings(
+    schedule: tuple[int, ...],
+    lockstep: bool,
+    metrics: Sequence[_Metric],
+    primary: str | None,
+    config: Config,
+) -> GateSettings:
+    min_effects = tuple(
+        MinEffectSetting(m.spec.name, m.min_effect, str(m.spec.min_effect)) for m in metrics
+    )
+    gating = sum(m.gating for m in metrics)
+    levels = (config.alpha, config.power)
+    return outcome.settings(schedule, lockstep, min_effects, primary, gating=gating, levels=levels)
+
+
 def compare(
     baseline: RunSet | None,
     candidate: RunSet,
@@ -352,8 +368,7 @@ def compare(
     metrics = [_metric(s, (baseline, candidate), primary, schedule, lockstep) for s in specs]
     for metric in metrics:
         if metric.baseline is not None:
-            if metric.twins.status is PairingStatus.PAIRED:
-                metric.replay = replay
+            metric.replay = replay if metric.twins.status is PairingStatus.PAIRED else ()
             _evaluate_looks(metric, schedule, lockstep, config)
     adjusted = _adjust([m for m in metrics if m.baseline is not None])
     results = tuple(
@@ -372,14 +387,5 @@ def compare(
         failed_runs=candidate.failed_runs,
         plans=_plans(metrics, results),
         notes=_notes(baseline, candidate, metrics, schedule, primary),
-        settings=outcome.settings(
-            schedule,
-            lockstep,
-            tuple(
-                MinEffectSetting(m.spec.name, m.min_effect, str(m.spec.min_effect)) for m in metrics
-            ),
-            primary,
-            gating=sum(m.gating for m in metrics),
-            levels=(config.alpha, config.power),
-        ),
+        settings=_settings(schedule, lockstep, metrics, primary, config),
     )

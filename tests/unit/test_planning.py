@@ -136,7 +136,7 @@ def test_paired_plan_states_the_power_at_the_observed_correlation() -> None:
     assert plan.delivered_power is not None
     assert plan.delivered_power_paired is not None
     assert plan.delivered_power_paired > plan.delivered_power + 0.15  # pairing pays off
-    assert "paired at the observed same-seed correlation 0.90" in plan_sentence(plan)
+    assert "with paired seeds at a same-seed correlation of 0.90" in plan_sentence(plan)
     needed_paired = runs_needed(1.0, paired_design, correlation=0.9)
     needed_unpaired = runs_needed(1.0, paired_design)
     assert needed_paired is not None

@@ -200,8 +200,8 @@ def _delivered(plan: PowerPlan) -> str:
     )
     if plan.delivered_power_paired is not None:
         text += (
-            f", {plan.delivered_power_paired:.0%} paired at the observed same-seed correlation "
-            f"{plan.paired_correlation:.2f}"
+            f", {plan.delivered_power_paired:.0%} with paired seeds at a same-seed correlation "
+            f"of {plan.paired_correlation:.2f}"
         )
     return text + " (simulated, normal noise)."
 

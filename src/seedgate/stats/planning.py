@@ -164,7 +164,14 @@ def plan_runs(
             resolvable=first <= cap,
             status=PlanStatus.DETERMINISTIC,
         )
-    effect_sd = min_effect / seed_std
+    return _resolved(base, design, min_effect / seed_std, correlation)
+
+
+def _resolved(
+    base: PowerPlan, design: Design, effect_sd: float, correlation: float | None
+) -> PowerPlan:
+    """The plan of a metric with a seed SD and a min_effect: runs, delivered power, shortfall."""
+    cap = base.cap
     paired = correlation is not None and bool(design.paired_bounds)
     needed = runs_needed(effect_sd, design, correlation=correlation if paired else None)
     if needed is not None:
@@ -177,8 +184,7 @@ def plan_runs(
         status=PlanStatus.RESOLVABLE,
         delivered_power=delivered_power(round(effect_sd, 3), design),
     )
-    if paired:
-        assert correlation is not None  # noqa: S101 - paired implies a correlation
+    if paired and correlation is not None:
         rho = round(min(max(correlation, 0.0), 0.99), 2)
         plan = replace(
             plan,
