@@ -101,14 +101,16 @@ def _correlated_normals(
     return candidate, baseline
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=256)
 def delivered_power(
-    effect_sd: float, design: Design, correlation: float = 0.0, reps: int = 4_000
+    effect_sd: float, design: Design, correlation: float = 0.0, reps: int = 2_000
 ) -> float:
     """P(regression) for a drop of ``effect_sd`` seed-SDs under normal noise, simulated with
     the gate's rule for this design's baseline size and cap (seeded by the design).
     ``correlation``: same-seed correlation of candidate run i and baseline run i (it matters
-    for paired designs only)."""
+    for paired designs only). 2,000 simulated gates: a Monte-Carlo SE of at most 0.011; plans
+    round the effect to 0.01 SD and the correlation to 0.05 so that the cache serves a gate's
+    repeated looks."""
     rng = np.random.default_rng([design.seed, 1])
     candidate, baseline = _correlated_normals(rng, reps, design, correlation)
     outcome = simulate(candidate - effect_sd, baseline, design, min_effect=effect_sd).outcome
@@ -182,14 +184,14 @@ def _resolved(
         runs_needed=needed,
         resolvable=needed is not None and needed <= cap,
         status=PlanStatus.RESOLVABLE,
-        delivered_power=delivered_power(round(effect_sd, 3), design),
+        delivered_power=delivered_power(round(effect_sd, 2), design),
     )
     if paired and correlation is not None:
-        rho = round(min(max(correlation, 0.0), 0.99), 2)
+        rho = min(max(round(correlation * 20) / 20, 0.0), 0.95)
         plan = replace(
             plan,
             paired_correlation=rho,
-            delivered_power_paired=delivered_power(round(effect_sd, 3), design, rho),
+            delivered_power_paired=delivered_power(round(effect_sd, 2), design, rho),
         )
     if plan.resolvable:
         return plan
