@@ -12,9 +12,10 @@
    the gate decides at the first look or the table says it did not). Each case with the
    example's seedgate.toml (accuracy primary, min_effect 0.015) and with min_effect one seed
    SD; the same draws with the candidate's seeds relabelled (seedgate's unpaired fallback).
-3. The real gate, end to end, once per case: `python -m seedgate gate --baseline FILE
-   --jobs auto -- python examples/mnist/train.py --seed {seed} --lr X` against the
-   reference's first 20 runs.
+3. The real gate, end to end: `python -m seedgate gate --baseline FILE --jobs auto
+   [--min-effect SD] -- python examples/mnist/train.py --seed {seed} --lr X` against the
+   reference's first 20 runs (the same code, and lr 0.8x with the example's min_effect and
+   with one seed SD).
 Progress goes to stderr; the table to stdout. TensorFlow runs in subprocesses only.
 """
 
@@ -22,7 +23,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import math
+import os
+import shlex
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,17 +39,19 @@ import numpy as np
 from common import this_command
 from real_example import (
     BASELINE_RUNS,
+    EXAMPLE_CONFIG,
     METRIC,
     REFERENCE_LR,
+    REPO,
     Pool,
     build_pool,
     example_config,
-    gate_end_to_end,
     values,
 )
 
 from seedgate.compare import compare, runs_used
 from seedgate.config import MinEffect
+from seedgate.errors import SeedgateError
 from seedgate.models import PairingStatus, RunResult, RunSet, RunStatus, Verdict
 from seedgate.runset_io import read_runset, write_runset
 
@@ -215,12 +222,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print("\n".join(table(rows)))
     if not args.no_gate:
-        print("\n" + "\n".join(cli_gates(args, made)))
+        print("\n" + "\n".join(cli_gates(args, made, seed_sd)))
     print(f"\n({time.perf_counter() - started:.0f} s)")
     return 0
 
 
-def cli_gates(args: argparse.Namespace, made: dict[str, tuple[RunResult, ...]]) -> list[str]:
+def cli_gate(label: str, lr: float, baseline: Path, extra: Sequence[str], cache: Path) -> str:
+    """`seedgate gate` as a user runs it (subprocess, JSON report): one table row."""
+    command = Pool("gate", lr, 0).command(1000)
+    argv = [
+        sys.executable, "-m", "seedgate", "gate", "--baseline", str(baseline), "--jobs", "auto",
+        "--config", str(EXAMPLE_CONFIG), "-C", str(REPO), "--format", "json", *extra,
+        "--", *shlex.split(command),
+    ]  # fmt: skip
+    print(f"[gate] {label}: {shlex.join(argv)}", file=sys.stderr)
+    env = {**os.environ, "TMPDIR": str(cache / "tmp")}
+    started = time.perf_counter()
+    done = subprocess.run(argv, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True, check=False)
+    if done.returncode not in (0, 1):  # 1 is the regression verdict, not an error
+        raise SeedgateError(f"seedgate gate for {label} exited {done.returncode}")
+    report = json.loads(done.stdout)
+    (metric,) = [m for m in report["metrics"] if m["name"] == METRIC]
+    pairing = metric.get("pairing") or {}
+    return (
+        f"| {label} | {' '.join(extra) or 'example'} | {report['verdict']} "
+        f"| {report['candidate_runs']} | {pairing.get('status')} "
+        f"| {metric.get('decided_by')} | {time.perf_counter() - started:.0f} |"
+    )
+
+
+def cli_gates(
+    args: argparse.Namespace, made: dict[str, tuple[RunResult, ...]], sd: float
+) -> list[str]:
     baseline_path = args.cache / "gate-baseline.json"
     runset_made = read_runset(args.cache / "paired-reference.json")
     write_runset(
@@ -230,17 +263,16 @@ def cli_gates(args: argparse.Namespace, made: dict[str, tuple[RunResult, ...]]) 
     lines = [
         "End to end (`seedgate gate --baseline` the reference's first 20 runs; seeds 0, 1, ...):",
         "",
-        "| case | verdict | candidate runs | wall (s) |",
-        "|---|---|---:|---:|",
+        "| case | min_effect | verdict | candidate runs | pairing | decided by | wall (s) |",
+        "|---|---|---|---:|---|---|---:|",
     ]
-    for label, pool in (
-        ("same code", Pool("gate-same", REFERENCE_LR, 0)),
-        (f"lr {CHANGED_LR:g}", Pool("gate-lr", CHANGED_LR, 0)),
-    ):
-        gate = gate_end_to_end(
-            label, pool, baseline_path, cache=args.cache, train_size=1000, jobs=args.jobs
-        )
-        lines.append(f"| {label} | {gate.verdict} | {gate.candidate_runs} | {gate.wall_s:.0f} |")
+    cases = (
+        ("same code", REFERENCE_LR, ()),
+        (f"lr {CHANGED_LR:g}", CHANGED_LR, ()),
+        (f"lr {CHANGED_LR:g}", CHANGED_LR, ("--min-effect", f"{sd:.4f}")),
+    )
+    for label, lr, extra in cases:
+        lines.append(cli_gate(label, lr, baseline_path, extra, args.cache))
     return lines
 
 

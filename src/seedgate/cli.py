@@ -50,7 +50,12 @@ def _add_settings(parser: argparse.ArgumentParser) -> None:
         help="smallest change that matters: absolute (0.005) or relative (0.5%%)",
     )
     group.add_argument("--alpha", type=float, help="false-alarm rate (default 0.05)")
-    group.add_argument("--power", type=float, help="power at min-effect (default 0.9)")
+    group.add_argument(
+        "--power",
+        type=float,
+        help="no-change guard: a drop of min-effect is called no-change at most 1 - power "
+        "of the time (default 0.9); `seedgate plan` shows the power delivered",
+    )
     group.add_argument(
         "--max-runs", dest="max_runs", type=int, help="cap on candidate runs (default 20)"
     )
