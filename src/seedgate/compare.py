@@ -184,7 +184,7 @@ def _metric_comparison(
     )
     if base is None:
         return result
-    verdict, bound, kept = _verdict(looks, schedule, config, replay=bool(metric.replay))
+    verdict, bound, kept = _verdict(looks, schedule, config, replay=_replay_decides(metric))
     shift, interval = _shift(metric, len(schedule) > 1)
     return replace(
         result,
@@ -202,6 +202,12 @@ def _metric_comparison(
     )
 
 
+def _replay_decides(metric: _Metric) -> bool:
+    """An exact replay is no-change at the first look, unless min_effect is 0 (then no-change
+    is never concluded; the report still says the runs are identical)."""
+    return bool(metric.replay) and metric.min_effect > 0
+
+
 def _pairing(metric: _Metric, kept: tuple[Look, ...]) -> Pairing:
     if metric.twins.status is not PairingStatus.PAIRED or not kept:
         return Pairing(metric.twins.status, (), None)
@@ -211,7 +217,7 @@ def _pairing(metric: _Metric, kept: tuple[Look, ...]) -> Pairing:
 
 
 def _decided_by(metric: _Metric, kept: tuple[Look, ...], bound: Bound | None) -> Analysis | None:
-    if metric.replay and kept:
+    if _replay_decides(metric) and kept:
         return Analysis.REPLAY
     if not kept or metric.design is None:
         return None

@@ -216,3 +216,19 @@ def test_other_seeds_fall_back_to_unpaired_and_say_why() -> None:
     )
     assert result.design is not None
     assert result.design.paired_bounds == ()
+
+
+def test_an_exact_replay_with_zero_min_effect_is_reported_but_not_no_change() -> None:
+    base = np.random.default_rng(6).normal(size=20)
+    zero = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.0, relative=False))
+    result = compare(
+        runset(base, range(20)), runset(base[:3], range(3)), Config(metrics=(zero,)), looks=LOOKS
+    )
+    (metric,) = result.metrics
+    assert metric.verdict is not Verdict.NO_CHANGE
+    assert metric.decided_by is not Analysis.REPLAY
+    assert metric.pairing is not None
+    assert metric.pairing.identical_seeds == (0, 1, 2)
+    line = pairing_line(metric)
+    assert line is not None
+    assert "cannot conclude no-change" in line

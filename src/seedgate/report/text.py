@@ -124,10 +124,10 @@ def pairing_line(metric: MetricComparison) -> str | None:
         return None
     if pairing.identical_seeds:
         seeds = seed_list(pairing.identical_seeds)
-        return (
-            f"{metric.name}: identical to the baseline on seeds {seeds} "
-            "(an exact replay): no-change at the first look"
-        )
+        head = f"{metric.name}: identical to the baseline on seeds {seeds} (an exact replay)"
+        if metric.decided_by is Analysis.REPLAY:
+            return f"{head}: no-change at the first look"
+        return f"{head}; with min_effect 0 that cannot conclude no-change"
     rho = "n/a" if pairing.correlation is None else f"{pairing.correlation:.2f}"
     decided = {
         Analysis.PAIRED: "decided by the paired analysis (same-seed differences)",

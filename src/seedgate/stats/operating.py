@@ -138,7 +138,7 @@ def _paired_crossings(
     regression = paired.regression_p(u_reg, t_reg, design) <= design.alpha
     improvement = paired.regression_p(u_imp, t_imp, design) <= design.alpha
     no_change = (paired.no_change_p(u_nc, s_nc, design) <= 1 - design.power) & (min_effect > 0)
-    replay = replays(candidate[:, : looks[0]], baseline[:, : looks[0]])
+    replay = replays(candidate[:, : looks[0]], baseline[:, : looks[0]]) & (min_effect > 0)
     no_change[:, 0] |= replay
     regression[:, 0] &= ~replay
     improvement[:, 0] &= ~replay
