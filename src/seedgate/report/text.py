@@ -195,8 +195,8 @@ def _delivered(plan: PowerPlan) -> str:
         return ""
     baseline = plan.baseline_n if plan.baseline_n is not None else plan.cap
     text = (
-        f" With {baseline} baseline runs and a cap of {plan.cap}, a drop of min_effect is called "
-        f"a regression {plan.delivered_power:.0%} of the time with unrelated seeds"
+        f" With {baseline} baseline runs and a cap of {plan.cap}, a change of min_effect for the "
+        f"worse is called a regression {plan.delivered_power:.0%} of the time with unrelated seeds"
     )
     if plan.delivered_power_paired is not None:
         text += (
@@ -229,8 +229,8 @@ def plan_sentence(plan: PowerPlan) -> str:
             )
         case PlanStatus.RESOLVABLE:
             return (
-                f"{head}; about {plan.runs_needed} candidate runs detect it with "
-                f"{power_text}.{_delivered(plan)}"
+                f"{head}; about {plan.runs_needed} candidate runs{_paired_at(plan)} detect it "
+                f"with {power_text}.{_delivered(plan)}"
             )
         case PlanStatus.SHORT:
             return head + _short(plan, power_text) + _delivered(plan)
@@ -238,9 +238,15 @@ def plan_sentence(plan: PowerPlan) -> str:
             assert_never(plan.status)
 
 
+def _paired_at(plan: PowerPlan) -> str:
+    if plan.paired_correlation is None:
+        return ""
+    return f" (paired seeds, same-seed correlation {plan.paired_correlation:.2f})"
+
+
 def _short(plan: PowerPlan, power_text: str) -> str:
     reach = (
-        f"needs about {plan.runs_needed} candidate runs"
+        f"needs about {plan.runs_needed} candidate runs{_paired_at(plan)}"
         if plan.runs_needed is not None
         else f"cannot be reached against a baseline of {plan.baseline_n} runs"
     )
