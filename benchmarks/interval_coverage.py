@@ -1,7 +1,7 @@
 """Interval coverage at the look where the gate stopped (used by verdict_quality.py).
 
 The interval shown next to a verdict is the design's repeated 95% interval (Moses' interval
-at ``Design.bound_interval``); for contrast, the fixed-sample exact 95% Moses interval.
+at ``Design.bounds_interval``); for contrast, the fixed-sample exact 95% Moses interval.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def coverage_by_look(
     looks: tuple[int, ...],
     *,
     shift: float,
-    z: float | None,
+    z: tuple[float, ...] | None,
 ) -> list[tuple[int, int, float]]:
     """(runs, experiments stopping there, coverage) for each look of the schedule."""
     rows: list[tuple[int, int, float]] = []
@@ -53,7 +53,7 @@ def coverage_by_look(
             ),
             axis=1,
         )
-        k = _moses_k(n, baseline.shape[1], z)
+        k = _moses_k(n, baseline.shape[1], None if z is None else z[index])
         if k < 1:
             rows.append((n, int(chosen.sum()), 0.0))
             continue
@@ -67,7 +67,7 @@ def coverage_lines(
 ) -> list[str]:
     """A table per drop: coverage of the true shift (-drop) by the look the gate stopped at."""
     looks = design.looks
-    repeated = coverage_by_look(cand, base, stop, looks, shift=-drop, z=design.bound_interval)
+    repeated = coverage_by_look(cand, base, stop, looks, shift=-drop, z=design.bounds_interval)
     fixed = coverage_by_look(cand, base, stop, looks, shift=-drop, z=None)
     lines = [
         f"drop {drop:g} x min_effect:",

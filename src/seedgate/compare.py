@@ -154,7 +154,8 @@ def _shift(metric: _Metric, sequential_design: bool) -> tuple[float, Interval]:
     """Hodges-Lehmann shift; with several looks, the design's repeated 95% interval."""
     assert metric.baseline is not None  # noqa: S101 - callers only pass compared metrics
     assert metric.design is not None  # noqa: S101
-    z_bound = metric.design.bound_interval if sequential_design else None
+    n = len(metric.candidate.values)
+    z_bound = sequential.interval_bound(metric.design, n) if sequential_design else None
     return hodges_lehmann(metric.candidate.values, metric.baseline.values, z_bound=z_bound)
 
 

@@ -46,7 +46,12 @@ def test_bounds_are_ordered_and_plausible() -> None:
     assert list(bounds) == sorted(bounds, reverse=True)
     assert 1.645 < bounds[-1] < 2.1 < bounds[0] < 3.0
     assert 1.28 < stored.bound_beta < 2.1
-    assert 1.96 < stored.bound_interval < 2.6  # 2.5% per side over five looks
+    # 2.5% per side over five looks, wider early: 3 vs 20 runs still gets an interval
+    intervals = stored.bounds_interval
+    assert list(intervals) == sorted(intervals, reverse=True)
+    assert 1.96 < intervals[-1] < intervals[0] < 30 / (3 * 20 * 24 / 12) ** 0.5
+    assert design.interval_bound(stored, 4) == intervals[0]
+    assert design.interval_bound(stored, 20) == intervals[-1]
     assert stored.indifference == design.INDIFFERENCE
     one_look = design.calibrate((20,), 20, alpha=0.05, power=0.9, simulations=20000, seed=1)
     assert one_look.bounds_alpha[0] == pytest.approx(1.645, abs=0.06)

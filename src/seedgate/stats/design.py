@@ -28,9 +28,10 @@ baseline sample is reused at every look (more correlated looks than independent 
 - no-change: a Pocock constant, the (1 - beta) quantile of max_k z_k (beta = 1 - power):
   under a drop of exactly min_effect the shifted statistic is null-distributed, so the gate
   calls such a drop no-change with probability at most beta.
-- the interval shown: a repeated confidence interval, Moses' interval at the Pocock constant
-  for 2.5% per side, which covers the shift at EVERY look at once with probability >= 95%, so
-  also at whichever look the gate stopped.
+- the interval shown: a repeated confidence interval, Moses' interval at a Wang-Tsiatis bound
+  (shape 0.4) for 2.5% per side, which covers the shift at EVERY look at once with
+  probability >= 95%, so also at whichever look the gate stopped; the shape makes it wider at
+  the early looks, where a stop is most often the sign of an extreme sample.
 
 Decision rule at a look, per metric (first crossing wins; later looks do not change it):
 improvement if its bound is crossed; else no-change if the no-change bound is crossed -- this
@@ -173,6 +174,7 @@ def bound_for(level: float, null_max: FloatArray) -> float:
 REGRESSION_SHAPE = 0.25  # Wang-Tsiatis shape of the regression/improvement bounds
 INDIFFERENCE = 0.25  # regression/improvement are tested against this fraction of min_effect
 INTERVAL_TAIL = 0.025  # per side: the repeated confidence interval is 95%
+INTERVAL_SHAPE = 0.4  # wider at early looks, where a stop is the likeliest to be extreme
 
 
 @functools.lru_cache(maxsize=64)
@@ -201,11 +203,25 @@ def calibrate(  # noqa: PLR0917 - the six arguments are the cache key, passed in
         power=power,
         bounds_alpha=tuple(float(constant * w) for w in weights),
         bound_beta=bound_for(1 - power, pocock),
-        bound_interval=bound_for(INTERVAL_TAIL, pocock),
+        bounds_interval=_interval_bounds(schedule, baseline_n, simulations, seed),
         indifference=INDIFFERENCE,
         simulations=simulations,
         seed=seed,
     )
+
+
+def _interval_bounds(
+    looks: tuple[int, ...], baseline_n: int | None, simulations: int, seed: int
+) -> tuple[float, ...]:
+    null_max = null_max_distribution(looks, baseline_n, simulations, seed, INTERVAL_SHAPE)
+    constant = bound_for(INTERVAL_TAIL, null_max)
+    return tuple(float(constant * w) for w in shape_weights(looks, baseline_n, INTERVAL_SHAPE))
+
+
+def interval_bound(design: Design, n_candidate: int) -> float:
+    """The repeated interval's z for ``n_candidate`` runs: that of the last look reached."""
+    reached = [k for k, n in enumerate(design.looks) if n <= n_candidate]
+    return design.bounds_interval[reached[-1] if reached else 0]
 
 
 def regression_null(design: Design) -> FloatArray:
