@@ -1,52 +1,60 @@
-"""Verdict quality: false alarms, power, inconclusive answers and runs spent, by simulation.
+"""Verdict quality: false alarms, power, runs spent, ties and interval coverage, by simulation.
 
-    python benchmarks/verdict_quality.py [--reps N] [--seed S]
+    python benchmarks/verdict_quality.py [--reps N] [--seed S] [--check N]
 
-Noise models (one metric, larger is better, seed-to-seed SD 1 in the clean component):
-  normal     N(0, 1)
-  bad-seeds  95% N(0, 1) + 5% N(-5, 1): a few seeds collapse, on both sides
+The gate's rule for one metric is simulated on many experiments at once
+(``seedgate.stats.operating``, the same statistics and bounds as ``compare``); the first
+``--check`` experiments of every gate cell are also decided by ``compare()`` itself, and the
+two must agree on verdict and runs used (the script fails otherwise).
 
-True drops of 0, 0.5, 1 and 2 SD are applied to every candidate run; min_effect is 1 SD.
+Continuous cells: min_effect = 1 seed-SD, larger is better, the candidate's runs shifted down
+by the drop; a stored 20-run baseline (the same runs at every look) and the default looks
+3, 5, 10, 15, 20. Noise: ``normal`` N(0, 1); ``bad-seeds`` 95% N(0, 1) + 5% N(-5, 1).
 
-Methods:
-  seedgate (baseline 20)   the product: compare() with the default look schedule against a
-                           stored 20-run baseline (the same baseline reused at every look)
-  seedgate (lockstep)      compare(lockstep=True): baseline and candidate grow together
-                           (the baseline's runs are spent too, as many as the candidate's)
-  Welch t, N per side      fixed N, one-sided Welch t-test at alpha 0.05
-  Mann-Whitney, N/side     fixed N, one-sided Mann-Whitney U at alpha 0.05
-  single run, 1-SD tol.    common practice: one candidate run, flagged when it is below the
-                           20-run baseline's mean minus one baseline SD
+Discrete cells (no change, so P(regression) is the false-alarm rate): a metric that takes a
+few values, min_effect 0.001 (below the grid step, so most values tie):
+  two-valued q   0.900, or 0.898 with probability q
+  five-valued    0.896 ... 0.904 in steps of 0.002, binomial(4, 1/2) weights
+for the sequential gate and for the single-look ``compare`` (5 candidate runs against 20).
 
-P(regression) is the false-alarm rate at drop 0 and the power at drops > 0. Fixed-N tests
-and the tolerance rule have no "inconclusive" answer (shown as "-"). Every number carries
-its Monte-Carlo standard error.
+Interval coverage: how often the interval shown next to a verdict covers the true shift,
+by the look at which the gate stopped (the repeated interval of the design, and for contrast
+the fixed-sample 95% Moses interval of the old report).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from common import this_command
+from interval_coverage import coverage_lines
 from numpy.typing import NDArray
 
 from seedgate.compare import compare, runs_used
 from seedgate.config import Config, MetricSpec, MinEffect
-from seedgate.records import Goal, RunResult, RunSet, RunStatus, Verdict
+from seedgate.records import Design, Goal, RunResult, RunSet, RunStatus, Verdict
+from seedgate.stats.design import calibrate
+from seedgate.stats.operating import Outcome, simulate
 
 FloatArray = NDArray[np.float64]
+Draw = Callable[[np.random.Generator, tuple[int, ...]], FloatArray]
 METRIC = "score"
 ALPHA = 0.05
 BASELINE_RUNS = 20
-SHIFTS = (0.0, 0.5, 1.0, 2.0)
-FIXED_NS = (5, 10, 20)
-CONFIG = Config(metrics=(MetricSpec(METRIC, Goal.MAXIMIZE, MinEffect(1.0, relative=False)),))
+DROPS = (0.0, 0.25, 0.5, 0.75, 1.0, 2.0)
+DISCRETE_MIN_EFFECT = 0.001
+_VERDICT_OUTCOME = {
+    Verdict.INCONCLUSIVE: Outcome.INCONCLUSIVE,
+    Verdict.REGRESSION: Outcome.REGRESSION,
+    Verdict.IMPROVEMENT: Outcome.IMPROVEMENT,
+    Verdict.NO_CHANGE: Outcome.NO_CHANGE,
+}
 
 
 def draw_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> FloatArray:
@@ -59,205 +67,259 @@ def draw_bad_seeds(rng: np.random.Generator, shape: tuple[int, ...]) -> FloatArr
     return values
 
 
-NOISE: dict[str, Callable[[np.random.Generator, tuple[int, ...]], FloatArray]] = {
-    "normal": draw_normal,
-    "bad-seeds": draw_bad_seeds,
+def discrete(values: Sequence[float], weights: Sequence[float]) -> Draw:
+    def draw(rng: np.random.Generator, shape: tuple[int, ...]) -> FloatArray:
+        drawn: FloatArray = rng.choice(np.asarray(values), size=shape, p=np.asarray(weights))
+        return drawn
+
+    return draw
+
+
+CONTINUOUS: dict[str, Draw] = {"normal": draw_normal, "bad-seeds": draw_bad_seeds}
+DISCRETE: dict[str, Draw] = {
+    "two-valued 5%": discrete((0.9, 0.898), (0.95, 0.05)),
+    "two-valued 20%": discrete((0.9, 0.898), (0.8, 0.2)),
+    "five-valued": discrete(
+        (0.896, 0.898, 0.9, 0.902, 0.904), (1 / 16, 4 / 16, 6 / 16, 4 / 16, 1 / 16)
+    ),
 }
 
 
 @dataclass(frozen=True, slots=True)
 class Cell:
-    """One (method, noise, shift) row of the table."""
+    """One row: P(each outcome) and the runs used, over ``reps`` experiments."""
 
-    method: str
+    label: str
     noise: str
-    shift: float
+    drop: float
     reps: int
     regression: float
-    inconclusive: float | None
+    no_change: float
+    inconclusive: float
     runs_mean: float
     runs_se: float
 
-    @property
-    def regression_se(self) -> float:
-        return _rate_se(self.regression, self.reps)
 
-    @property
-    def inconclusive_se(self) -> float | None:
-        return None if self.inconclusive is None else _rate_se(self.inconclusive, self.reps)
-
-
-def _rate_se(rate: float, reps: int) -> float:
+def _se(rate: float, reps: int) -> float:
     return math.sqrt(rate * (1 - rate) / reps)
 
 
-def runset(values: FloatArray) -> RunSet:
-    """A RunSet of successful runs with the given metric values, seeds 0..n-1."""
+def runset(values: FloatArray, seed_base: int = 0) -> RunSet:
+    """A RunSet of successful runs with the given metric values, seeds seed_base + i."""
     runs = tuple(
-        RunResult(index=i, seed=i, status=RunStatus.OK, metrics={METRIC: float(v)}, duration_s=0.0)
+        RunResult(
+            index=i,
+            seed=seed_base + i,
+            status=RunStatus.OK,
+            metrics={METRIC: float(v)},
+            duration_s=0.0,
+        )
         for i, v in enumerate(values)
     )
     return RunSet(runs, "benchmark", "sha256:bench", None, {}, "1970-01-01T00:00:00Z")
 
 
-def seedgate_cell(
-    noise: str, shift: float, reps: int, rng: np.random.Generator, *, lockstep: bool
-) -> Cell:
-    """Run the product's compare() on fresh baselines and candidates."""
-    looks = CONFIG.look_schedule()
-    cap = looks[-1]
-    draw = NOISE[noise]
-    verdicts: list[Verdict] = []
-    runs: list[int] = []
-    for _ in range(reps):
-        baseline = draw(rng, (BASELINE_RUNS,))
-        candidate = draw(rng, (cap,)) - shift
+def _config(min_effect: float) -> Config:
+    spec = MetricSpec(METRIC, Goal.MAXIMIZE, MinEffect(min_effect, relative=False))
+    return Config(metrics=(spec,))
+
+
+def cross_check(
+    candidate: FloatArray, baseline: FloatArray, looks: tuple[int, ...], min_effect: float
+) -> int:
+    """Decide the rows with compare() too; raise when a verdict or run count differs."""
+    config = _config(min_effect)
+    sequential = len(looks) > 1
+    for row in range(candidate.shape[0]):
+        cand = candidate[row] if sequential else candidate[row, : looks[0]]
+        # independent draws: other seeds than the baseline's, so compare() does not pair them
         comparison = compare(
-            runset(baseline), runset(candidate), CONFIG, looks=looks, lockstep=lockstep
+            runset(baseline[row]),
+            runset(cand, seed_base=1000),
+            config,
+            looks=looks if sequential else None,
         )
-        verdicts.append(comparison.verdict)
-        runs.append(runs_used(comparison))
-    used = np.asarray(runs, dtype=float)
-    name = "seedgate (lockstep)" if lockstep else f"seedgate (baseline {BASELINE_RUNS})"
-    return Cell(
-        method=name,
-        noise=noise,
-        shift=shift,
-        reps=reps,
-        regression=sum(v is Verdict.REGRESSION for v in verdicts) / reps,
-        inconclusive=sum(v is Verdict.INCONCLUSIVE for v in verdicts) / reps,
-        runs_mean=float(used.mean()),
-        runs_se=float(used.std(ddof=1) / math.sqrt(reps)),
+        expected = simulate(
+            candidate[row : row + 1], baseline[row : row + 1], _design(looks), min_effect
+        )
+        got = _VERDICT_OUTCOME[comparison.verdict]
+        if got != expected.outcome[0] or runs_used(comparison) != expected.runs[0]:
+            msg = (
+                f"row {row}: compare() says {comparison.verdict} after {runs_used(comparison)} runs"
+            )
+            raise AssertionError(f"{msg}; the vectorised rule says {Outcome(expected.outcome[0])}")
+    return int(candidate.shape[0])
+
+
+def _design(looks: tuple[int, ...]) -> Design:
+    config = _config(1.0)
+    return calibrate(
+        looks, BASELINE_RUNS, ALPHA, config.power, config.simulations, config.stats_seed
     )
 
 
-def fixed_cell(
-    test: str, n: int, noise: str, shift: float, *, reps: int, rng: np.random.Generator
-) -> Cell:
-    """A one-sided fixed-N test, vectorised over repetitions."""
-    from scipy import stats  # lazy: only the fixed-N baselines need scipy
-
-    draw = NOISE[noise]
-    baseline = draw(rng, (reps, n))
-    candidate = draw(rng, (reps, n)) - shift
-    if test == "welch":
-        p = stats.ttest_ind(candidate, baseline, equal_var=False, alternative="less", axis=1)
-        label = f"Welch t, {n} per side"
-    else:
-        p = stats.mannwhitneyu(candidate, baseline, alternative="less", axis=1)
-        label = f"Mann-Whitney, {n} per side"
-    rate = float(np.mean(np.asarray(p.pvalue) < ALPHA))
-    return Cell(label, noise, shift, reps, rate, None, float(n), 0.0)
-
-
-def tolerance_cell(noise: str, shift: float, reps: int, rng: np.random.Generator) -> Cell:
-    """One candidate run below the baseline mean minus one baseline SD is a regression."""
-    draw = NOISE[noise]
+def gate_cell(
+    label: str,
+    noise: str,
+    draw: Draw,
+    drop: float,
+    *,
+    looks: tuple[int, ...],
+    min_effect: float,
+    reps: int,
+    rng: np.random.Generator,
+    check: int,
+) -> tuple[Cell, int, FloatArray, FloatArray, NDArray[np.int64]]:
     baseline = draw(rng, (reps, BASELINE_RUNS))
-    candidate = draw(rng, (reps,)) - shift
-    flagged = candidate < baseline.mean(axis=1) - baseline.std(axis=1, ddof=1)
-    return Cell("single run, 1-SD tolerance", noise, shift, reps, float(flagged.mean()), None, 1, 0)
+    candidate = draw(rng, (reps, looks[-1])) - drop
+    result = simulate(candidate, baseline, _design(looks), min_effect)
+    checked = cross_check(candidate[:check], baseline[:check], looks, min_effect)
+    runs = result.runs.astype(float)
+
+    def rate(outcome: Outcome) -> float:
+        return float(np.mean(result.outcome == outcome))
+
+    cell = Cell(
+        label,
+        noise,
+        drop,
+        reps,
+        rate(Outcome.REGRESSION),
+        rate(Outcome.NO_CHANGE),
+        rate(Outcome.INCONCLUSIVE),
+        float(runs.mean()),
+        float(runs.std(ddof=1) / math.sqrt(reps)),
+    )
+    return cell, checked, candidate, baseline, result.look
 
 
-def run_all(reps: int, seed: int) -> list[Cell]:
-    """Every (method, noise, shift) cell, each from its own reproducible random stream."""
-    streams = iter(np.random.SeedSequence(seed).spawn(1000))
-    cells: list[Cell] = []
-    for noise in NOISE:
-        for shift in SHIFTS:
-            for lockstep in (False, True):
-                rng = np.random.default_rng(next(streams))
-                cells.append(seedgate_cell(noise, shift, reps, rng, lockstep=lockstep))
-            for test in ("welch", "mann-whitney"):
-                for n in FIXED_NS:
-                    rng = np.random.default_rng(next(streams))
-                    cells.append(fixed_cell(test, n, noise, shift, reps=reps, rng=rng))
-            cells.append(tolerance_cell(noise, shift, reps, np.random.default_rng(next(streams))))
-    order = {name: i for i, name in enumerate(dict.fromkeys(c.method for c in cells))}
-    return sorted(cells, key=lambda c: (order[c.method], list(NOISE).index(c.noise), c.shift))
-
-
-def _pm(value: float, se: float | None, digits: int = 3) -> str:
-    if se is None:
-        return "-"
+def _pm(value: float, se: float, digits: int = 3) -> str:
     return f"{value:.{digits}f} ± {se:.{digits}f}"
 
 
-def format_table(cells: Sequence[Cell], command: str) -> str:
-    header = (
-        "| method | noise | drop (SD) | P(regression): false alarm / power "
-        "| P(inconclusive) | mean candidate runs |"
-    )
-    lines = [f"$ {command}", "", header, "|---|---|---:|---:|---:|---:|"]
-    for c in cells:
-        inconclusive = _pm(c.inconclusive, c.inconclusive_se) if c.inconclusive is not None else "-"
-        runs = _pm(c.runs_mean, c.runs_se, 2) if c.runs_se > 0 else f"{c.runs_mean:g}"
-        lines.append(
-            f"| {c.method} | {c.noise} | {c.shift:g} | {_pm(c.regression, c.regression_se)} "
-            f"| {inconclusive} | {runs} |"
-        )
-    return "\n".join(lines)
-
-
-def _find(cells: Sequence[Cell], method: str, noise: str, shift: float) -> Cell:
-    return next(c for c in cells if c.method == method and c.noise == noise and c.shift == shift)
-
-
-def target_report(cells: Sequence[Cell]) -> list[str]:
-    """The issue's targets for the product, each marked met or missed."""
-    stored = f"seedgate (baseline {BASELINE_RUNS})"
-    at_most: list[tuple[str, float, float]] = [
-        (f"{method}, {noise}: false alarm", _find(cells, method, noise, 0).regression, ALPHA)
-        for method in (stored, "seedgate (lockstep)")
-        for noise in NOISE
-    ]
-    at_most += [
-        (f"{stored}, normal: mean runs, no change", _find(cells, stored, "normal", 0).runs_mean, 8),
+def format_cells(cells: Sequence[Cell]) -> list[str]:
+    lines = [
         (
-            f"{stored}, normal: mean runs, 2-SD drop",
-            _find(cells, stored, "normal", 2).runs_mean,
-            4.5,
+            "| cell | noise | drop (x min_effect) | P(regression) | P(no-change) "
+            "| P(inconclusive) | mean candidate runs |"
         ),
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
-    at_least = [
-        (f"{stored}, normal: power at 1 SD", _find(cells, stored, "normal", 1).regression, 0.80),
-        (
-            f"{stored}, bad-seeds: power at 1 SD",
-            _find(cells, stored, "bad-seeds", 1).regression,
-            0.70,
-        ),
-        *(
-            (f"{stored}, {noise}: power at 2 SD", _find(cells, stored, noise, 2).regression, 0.99)
-            for noise in NOISE
-        ),
+    lines += [
+        f"| {c.label} | {c.noise} | {c.drop:g} | {_pm(c.regression, _se(c.regression, c.reps))} "
+        f"| {_pm(c.no_change, _se(c.no_change, c.reps))} "
+        f"| {_pm(c.inconclusive, _se(c.inconclusive, c.reps))} | {_pm(c.runs_mean, c.runs_se, 2)} |"
+        for c in cells
     ]
-    lines = [_target_line(label, value, target, higher=False) for label, value, target in at_most]
-    lines += [_target_line(label, value, target, higher=True) for label, value, target in at_least]
     return lines
 
 
-def _target_line(label: str, value: float, target: float, *, higher: bool) -> str:
-    met = value >= target if higher else value <= target
-    sign = ">=" if higher else "<="
-    return f"{'met   ' if met else 'MISSED'} {label}: {value:.3f} (target {sign} {target:g})"
+def neyman_pearson_ceiling(n_c: int, n_b: int, null_drop: float, drop: float) -> float:
+    """The most power ANY rule can have at ``drop`` (normal noise, known SD, n_c vs n_b runs)
+    when its false-alarm rate at ``null_drop`` is at most ALPHA: the one-sided z-test."""
+    from statistics import NormalDist
+
+    se = math.sqrt(1 / n_c + 1 / n_b)
+    normal = NormalDist()
+    return normal.cdf((drop - null_drop) / se - normal.inv_cdf(1 - ALPHA))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--reps", type=int, default=2000, help="repetitions per cell (2000)")
+    parser.add_argument("--reps", type=int, default=20_000, help="experiments per cell (20000)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    parser.add_argument(
+        "--check", type=int, default=100, help="rows per cell also run by compare()"
+    )
     args = parser.parse_args(argv)
-    if args.reps < 2:
-        parser.error("--reps must be >= 2")
-    shown = ["python", "benchmarks/verdict_quality.py", *(sys.argv[1:] if argv is None else argv)]
+    if args.reps < args.check or args.reps < 2:
+        parser.error("--reps must be >= 2 and >= --check")
     started = time.perf_counter()
-    cells = run_all(args.reps, args.seed)
-    print(format_table(cells, " ".join(shlex.quote(a) for a in shown)))
-    print(f"\n{args.reps} repetitions per cell, seed {args.seed}; min_effect 1 SD; alpha {ALPHA}")
-    print()
-    print("\n".join(target_report(cells)))
-    print(f"\n({time.perf_counter() - started:.0f} s)")
+    print(f"$ {this_command()}\n")
+    lines, checked = run_all(args.reps, args.seed, args.check)
+    print("\n".join(lines))
+    print(f"\n{checked} experiments also decided by compare(): all agree with the vectorised rule.")
+    print(f"({time.perf_counter() - started:.0f} s)")
     return 0
+
+
+def plan(looks: tuple[int, ...]) -> list[tuple[str, str, Draw, float, tuple[int, ...], float]]:
+    """Every cell: (label, noise, draw, drop, looks, min_effect)."""
+    cells = [
+        ("gate", noise, draw, drop, looks, 1.0)
+        for noise, draw in CONTINUOUS.items()
+        for drop in DROPS
+    ]
+    cells.append(("gate, min_effect 0", "normal", draw_normal, 0.0, looks, 0.0))
+    cells += [
+        (label, noise, draw, 0.0, schedule, DISCRETE_MIN_EFFECT)
+        for noise, draw in DISCRETE.items()
+        for label, schedule in (("gate", looks), ("single look 5 vs 20", (5,)))
+    ]
+    return cells
+
+
+def run_all(reps: int, seed: int, check: int) -> tuple[list[str], int]:
+    looks = _config(1.0).look_schedule()
+    cells: list[Cell] = []
+    checked = 0
+    coverage: list[str] = []
+    todo = plan(looks)
+    streams = np.random.SeedSequence(seed).spawn(len(todo))
+    for (label, noise, draw, drop, schedule, min_effect), stream in zip(todo, streams, strict=True):
+        cell, n, cand, base, stop = gate_cell(
+            label, noise, draw, drop, looks=schedule, min_effect=min_effect, reps=reps,
+            rng=np.random.default_rng(stream), check=check,
+        )  # fmt: skip
+        cells.append(cell)
+        checked += n
+        if (label, noise, min_effect) == ("gate", "normal", 1.0) and drop in (0.0, 0.5, 1.0, 2.0):
+            coverage += coverage_lines(cand, base, stop, _design(looks), drop)
+    lines = format_cells(cells)
+    lines += ["", "Interval coverage at the look where the gate stopped (normal noise):", ""]
+    lines += coverage
+    lines += ["", *_targets(cells, reps)]
+    return lines, checked
+
+
+def _targets(cells: Sequence[Cell], reps: int) -> list[str]:
+    def find(label: str, noise: str, drop: float) -> Cell:
+        return next(c for c in cells if c.label == label and c.noise == noise and c.drop == drop)
+
+    checks: list[tuple[str, float, str, float]] = [
+        (f"P(regression), drop {d:g}", find("gate", "normal", d).regression, "<=", ALPHA)
+        for d in (0.0, 0.25)
+    ]
+    checks += [
+        ("P(regression), drop 0.5", find("gate", "normal", 0.5).regression, "<=", 0.25),
+        ("P(regression), drop 1", find("gate", "normal", 1.0).regression, ">=", 0.78),
+        ("P(regression), drop 2", find("gate", "normal", 2.0).regression, ">=", 0.99),
+        ("mean runs, no change", find("gate", "normal", 0.0).runs_mean, "<=", 8.0),
+        (
+            "P(no-change), min_effect 0",
+            find("gate, min_effect 0", "normal", 0.0).no_change,
+            "<=",
+            0.0,
+        ),
+    ]
+    checks += [
+        (f"false alarm, {c.noise}, {c.label}", c.regression, "<=", ALPHA + 2 * _se(ALPHA, reps))
+        for c in cells
+        if c.noise in DISCRETE
+    ]
+    lines = ["Floors (issue 11):"]
+    for label, value, sign, target in checks:
+        met = value <= target if sign == "<=" else value >= target
+        lines.append(
+            f"{'met   ' if met else 'MISSED'} {label}: {value:.4f} (floor {sign} {target:.4g})"
+        )
+    ceiling = neyman_pearson_ceiling(BASELINE_RUNS, BASELINE_RUNS, 0.25, 1.0)
+    lines.append(
+        f"ceiling: no rule using at most 20 candidate and 20 baseline normal runs with "
+        f"P(regression | drop 0.25) <= {ALPHA} has P(regression | drop 1) above {ceiling:.3f} "
+        "(Neyman-Pearson, known SD)"
+    )
+    return lines
 
 
 if __name__ == "__main__":

@@ -15,14 +15,22 @@ from seedgate.records import (
     Comparison,
     Design,
     EnvironmentDifference,
+    GateSettings,
     Goal,
     Interval,
     Look,
     MetricComparison,
+    MinEffectSetting,
+    Multiplicity,
     NoiseBreakdown,
+    Note,
+    NoteKind,
+    PlanStatus,
     PowerPlan,
     RunResult,
     RunStatus,
+    Stop,
+    StopKind,
     Summary,
     VarianceComponent,
     Verdict,
@@ -120,13 +128,27 @@ def metric(
     )
 
 
+SETTINGS = GateSettings(
+    lockstep=False,
+    bad_seed_threshold=3.5,
+    multiplicity=Multiplicity.PRIMARY,
+    gating=1,
+    primary="accuracy",
+    min_effects=(MinEffectSetting("accuracy", 0.004, "0.5%"),),
+    single_look=False,
+    alpha=0.05,
+    power=0.9,
+)
+
 DESIGN = Design(
     looks=(3, 5, 10, 15, 20),
     baseline_n=20,
     alpha=0.05,
     power=0.9,
-    bound_alpha=2.41,
-    bound_beta=1.65,
+    bounds_alpha=(2.6, 2.34, 2.06, 1.93, 1.86),
+    bound_beta=1.77,
+    bounds_interval=(2.52, 2.41, 2.29, 2.23, 2.2),
+    indifference=0.25,
     simulations=20000,
     seed=20240917,
 )
@@ -166,7 +188,7 @@ def comparison(
         "verdict": verdict,
         "metrics": tuple(metrics),
         "design": None if verdict is Verdict.NO_BASELINE else DESIGN,
-        "stop_reason": "decided after 5 candidate runs: no-change bound crossed at look 2",
+        "stop": Stop(StopKind.SETTLED, ("accuracy",), (Verdict.NO_CHANGE,), runs=5, look=2, cap=20),
         "baseline_commit": None if verdict is Verdict.NO_BASELINE else "a" * 40,
         "candidate_commit": "b" * 40,
         "baseline_runs": base_runs,
@@ -198,7 +220,7 @@ def regression_comparison() -> Comparison:
     return comparison(
         Verdict.REGRESSION,
         (accuracy, loss),
-        stop_reason="decided after 5 candidate runs: regression bound crossed at look 2",
+        stop=Stop(StopKind.REGRESSION, ("accuracy",), runs=5, look=2, cap=20),
         failed_runs=(
             failed_run(5, 105, "exit code 137 (killed: out of memory)", "step 1\nKilled"),
         ),
@@ -211,12 +233,14 @@ def regression_comparison() -> Comparison:
                 runs_needed=None,
                 cap=20,
                 resolvable=False,
-                message="val_loss: a change of 0.004 (0.4 SD) needs more than 20 runs to resolve.",
+                status=PlanStatus.SHORT,
+                baseline_n=20,
+                power_at_cap=0.35,
             ),
         ),
         environment_differences=(EnvironmentDifference("tensorflow", "2.15.0", "2.16.1"),),
-        notes=("1 candidate run failed and was left out.",),
-        settings={"command": "python train.py --epochs 3"},
+        notes=(Note(NoteKind.FAILED_RUNS, seeds=(105,)),),
+        settings=SETTINGS,
         noise=(
             NoiseBreakdown(
                 metric="accuracy",

@@ -19,13 +19,24 @@ from report_fixtures import (
     regression_comparison,
     values,
 )
-from seedgate.records import Comparison, Goal, PowerPlan, Verdict
+from seedgate.records import (
+    Comparison,
+    Goal,
+    Note,
+    NoteKind,
+    PlanStatus,
+    PowerPlan,
+    Stop,
+    StopKind,
+    Verdict,
+)
 
 TESTS = Path(__file__).resolve().parent
 GOLDEN = TESTS / "golden"
 SCREENSHOTS = TESTS / "screenshots"
 VENDOR = TESTS / "vendor"
 COMMENT_ID = "train-cpu"
+GATING = ("accuracy", "loss")  # the gating metrics of the many-metrics shape
 RUN_URL = "https://github.com/octo/model/actions/runs/42"
 
 
@@ -41,7 +52,7 @@ def improvement() -> Comparison:
     return comparison(
         Verdict.IMPROVEMENT,
         (accuracy,),
-        stop_reason="decided after 5 candidate runs: improvement bound crossed at look 2",
+        stop=Stop(StopKind.SETTLED, ("accuracy",), (Verdict.IMPROVEMENT,), runs=5, look=2, cap=20),
     )
 
 
@@ -67,20 +78,21 @@ def inconclusive() -> Comparison:
         runs_needed=None,
         cap=20,
         resolvable=False,
-        message="loss: a change of 0.004 (0.2 SD) needs more than 20 runs; "
-        "a min_effect of 0.012 can be resolved with 20.",
+        status=PlanStatus.SHORT,
+        baseline_n=20,
+        power_at_cap=0.12,
     )
     return comparison(
         Verdict.INCONCLUSIVE,
         (loss,),
-        stop_reason="no bound crossed after 20 candidate runs (the cap)",
+        stop=Stop(StopKind.CAP, ("loss",), runs=20, look=5, cap=20),
         plans=(plan,),
     )
 
 
 def no_baseline() -> Comparison:
     only = metric(verdict=Verdict.NO_BASELINE, primary=True)
-    return comparison(Verdict.NO_BASELINE, (only,), stop_reason="no baseline to compare with")
+    return comparison(Verdict.NO_BASELINE, (only,), stop=Stop(StopKind.NO_BASELINE, cap=20))
 
 
 def failed_runs() -> Comparison:
@@ -92,7 +104,7 @@ def failed_runs() -> Comparison:
             failed_run(3, 103, "exit code 1", logs),
             failed_run(6, 106, "timed out after 600 s"),
         ),
-        notes=("2 candidate runs failed and were left out.",),
+        notes=(Note(NoteKind.FAILED_RUNS, seeds=(103, 106)),),
     )
 
 
@@ -130,7 +142,14 @@ def many_metrics() -> Comparison:
     return comparison(
         Verdict.NO_CHANGE,
         gating + others,
-        stop_reason="decided after 10 candidate runs: no-change bound crossed at look 3",
+        stop=Stop(
+            StopKind.SETTLED,
+            ("accuracy", "loss"),
+            (Verdict.NO_CHANGE,) * 2,
+            runs=10,
+            look=3,
+            cap=20,
+        ),
     )
 
 

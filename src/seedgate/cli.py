@@ -58,7 +58,11 @@ def _add_settings(parser: argparse.ArgumentParser) -> None:
         help="smallest change that matters: absolute (0.005) or relative (0.5%%)",
     )
     group.add_argument("--alpha", help="false-alarm rate (default 0.05)")
-    group.add_argument("--power", help="power at min-effect (default 0.9)")
+    group.add_argument(
+        "--power",
+        help="no-change guard: a drop of min-effect is called no-change at most 1 - power "
+        "of the time (default 0.9); `seedgate plan` shows the power delivered",
+    )
     group.add_argument("--max-runs", dest="max_runs", help="cap on candidate runs (default 20)")
     group.add_argument("--looks", help="run counts at which the test looks, e.g. 3,5,10,15,20")
     group.add_argument("--timeout", help="seconds per run (default 3600)")
@@ -360,6 +364,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from seedgate.pipeline import plan_runs_needed
+    from seedgate.report.text import plan_sentence
     from seedgate.resolution import resolutions, smallest_effect_text
 
     config = load_settings(args)
@@ -368,7 +373,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         raise ConfigError(f"plan: no baseline; pass --baseline FILE or {_MAKE_BASELINE}")
     _warn_resolution(config, baseline)
     for plan in plan_runs_needed(config, baseline):
-        print(plan.message)
+        print(plan_sentence(plan))
     for resolution in resolutions(config, baseline):
         print(smallest_effect_text(resolution))
     return ExitCode.OK

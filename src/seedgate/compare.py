@@ -9,34 +9,41 @@ verdicts. A metric's verdict is fixed at the first look where a bound is crossed
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from seedgate import outcome
 from seedgate.config import Config, MetricSpec
 from seedgate.errors import RunSetError
+from seedgate.outcome import is_open, runs_used
 from seedgate.records import (
+    Analysis,
     Bound,
     Comparison,
     Design,
+    GateSettings,
+    Interval,
     Look,
     MetricComparison,
+    MinEffectSetting,
+    Note,
+    NoteKind,
+    Pairing,
+    PairingStatus,
     PowerPlan,
     RunSet,
     Verdict,
 )
 from seedgate.stats import design as sequential
-from seedgate.stats.outliers import DEFAULT_THRESHOLD, bad_seeds
+from seedgate.stats import evidence, paired
+from seedgate.stats.outliers import bad_seeds
 from seedgate.stats.planning import plan_runs
-from seedgate.stats.ranktest import (
-    Alternative,
-    hodges_lehmann,
-    one_sided_test,
-    oriented,
-    probability_better,
-    u_statistic,
-)
+from seedgate.stats.ranktest import hodges_lehmann, probability_better
 from seedgate.stats.summary import summarize
+from seedgate.stats.twins import Twins, pair_seeds, replayed_runs, same_seed_correlation
+
+__all__ = ["compare", "is_open", "runs_used"]
 
 _VERDICT_OF_BOUND = {
     Bound.REGRESSION: Verdict.REGRESSION,
@@ -44,7 +51,6 @@ _VERDICT_OF_BOUND = {
     Bound.NO_CHANGE: Verdict.NO_CHANGE,
     Bound.CAP: Verdict.INCONCLUSIVE,
 }
-_SETTLED = (Verdict.NO_CHANGE, Verdict.IMPROVEMENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +70,8 @@ class _Metric:
     min_effect: float
     design: Design | None
     raw: list[Look]  # evidence at each evaluable look, unadjusted p-values
+    twins: Twins = field(default_factory=lambda: Twins(PairingStatus.SINGLE_LOOK))
+    replay: tuple[int, ...] = ()  # first-look seeds replayed bit for bit (paired only)
 
 
 def _side(runset: RunSet, metric: str) -> _Side:
@@ -71,38 +79,10 @@ def _side(runset: RunSet, metric: str) -> _Side:
     return _Side(tuple(float(r.metrics[metric]) for r in runs), tuple(r.seed for r in runs))
 
 
-def _look(
-    candidate: Sequence[float],
-    baseline: Sequence[float],
-    spec: MetricSpec,
-    min_effect: float,
-    null_max: np.ndarray | None,
-) -> Look:
-    """The evidence at one look. null_max None: single look, exact U p-values."""
-    x = oriented(candidate, spec.goal)
-    y = oriented(baseline, spec.goal)
-    z_improvement = u_statistic(x, y).z
-    z_no_change = u_statistic(x + min_effect, y).z
-    if null_max is None:
-        p_regression = one_sided_test(candidate, baseline, spec.goal, Alternative.WORSE).p_value
-        p_improvement = one_sided_test(candidate, baseline, spec.goal, Alternative.BETTER).p_value
-        p_no_change = one_sided_test(
-            candidate, baseline, spec.goal, Alternative.BETTER, margin=min_effect
-        ).p_value
-    else:
-        p_regression = sequential.sequential_p_value(-z_improvement, null_max)
-        p_improvement = sequential.sequential_p_value(z_improvement, null_max)
-        p_no_change = sequential.sequential_p_value(z_no_change, null_max)
-    return Look(
-        n_baseline=len(baseline),
-        n_candidate=len(candidate),
-        z_regression=-z_improvement,
-        z_improvement=z_improvement,
-        z_no_change=z_no_change,
-        p_regression=p_regression,
-        p_improvement=p_improvement,
-        p_no_change=p_no_change,
-    )
+def _twin_ordered(metric: _Metric) -> tuple[float, ...]:
+    """The baseline's values with candidate run i's twin at position i."""
+    assert metric.baseline is not None  # noqa: S101 - callers only pass compared metrics
+    return tuple(metric.baseline.values[i] for i in metric.twins.order)
 
 
 def _evaluate_looks(
@@ -110,21 +90,23 @@ def _evaluate_looks(
 ) -> None:
     assert metric.baseline is not None  # noqa: S101 - callers only pass compared metrics
     baseline = metric.baseline.values
-    metric.design = sequential.calibrate(
-        schedule,
-        None if lockstep else len(baseline),
-        config.alpha,
-        config.power,
-        config.simulations,
-        config.stats_seed,
-    )
-    null_max = sequential.design_null(metric.design) if len(schedule) > 1 else None
-    for n in schedule:
-        if n > len(metric.candidate.values) or (lockstep and n > len(baseline)):
+    levels = (config.alpha, config.power, config.simulations, config.stats_seed)
+    spec, candidate = metric.spec, metric.candidate.values
+    if metric.twins.status is PairingStatus.PAIRED:
+        metric.design = paired.calibrate(schedule, len(baseline), *levels)
+        metric.raw = evidence.paired_looks(
+            candidate, _twin_ordered(metric), spec.goal, metric.min_effect, metric.design
+        )
+        return
+    metric.design = sequential.calibrate(schedule, None if lockstep else len(baseline), *levels)
+    for index, n in enumerate(schedule):
+        if n > len(candidate) or (lockstep and n > len(baseline)):
             break
         reference = baseline[:n] if lockstep else baseline
         metric.raw.append(
-            _look(metric.candidate.values[:n], reference, metric.spec, metric.min_effect, null_max)
+            evidence.unpaired_look(
+                candidate[:n], reference, spec.goal, metric.min_effect, metric.design, index
+            )
         )
 
 
@@ -142,24 +124,17 @@ def _adjust(metrics: list[_Metric]) -> dict[str, list[Look]]:
         p_reg = sequential.holm([m.raw[k].p_regression for m in members])
         p_imp = sequential.holm([m.raw[k].p_improvement for m in members])
         for m, reg, imp in zip(members, p_reg, p_imp, strict=True):
-            old = m.raw[k]
-            adjusted[m.spec.name][k] = Look(
-                old.n_baseline,
-                old.n_candidate,
-                old.z_regression,
-                old.z_improvement,
-                old.z_no_change,
-                reg,
-                imp,
-                old.p_no_change,
-            )
+            adjusted[m.spec.name][k] = replace(m.raw[k], p_regression=reg, p_improvement=imp)
     return adjusted
 
 
 def _verdict(
-    looks: list[Look], schedule: tuple[int, ...], config: Config
+    looks: list[Look], schedule: tuple[int, ...], config: Config, *, replay: bool
 ) -> tuple[Verdict, Bound | None, tuple[Look, ...]]:
-    """First crossing wins; the looks are kept up to the deciding one."""
+    """First crossing wins; the looks are kept up to the deciding one. An exact replay of
+    the baseline at the first look is no-change there."""
+    if replay and looks:
+        return Verdict.NO_CHANGE, Bound.NO_CHANGE, tuple(looks[:1])
     for k, look in enumerate(looks):
         bound = sequential.decide(
             look.p_regression,
@@ -173,6 +148,15 @@ def _verdict(
     if len(looks) == len(schedule):
         return Verdict.INCONCLUSIVE, Bound.CAP, tuple(looks)
     return Verdict.INCONCLUSIVE, None, tuple(looks)
+
+
+def _shift(metric: _Metric, sequential_design: bool) -> tuple[float, Interval]:
+    """Hodges-Lehmann shift; with several looks, the design's repeated 95% interval."""
+    assert metric.baseline is not None  # noqa: S101 - callers only pass compared metrics
+    assert metric.design is not None  # noqa: S101
+    n = len(metric.candidate.values)
+    z_bound = sequential.interval_bound(metric.design, n) if sequential_design else None
+    return hodges_lehmann(metric.candidate.values, metric.baseline.values, z_bound=z_bound)
 
 
 def _metric_comparison(
@@ -201,8 +185,8 @@ def _metric_comparison(
     )
     if base is None:
         return result
-    shift, interval = hodges_lehmann(candidate.values, base.values)
-    verdict, bound, kept = _verdict(looks, schedule, config)
+    verdict, bound, kept = _verdict(looks, schedule, config, replay=_replay_decides(metric))
+    shift, interval = _shift(metric, len(schedule) > 1)
     return replace(
         result,
         baseline=summarize(base.values),
@@ -214,137 +198,158 @@ def _metric_comparison(
         bound=bound,
         baseline_values=base.values,
         baseline_seeds=base.seeds,
+        pairing=_pairing(metric, kept),
+        decided_by=_decided_by(metric, kept, bound),
     )
 
 
-def _overall(metrics: Sequence[MetricComparison], has_baseline: bool) -> Verdict:
-    """Any gating regression; else all settled; else inconclusive. Metrics without a
-    baseline (new metrics) are shown but do not decide while another gating metric can."""
-    gating = [m for m in metrics if m.gating and m.verdict is not Verdict.NO_BASELINE]
-    if not has_baseline or not gating:
-        return Verdict.NO_BASELINE
-    if any(m.verdict is Verdict.REGRESSION for m in gating):
-        return Verdict.REGRESSION
-    if all(m.verdict in _SETTLED for m in gating):
-        if any(m.verdict is Verdict.IMPROVEMENT for m in gating):
-            return Verdict.IMPROVEMENT
-        return Verdict.NO_CHANGE
-    return Verdict.INCONCLUSIVE
+def _replay_decides(metric: _Metric) -> bool:
+    """An exact replay is no-change at the first look, unless min_effect is 0 (then no-change
+    is never concluded; the report still says the runs are identical)."""
+    return bool(metric.replay) and metric.min_effect > 0
 
 
-def _look_label(n: int, schedule: tuple[int, ...]) -> str:
-    if len(schedule) == 1:
-        return f"the single look ({n} candidate runs)"
-    return f"look {schedule.index(n) + 1} ({n} candidate runs)"
+def _pairing(metric: _Metric, kept: tuple[Look, ...]) -> Pairing:
+    if metric.twins.status is not PairingStatus.PAIRED or not kept:
+        return Pairing(metric.twins.status, (), None)
+    n = kept[-1].n_candidate
+    correlation = same_seed_correlation(metric.candidate.values[:n], _twin_ordered(metric)[:n])
+    return Pairing(PairingStatus.PAIRED, metric.candidate.seeds[:n], correlation, metric.replay)
 
 
-def _stop_reason(
-    verdict: Verdict, metrics: Sequence[MetricComparison], schedule: tuple[int, ...], n_ok: int
-) -> str:
-    gating = [m for m in metrics if m.gating and m.verdict is not Verdict.NO_BASELINE]
-    if verdict is Verdict.NO_BASELINE:
-        return "no baseline to compare against: the candidate's runs are summarised only"
-    if verdict is Verdict.REGRESSION:
-        hits = [m for m in gating if m.verdict is Verdict.REGRESSION]
-        first = min(m.looks[-1].n_candidate for m in hits)
-        names = ", ".join(m.name for m in hits if m.looks[-1].n_candidate == first)
-        return f"regression bound crossed for {names} at {_look_label(first, schedule)}"
-    if verdict in _SETTLED:
-        last = max(m.looks[-1].n_candidate for m in gating)
-        parts = ", ".join(f"{m.name} {m.verdict.value}" for m in gating)
-        return f"every gating metric decided by {_look_label(last, schedule)}: {parts}"
-    capped = [m.name for m in gating if m.bound is Bound.CAP]
-    if capped and len(schedule) == 1:
-        return (
-            f"no bound crossed for {', '.join(capped)} at the single look "
-            f"({schedule[0]} candidate runs)"
+def _decided_by(metric: _Metric, kept: tuple[Look, ...], bound: Bound | None) -> Analysis | None:
+    if _replay_decides(metric) and kept:
+        return Analysis.REPLAY
+    if not kept or metric.design is None:
+        return None
+    return evidence.deciding_analysis(kept[-1], bound, metric.design)
+
+
+_SEED_MISMATCH = (
+    PairingStatus.SEEDS_DIFFER,
+    PairingStatus.BASELINE_TOO_SHORT,
+    PairingStatus.DUPLICATE_SEEDS,
+)
+
+
+def _baseline_notes(baseline: RunSet | None, metrics: Sequence[_Metric]) -> list[Note]:
+    if baseline is None:
+        return [Note(NoteKind.NO_BASELINE_YET)]
+    present = baseline.metric_names()
+    notes = [
+        Note(NoteKind.NOT_IN_BASELINE, (m.spec.name,), names=present)
+        for m in metrics
+        if m.baseline is None
+    ]
+    notes += [
+        Note(
+            NoteKind.UNPAIRED,
+            (m.spec.name,),
+            seeds=m.candidate.seeds,
+            baseline_seeds=m.baseline.seeds,
+            status=m.twins.status,
         )
-    if capped:
-        return f"cap of {schedule[-1]} runs reached with no bound crossed for {', '.join(capped)}"
-    open_names = ", ".join(m.name for m in gating if m.bound is None)
-    upcoming = next((n for n in schedule if n > n_ok), None)
-    if n_ok < schedule[0]:
-        return f"{n_ok} candidate runs so far, fewer than the first look at {schedule[0]}"
-    after = f"still open after {n_ok} candidate runs: {open_names}"
-    return f"{after}; next look at {upcoming} runs" if upcoming is not None else after
-
-
-def _settings(
-    config: Config,
-    schedule: tuple[int, ...],
-    lockstep: bool,
-    metrics: Sequence[_Metric],
-    primary: str | None,
-) -> dict[str, str]:
-    # alpha, power, looks, bounds and min_effect are shown from the Design by the report
-    settings = {
-        "baseline": (
-            "lockstep: the baseline grows with the candidate"
-            if lockstep
-            else "stored: the same baseline runs at every look"
-        ),
-        "bad seeds": (
-            f"robust z (median/MAD) of the pooled runs beyond {DEFAULT_THRESHOLD:g}; "
-            "shown, not removed"
-        ),
-    }
-    gating = [m for m in metrics if m.gating]
-    if primary is not None:
-        settings["multiplicity"] = f"primary metric {primary} gates alone; others are reported"
-    elif len(gating) > 1:
-        settings["multiplicity"] = f"Holm across {len(gating)} gating metrics at each look"
-    else:
-        settings["multiplicity"] = "one gating metric"
-    for m in metrics:
-        settings[f"min_effect.{m.spec.name}"] = f"{m.min_effect:.4g} ({m.spec.min_effect})"
-    if len(schedule) == 1:
-        settings["test"] = (
-            f"single look: exact Mann-Whitney U p-value <= {config.alpha:g} "
-            f"(no-change: <= {1 - config.power:g})"
-        )
-    else:
-        settings["test"] = "group-sequential Mann-Whitney U, Pocock-style bounds by simulation"
-    return settings
+        for m in metrics
+        if m.baseline is not None and m.gating and m.twins.status in _SEED_MISMATCH
+    ]
+    return notes
 
 
 def _notes(
     baseline: RunSet | None,
-    *,
     candidate: RunSet,
     metrics: Sequence[_Metric],
     schedule: tuple[int, ...],
-    lockstep: bool,
     primary: str | None,
-) -> tuple[str, ...]:
-    notes: list[str] = []
-    if baseline is None:
-        notes.append("no baseline yet: a baseline run on the main branch creates one")
-    else:
-        present = ", ".join(baseline.metric_names()) or "none"
-        notes.extend(
-            f"metric {m.spec.name!r} is not in the baseline (it reports: {present}); "
-            "it is shown but not compared"
-            for m in metrics
-            if m.baseline is None
-        )
-    failed = candidate.failed_runs
-    if failed:
-        seeds = ", ".join(str(r.seed) for r in failed)
-        notes.append(
-            f"{len(failed)} candidate run(s) failed and are left out of the test (seeds {seeds})"
-        )
+) -> tuple[Note, ...]:
+    notes = _baseline_notes(baseline, metrics)
+    if candidate.failed_runs:
+        notes.append(Note(NoteKind.FAILED_RUNS, seeds=tuple(r.seed for r in candidate.failed_runs)))
     n_ok = len(candidate.ok_runs)
     if n_ok > schedule[-1]:
-        notes.append(f"{n_ok} successful candidate runs; the test uses the first {schedule[-1]}")
-    if lockstep and baseline is not None:
-        short = [m.spec.name for m in metrics if m.baseline and len(m.baseline.values) < n_ok]
+        notes.append(Note(NoteKind.EXTRA_RUNS, count=n_ok, cap=schedule[-1]))
+    if any(m.twins.status is PairingStatus.LOCKSTEP for m in metrics):
+        short = tuple(m.spec.name for m in metrics if m.baseline and len(m.baseline.values) < n_ok)
         if short:
-            notes.append(
-                f"lockstep: the baseline has fewer runs than the candidate for {', '.join(short)}"
-            )
+            notes.append(Note(NoteKind.LOCKSTEP_SHORT, short))
     if primary is not None:
-        notes.append(f"primary metric {primary} gates alone; other metrics are reported only")
+        notes.append(Note(NoteKind.PRIMARY_ALONE, (primary,)))
     return tuple(notes)
+
+
+def _specs(candidate: RunSet, config: Config) -> list[MetricSpec]:
+    if not candidate.ok_runs:
+        raise RunSetError("the candidate has no successful runs: there is nothing to compare")
+    reported = candidate.metric_names()
+    names = config.gated_metric_names(reported)
+    missing = [n for n in names if n not in reported]
+    if missing:
+        raise RunSetError(
+            f"metric {missing[0]!r} is configured but not reported by every successful "
+            f"candidate run; the runs report: {', '.join(reported) or 'nothing'}"
+        )
+    return list(config.metric_specs(reported))
+
+
+def _metric(
+    spec: MetricSpec,
+    sides: tuple[RunSet | None, RunSet],
+    primary: str | None,
+    schedule: tuple[int, ...],
+    lockstep: bool,
+) -> _Metric:
+    baseline, candidate = sides
+    cand = _side(candidate, spec.name)
+    base = _side(baseline, spec.name) if baseline is not None else None
+    if base is not None and not base.values:
+        base = None
+    reference = float(np.mean(base.values if base is not None else cand.values))
+    metric = _Metric(
+        spec=spec,
+        gating=primary is None or spec.name == primary,
+        candidate=cand,
+        baseline=base,
+        min_effect=spec.min_effect.absolute(reference),
+        design=None,
+        raw=[],
+    )
+    if base is not None:
+        metric.twins = pair_seeds(
+            cand.seeds, base.seeds, cap=schedule[-1], lockstep=lockstep, looks=len(schedule)
+        )
+    return metric
+
+
+def _plans(
+    metrics: Sequence[_Metric], results: Sequence[MetricComparison]
+) -> tuple[PowerPlan, ...]:
+    correlation = {r.name: r.pairing.correlation if r.pairing else None for r in results}
+    return tuple(
+        plan_runs(
+            m.baseline.values,
+            m.min_effect,
+            m.design,
+            metric=m.spec.name,
+            correlation=correlation[m.spec.name],
+        )
+        for m in metrics
+        if m.baseline is not None and m.design is not None and m.gating
+    )
+
+
+def _settings(
+    schedule: tuple[int, ...],
+    lockstep: bool,
+    metrics: Sequence[_Metric],
+    primary: str | None,
+    config: Config,
+) -> GateSettings:
+    min_effects = tuple(
+        MinEffectSetting(m.spec.name, m.min_effect, str(m.spec.min_effect)) for m in metrics
+    )
+    gating = sum(m.gating for m in metrics)
+    levels = (config.alpha, config.power)
+    return outcome.settings(schedule, lockstep, min_effects, primary, gating=gating, levels=levels)
 
 
 def compare(
@@ -360,96 +365,34 @@ def compare(
     ``looks=None``: one fixed-N look at the candidate's run count, exact U p-values.
     Otherwise the group-sequential schedule (the pipeline passes config.look_schedule()).
     ``lockstep``: the baseline grows with the candidate (its prefix of the same length).
+    Metrics whose seeds match are compared seed by seed (stats.paired).
     """
-    ok_runs = candidate.ok_runs
-    if not ok_runs:
-        raise RunSetError("the candidate has no successful runs: there is nothing to compare")
-    reported = candidate.metric_names()
-    names = config.gated_metric_names(reported)
-    missing = [n for n in names if n not in reported]
-    if missing:
-        raise RunSetError(
-            f"metric {missing[0]!r} is configured but not reported by every successful "
-            f"candidate run; the runs report: {', '.join(reported) or 'nothing'}"
-        )
-    schedule = sequential.validate_looks(looks) if looks is not None else (len(ok_runs),)
-    specs = config.metric_specs(reported)
+    specs = _specs(candidate, config)
+    n_ok = len(candidate.ok_runs)
+    schedule = sequential.validate_looks(looks) if looks is not None else (n_ok,)
     primary = next((s.name for s in specs if s.primary), None)
-
-    metrics: list[_Metric] = []
-    for spec in specs:
-        cand = _side(candidate, spec.name)
-        base = _side(baseline, spec.name) if baseline is not None else None
-        if base is not None and not base.values:
-            base = None
-        reference = float(np.mean(base.values if base is not None else cand.values))
-        metric = _Metric(
-            spec=spec,
-            gating=primary is None or spec.name == primary,
-            candidate=cand,
-            baseline=base,
-            min_effect=spec.min_effect.absolute(reference),
-            design=None,
-            raw=[],
-        )
-        if base is not None:
+    replay = replayed_runs(baseline, candidate, schedule[0])
+    metrics = [_metric(s, (baseline, candidate), primary, schedule, lockstep) for s in specs]
+    for metric in metrics:
+        if metric.baseline is not None:
+            metric.replay = replay if metric.twins.status is PairingStatus.PAIRED else ()
             _evaluate_looks(metric, schedule, lockstep, config)
-        metrics.append(metric)
-
     adjusted = _adjust([m for m in metrics if m.baseline is not None])
     results = tuple(
         _metric_comparison(m, adjusted.get(m.spec.name, []), schedule, config) for m in metrics
     )
-    verdict = _overall(results, baseline is not None)
-    plans: tuple[PowerPlan, ...] = tuple(
-        plan_runs(m.baseline.values, m.min_effect, m.design, metric=m.spec.name)
-        for m in metrics
-        if m.baseline is not None and m.design is not None and m.gating
-    )
-    design = next((m.design for m in metrics if m.gating and m.design is not None), None)
+    verdict = outcome.overall(results, baseline is not None)
     return Comparison(
         verdict=verdict,
         metrics=results,
-        design=design,
-        stop_reason=_stop_reason(verdict, results, schedule, len(ok_runs)),
+        design=next((m.design for m in metrics if m.gating and m.design is not None), None),
+        stop=outcome.stop(verdict, results, schedule, n_ok),
         baseline_commit=baseline.commit if baseline is not None else None,
         candidate_commit=candidate.commit,
         baseline_runs=len(baseline.ok_runs) if baseline is not None else 0,
-        candidate_runs=len(ok_runs),
+        candidate_runs=n_ok,
         failed_runs=candidate.failed_runs,
-        plans=plans,
-        notes=_notes(
-            baseline,
-            candidate=candidate,
-            metrics=metrics,
-            schedule=schedule,
-            lockstep=lockstep,
-            primary=primary,
-        ),
-        settings=_settings(config, schedule, lockstep, metrics, primary),
+        plans=_plans(metrics, results),
+        notes=_notes(baseline, candidate, metrics, schedule, primary),
+        settings=_settings(schedule, lockstep, metrics, primary, config),
     )
-
-
-def _gating_compared(comparison: Comparison) -> list[MetricComparison]:
-    return [m for m in comparison.metrics if m.gating and m.verdict is not Verdict.NO_BASELINE]
-
-
-def is_open(comparison: Comparison) -> bool:
-    """True when running more candidate runs could change the answer: no gating regression
-    yet and some gating metric still open (undecided before the cap)."""
-    gating = _gating_compared(comparison)
-    if any(m.verdict is Verdict.REGRESSION for m in gating):
-        return False
-    return any(m.verdict is Verdict.INCONCLUSIVE and m.bound is None for m in gating)
-
-
-def runs_used(comparison: Comparison) -> int:
-    """Candidate runs a sequential pipeline needs for this answer: the look of the first
-    gating regression, else the last look any gating metric needed, else all runs."""
-    gating = _gating_compared(comparison)
-    regressions = [m.looks[-1].n_candidate for m in gating if m.verdict is Verdict.REGRESSION]
-    if regressions:
-        return min(regressions)
-    if not gating or any(m.bound is None for m in gating):
-        return comparison.candidate_runs
-    return max(m.looks[-1].n_candidate for m in gating)

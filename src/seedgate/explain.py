@@ -21,11 +21,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from seedgate.config import Config
+from seedgate.config import DEFAULT_LOOKS, Config
 from seedgate.errors import ConfigError, RunnerError
 from seedgate.records import NoiseBreakdown, RunResult
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import RunSpec, run_spec
+from seedgate.stats import design as sequential
+from seedgate.stats import paired as paired_design
+from seedgate.stats.paired import TYPICAL_CORRELATION
+from seedgate.stats.planning import runs_needed
 from seedgate.stats.variance import NoiseDesign, decompose
 
 N_TEST_METRIC = "n_test"
@@ -181,14 +185,20 @@ def _z(probability: float) -> float:
     return statistics.NormalDist().inv_cdf(probability)
 
 
-def fixed_runs_estimate(sd: float, min_effect: float, alpha: float, power: float) -> int | None:
-    """Runs per side a fixed-N test needs, by the normal approximation
-    n = 2 (z_{1-alpha} + z_power)^2 sd^2 / min_effect^2 (the gate's sequential design is
-    planned by ``stats.planning.runs_needed``; this is the quick estimate explain prints)."""
+def gate_runs(
+    sd: float, min_effect: float, levels: tuple[float, float], *, cap: int, paired: float | None
+) -> int | None:
+    """Candidate runs the gate needs for min_effect against a ``cap``-run baseline, from
+    ``stats.planning.runs_needed`` (the one formula); ``paired``: the same-seed correlation
+    of paired seeds (None: unrelated seeds). ``levels``: (alpha, power)."""
     if min_effect <= 0:
         return None
-    n = 2 * (_z(1 - alpha) + _z(power)) ** 2 * sd**2 / min_effect**2
-    return max(2, math.ceil(n))
+    looks = (*(n for n in DEFAULT_LOOKS if n < cap), cap)
+    calibrate = paired_design.calibrate if paired is not None else sequential.calibrate
+    design = calibrate(looks, cap, levels[0], levels[1], 20_000, 0)
+    if sd == 0:
+        return looks[0]
+    return runs_needed(min_effect / sd, design, correlation=paired)
 
 
 def _is_proportion(breakdown: NoiseBreakdown) -> bool:
@@ -233,24 +243,42 @@ def _determinism_line(breakdown: NoiseBreakdown, proportion: bool) -> str:
 
 
 def _runs_line(
-    sd: float, min_effect: float, alpha: float, power: float, proportion: bool, *, cap: int | None
+    breakdown: NoiseBreakdown,
+    min_effect: float,
+    levels: tuple[float, float],
+    proportion: bool,
+    *,
+    cap: int | None,
 ) -> str:
-    n = fixed_runs_estimate(sd, min_effect, alpha, power)
-    if n is None:
+    if min_effect <= 0:
         return (
             "min_effect is 0: no number of runs resolves it; set the smallest change that matters."
         )
-    line = (
+    sd = math.sqrt(breakdown.total_variance)
+    cap = cap or 20
+    unpaired = gate_runs(sd, min_effect, levels, cap=cap, paired=None)
+    share = next((c.share for c in breakdown.components if c.source == "non-determinism"), 0.0)
+    rho = min(TYPICAL_CORRELATION, 1 - share)
+    paired = gate_runs(sd, min_effect, levels, cap=cap, paired=rho)
+    return (
         f"Resolving min_effect {_amount(min_effect, proportion)} with seed SD "
-        f"{_amount(sd, proportion)} takes about n = 2 (z_{{1-alpha}} + z_power)^2 sd^2 / "
-        f"min_effect^2 = {n} runs per side (alpha {alpha:g} one-sided, power {power:g})."
-    )
-    if cap is not None and n > cap:
-        line += (
-            f" That is more than max_runs = {cap}: at this min_effect the gate would mostly "
-            "end inconclusive; raise max_runs, or reduce the noise (or choose a larger min_effect)."
+        f"{_amount(sd, proportion)} at alpha {levels[0]:g} and power {levels[1]:g} takes about "
+        f"{_runs_text(unpaired, cap)} against a {cap}-run baseline with unrelated seeds, and "
+        f"{_runs_text(paired, cap)} with paired seeds (seedgate gives run i the same seed on "
+        f"both sides) for a change whose same-seed correlation is {rho:.2f}."
+        + (
+            ""
+            if unpaired is not None and unpaired <= cap
+            else f" Beyond max_runs = {cap} the gate would mostly end inconclusive without "
+            "pairing; raise max_runs, or reduce the noise (or choose a larger min_effect)."
         )
-    return line
+    )
+
+
+def _runs_text(n: int | None, cap: int) -> str:
+    if n is None:
+        return "more candidate runs than any cap allows"
+    return f"{n} candidate runs" + (f" (more than max_runs = {cap})" if n > cap else "")
 
 
 def _test_set_line(breakdown: NoiseBreakdown, n_test: int | None, min_effect: float) -> str | None:
@@ -296,7 +324,7 @@ def advise(
         top = max(breakdown.components, key=lambda c: c.share)
         lines.append(f"The largest source is {top.source} ({_share(top.share)} of the variance).")
     lines.append(_determinism_line(breakdown, proportion))
-    lines.append(_runs_line(sd, min_effect, alpha, power, proportion, cap=max_runs))
+    lines.append(_runs_line(breakdown, min_effect, (alpha, power), proportion, cap=max_runs))
     test_line = _test_set_line(breakdown, n_test, min_effect)
     if test_line:
         lines.append(test_line)

@@ -23,12 +23,15 @@ from seedgate import compare
 from seedgate.config import Config
 from seedgate.errors import CancellationError, RunnerError, RunSetError
 from seedgate.records import Comparison, NoiseBreakdown, PowerPlan, RunResult, RunSet
+from seedgate.report.text import stop_reason
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import RunSpec, run_specs
 from seedgate.runset import fingerprint
 from seedgate.runset.codec import read_runset
 from seedgate.runset.shards import Shard, merge_runsets, shard_indices
 from seedgate.stats.design import calibrate
+from seedgate.stats.paired import TYPICAL_CORRELATION
+from seedgate.stats.paired import calibrate as paired_calibrate
 from seedgate.stats.planning import plan_runs
 from seedgate.store.noise import NOISE_FILE, read_noise
 
@@ -229,7 +232,7 @@ def _looks(
             baseline, runs, config, schedule=schedule, lockstep=lockstep is not None, noise=noise
         )
         if baseline is not None:
-            out.write(f"[gate] look {number}/{len(schedule)}: {comparison.stop_reason}\n")
+            out.write(f"[gate] look {number}/{len(schedule)}: {stop_reason(comparison)}\n")
             out.flush()
         if baseline is None or not compare.is_open(comparison) or look == schedule[-1]:
             return GateOutcome(comparison, runs, baseline)
@@ -259,21 +262,21 @@ def compare_runsets(
 def plan_runs_needed(config: Config, baseline: RunSet) -> tuple[PowerPlan, ...]:
     """For each gated metric: the candidate runs likely needed to resolve its min_effect."""
     schedule = config.look_schedule()
-    design = calibrate(
-        schedule,
-        len(baseline.ok_runs),
-        config.alpha,
-        config.power,
-        config.simulations,
-        config.stats_seed,
-    )
+    levels = (config.alpha, config.power, config.simulations, config.stats_seed)
+    n_baseline = len(baseline.ok_runs)
+    # the gate pairs run i with the baseline's run i when there is a twin for every run
+    pairs = n_baseline >= schedule[-1] and len(schedule) > 1
+    design = (paired_calibrate if pairs else calibrate)(schedule, n_baseline, *levels)
+    correlation = TYPICAL_CORRELATION if pairs else None
     plans = []
     for name in config.gated_metric_names(baseline.metric_names()):
         values = baseline.values(name)
         effect = (
             config.spec_for(name).min_effect.absolute(sum(values) / len(values)) if values else 0.0
         )
-        plans.append(plan_runs(values, effect, design, schedule[-1], metric=name))
+        plans.append(
+            plan_runs(values, effect, design, schedule[-1], metric=name, correlation=correlation)
+        )
     return tuple(plans)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class Goal(str, enum.Enum):
@@ -156,6 +156,39 @@ class Look:
     p_regression: float
     p_improvement: float
     p_no_change: float
+    # paired designs: the paired statistics (T for regression/improvement, S for no-change)
+    t_regression: float | None = None
+    t_improvement: float | None = None
+    s_no_change: float | None = None
+
+
+class PairingStatus(str, enum.Enum):
+    """Whether the candidate's runs were compared with their same-seed twins, or why not."""
+
+    PAIRED = "paired"
+    SEEDS_DIFFER = "seeds-differ"  # a candidate seed is not among the baseline's seeds
+    BASELINE_TOO_SHORT = "baseline-too-short"  # fewer baseline runs than the cap
+    DUPLICATE_SEEDS = "duplicate-seeds"  # a seed repeats on one side
+    LOCKSTEP = "lockstep"  # the baseline grows with the candidate
+    SINGLE_LOOK = "single-look"  # fixed-size compare: the unpaired exact test
+
+
+class Analysis(str, enum.Enum):
+    """Which evidence crossed the deciding bound."""
+
+    UNPAIRED = "unpaired"
+    PAIRED = "paired"
+    REPLAY = "identical replay"
+
+
+@dataclass(frozen=True, slots=True)
+class Pairing:
+    """Same-seed pairing of one metric's runs (stats.paired)."""
+
+    status: PairingStatus
+    seeds: tuple[int, ...]  # candidate seeds compared with their twins (empty: unpaired)
+    correlation: float | None  # same-seed Pearson correlation over those seeds
+    identical_seeds: tuple[int, ...] = ()  # first-look seeds replayed bit for bit
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +213,8 @@ class MetricComparison:
     candidate_values: tuple[float, ...] = ()
     baseline_seeds: tuple[int, ...] = ()
     candidate_seeds: tuple[int, ...] = ()
+    pairing: Pairing | None = None  # None: no baseline
+    decided_by: Analysis | None = None  # None: no bound crossed
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,11 +224,25 @@ class Design:
     looks: tuple[int, ...]  # candidate run counts at which the test looks
     baseline_n: int | None  # None: lockstep (both sides grow together)
     alpha: float
-    power: float
-    bound_alpha: float  # z bound for regression/improvement at every look
+    power: float  # 1 - P(no-change | a drop of exactly min_effect), at most
+    bounds_alpha: tuple[float, ...]  # z bound for regression/improvement, one per look
     bound_beta: float  # z bound for no-change (non-inferiority) at every look
+    bounds_interval: tuple[float, ...]  # z of the 95% repeated confidence interval, per look
+    indifference: float  # regression/improvement are tested against this x min_effect
     simulations: int
     seed: int
+    # paired designs (stats.paired): the paired statistic's bound at each look; () unpaired
+    paired_bounds: tuple[float, ...] = ()
+
+
+class PlanStatus(str, enum.Enum):
+    """What a power plan found (report.text turns it into a sentence)."""
+
+    NO_SPREAD = "no-spread"  # fewer than 2 baseline runs: no seed SD
+    ZERO_MIN_EFFECT = "zero-min-effect"  # no-change can never be concluded
+    DETERMINISTIC = "deterministic"  # identical baseline runs
+    RESOLVABLE = "resolvable"  # runs_needed <= cap
+    SHORT = "short"  # the cap (or the baseline) falls short
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +256,18 @@ class PowerPlan:
     runs_needed: int | None  # None: not reachable with this baseline size at any n
     cap: int
     resolvable: bool  # runs_needed is not None and <= cap
-    message: str
+    status: PlanStatus = PlanStatus.RESOLVABLE
+    alpha: float = 0.05
+    power: float = 0.9  # the configured target (the no-change guard)
+    baseline_n: int | None = None  # None: lockstep
+    power_at_cap: float | None = None  # approximate power at the cap (SHORT plans)
+    inconclusive_below_sd: float | None = None  # SHORT plans: mostly inconclusive below this
+    # P(regression | a drop of min_effect) this design delivers with the configured baseline
+    # and cap, simulated under normal noise with unrelated seeds (None: not computable)
+    delivered_power: float | None = None
+    # the same with paired seeds at the given same-seed correlation (None: not paired)
+    paired_correlation: float | None = None
+    delivered_power_paired: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +277,78 @@ class EnvironmentDifference:
     candidate: str | None
 
 
+class StopKind(str, enum.Enum):
+    """Why the gate stopped, or why it is still running (report.text says it in words)."""
+
+    NO_BASELINE = "no-baseline"
+    REGRESSION = "regression"  # metrics: the first to cross; runs/look: where
+    SETTLED = "settled"  # every gating metric decided; metrics + verdicts; runs/look: last
+    CAP = "cap"  # metrics: undecided at the cap (look None: the single look)
+    BEFORE_FIRST_LOOK = "before-first-look"  # runs so far < the first look
+    OPEN = "open"  # metrics still open after ``runs``; next_look
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    kind: StopKind
+    metrics: tuple[str, ...] = ()
+    verdicts: tuple[Verdict, ...] = ()  # SETTLED: the verdict of each metric in ``metrics``
+    runs: int = 0  # candidate runs at the deciding look, or so far (OPEN, BEFORE_FIRST_LOOK)
+    look: int | None = None  # 1-based look number; None for a single-look comparison
+    next_look: int | None = None  # OPEN: the run count of the next look
+    cap: int = 0  # the last look
+
+
+class NoteKind(str, enum.Enum):
+    NO_BASELINE_YET = "no-baseline-yet"
+    NOT_IN_BASELINE = "not-in-baseline"  # metrics; names: what the baseline reports
+    FAILED_RUNS = "failed-runs"  # seeds of the failed candidate runs
+    EXTRA_RUNS = "extra-runs"  # count: successful runs; cap: the runs the test used
+    LOCKSTEP_SHORT = "lockstep-short"  # metrics whose baseline is shorter than the candidate
+    PRIMARY_ALONE = "primary-alone"  # metrics: the primary metric
+    UNPAIRED = "unpaired"  # metrics compared unpaired; status: why; seeds: candidate seeds
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    kind: NoteKind
+    metrics: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    seeds: tuple[int, ...] = ()
+    baseline_seeds: tuple[int, ...] = ()
+    count: int = 0
+    cap: int = 0
+    status: PairingStatus | None = None
+
+
+class Multiplicity(str, enum.Enum):
+    ONE = "one"  # one gating metric
+    HOLM = "holm"  # Holm across the gating metrics at each look
+    PRIMARY = "primary"  # the primary metric gates alone
+
+
+@dataclass(frozen=True, slots=True)
+class MinEffectSetting:
+    metric: str
+    absolute: float
+    configured: str  # as written in the config ("1%", "0.002")
+
+
+@dataclass(frozen=True, slots=True)
+class GateSettings:
+    """The settings of a comparison that the Design does not hold."""
+
+    lockstep: bool
+    bad_seed_threshold: float
+    multiplicity: Multiplicity
+    gating: int  # gating metrics
+    primary: str | None
+    min_effects: tuple[MinEffectSetting, ...]
+    single_look: bool
+    alpha: float
+    power: float
+
+
 @dataclass(frozen=True, slots=True)
 class Comparison:
     """The whole answer: per-metric comparisons, the overall verdict, and context."""
@@ -224,7 +356,7 @@ class Comparison:
     verdict: Verdict
     metrics: tuple[MetricComparison, ...]
     design: Design | None
-    stop_reason: str  # human-readable: which bound at which look, or why none
+    stop: Stop  # which bound at which look, or why none (report.text.stop_reason)
     baseline_commit: str | None
     candidate_commit: str | None
     baseline_runs: int  # successful baseline runs used
@@ -232,8 +364,8 @@ class Comparison:
     failed_runs: tuple[RunResult, ...] = ()  # candidate runs that failed (kept, reported)
     plans: tuple[PowerPlan, ...] = ()
     environment_differences: tuple[EnvironmentDifference, ...] = ()
-    notes: tuple[str, ...] = ()
-    settings: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[Note, ...] = ()
+    settings: GateSettings | None = None
     noise: tuple[NoiseBreakdown, ...] = ()
 
 

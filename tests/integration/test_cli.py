@@ -230,6 +230,7 @@ def test_plan_reads_the_baseline(project: Path) -> None:
     done = seedgate(project, "plan")
     assert done.returncode == 0, done.stderr
     assert "accuracy" in done.stdout
+    assert "a change of min_effect for the worse is called a regression" in done.stdout
 
 
 def test_warm_worker_entry_runs_without_a_command(tmp_path: Path) -> None:

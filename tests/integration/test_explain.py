@@ -12,8 +12,10 @@ import pytest
 
 from seedgate.config import Config, build_config
 from seedgate.errors import ConfigError, RunnerError
-from seedgate.explain import fixed_runs_estimate, plan_explain, render_explain, run_explain
+from seedgate.explain import gate_runs, plan_explain, render_explain, run_explain
 from seedgate.records import NoiseBreakdown, VarianceComponent
+from seedgate.stats import design as sequential
+from seedgate.stats.planning import runs_needed
 
 FIXTURE = Path(__file__).parent / "fixtures_noise" / "known_noise.py"
 
@@ -89,8 +91,10 @@ def test_known_components_are_recovered_and_non_determinism_detected(tmp_path: P
     text = render_explain([breakdown], config=config)
     assert "Identical seeds do NOT reproduce" in text
     assert "The largest source is initialisation" in text
-    n = fixed_runs_estimate(breakdown.total_variance**0.5, 0.1, 0.05, 0.9)
-    assert f"= {n} runs per side" in text
+    n = gate_runs(breakdown.total_variance**0.5, 0.1, (0.05, 0.9), cap=20, paired=None)
+    runs = "more candidate runs than any cap allows" if n is None else f"{n} candidate runs"
+    assert f"takes about {runs}" in text
+    assert "against a 20-run baseline with unrelated seeds" in text
 
 
 def test_deterministic_script_is_reported_deterministic(tmp_path: Path) -> None:
@@ -137,12 +141,18 @@ def test_a_command_that_always_fails_raises_with_its_reason(tmp_path: Path) -> N
         run_explain(config, out=io.StringIO(), runs_per_factor=2, repeats=0)
 
 
-def test_runs_needed_follows_the_normal_formula() -> None:
-    # 2 (z_0.95 + z_0.9)^2 = 17.13 -> 18 runs when sd == min_effect
-    assert fixed_runs_estimate(0.01, 0.01, 0.05, 0.9) == 18
-    assert fixed_runs_estimate(0.01, 0.02, 0.05, 0.9) == 5
-    assert fixed_runs_estimate(0.0, 0.01, 0.05, 0.9) == 2
-    assert fixed_runs_estimate(0.01, 0.0, 0.05, 0.9) is None
+def test_gate_runs_come_from_the_planning_formula_and_pairing_needs_fewer() -> None:
+    levels = (0.05, 0.9)
+    design = sequential.calibrate((3, 5, 10, 15, 20), 20, 0.05, 0.9, 20_000, 0)
+    assert gate_runs(0.01, 0.02, levels, cap=20, paired=None) == runs_needed(2.0, design)
+    # one seed-SD against a 20-run baseline: far beyond the cap unpaired, within it paired
+    unpaired = gate_runs(0.01, 0.01, levels, cap=20, paired=None)
+    paired = gate_runs(0.01, 0.01, levels, cap=20, paired=0.8)
+    assert unpaired is not None
+    assert paired is not None
+    assert paired <= 20 < unpaired
+    assert gate_runs(0.0, 0.01, levels, cap=20, paired=None) == 3  # deterministic: first look
+    assert gate_runs(0.01, 0.0, levels, cap=20, paired=None) is None
 
 
 def test_render_recomputes_advice_for_a_given_min_effect(tmp_path: Path) -> None:
@@ -152,7 +162,8 @@ def test_render_recomputes_advice_for_a_given_min_effect(tmp_path: Path) -> None
     stored = render_explain(breakdowns, config=config)  # config's default: 1% of the mean
     assert "min_effect is 0" not in stored
     custom = render_explain(breakdowns, config=config, min_effect={"score": sd})
-    assert "= 18 runs per side" in custom
+    assert "with paired seeds" in custom
+    assert "for a change whose same-seed correlation is 0.80" in custom
     assert "| data order |" in custom
     assert "| initialisation |" in custom
     assert "| non-determinism | 0 | [0, 0] | 0% |" in custom

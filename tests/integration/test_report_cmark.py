@@ -13,12 +13,22 @@ from report_fixtures import (
     HOSTILE_LOG,
     HOSTILE_NAME,
     HOSTILE_REASON,
+    SETTINGS,
     comparison,
     failed_run,
     metric,
     regression_comparison,
 )
-from seedgate.records import Comparison, EnvironmentDifference, Verdict
+from seedgate.records import (
+    Comparison,
+    EnvironmentDifference,
+    MinEffectSetting,
+    Note,
+    NoteKind,
+    Stop,
+    StopKind,
+    Verdict,
+)
 from seedgate.report import comment_marker, render_markdown
 from seedgate.report.filters import one_line
 
@@ -129,12 +139,21 @@ def hostile_comparison() -> Comparison:
         base,
         metrics=(named, base.metrics[1]),
         failed_runs=(failed_run(5, 105, HOSTILE_REASON, HOSTILE_LOG),),
-        notes=("note <iframe src=x> | [x](javascript:y) ![i](http://x/i.png)",),
+        notes=(
+            Note(
+                NoteKind.NOT_IN_BASELINE,
+                ("note <iframe src=x> | [x](javascript:y) ![i](http://x/i.png)",),
+            ),
+        ),
         environment_differences=(
             EnvironmentDifference("<img src=x onerror=alert(1)>", "a|b", None),
         ),
-        stop_reason="stopped <b>now</b> | [x](javascript:y)",
-        settings={"command": "python -c 'print(`x`)' | tee <out>", "k|<script>": "v\nw"},
+        stop=Stop(StopKind.REGRESSION, ("stopped <b>now</b> | [x](javascript:y)",), runs=5, cap=20),
+        settings=dataclasses.replace(
+            SETTINGS,
+            primary="python -c 'print(`x`)' | tee <out>",
+            min_effects=(MinEffectSetting("k|<script>", 0.1, "v\nw"),),
+        ),
     )
 
 
@@ -182,8 +201,9 @@ def test_settings_keep_hostile_keys_and_values_in_their_cells(hostile_html: Repo
     settings = next(t for t in hostile_html.tables if t[0] == ["Setting", "Value"])
     assert all(len(row) == 2 for row in settings)
     rows = {plain(k): plain(v) for k, v in settings[1:]}
-    assert rows["command"] == "python -c 'print(`x`)' | tee <out>"
-    assert rows["k|<script>"] == "v w"
+    primary = "primary metric python -c 'print(`x`)' | tee <out> gates alone; others are reported"
+    assert rows["multiplicity"] == primary
+    assert rows["min_effect.k|<script>"] == "0.1 (v w)"
 
 
 def test_details_blocks_are_balanced(hostile_html: ReportHtml) -> None:

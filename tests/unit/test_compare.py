@@ -11,7 +11,8 @@ from scipy import stats
 from seedgate.compare import compare, is_open, runs_used
 from seedgate.config import Config, MetricSpec, MinEffect
 from seedgate.errors import RunSetError
-from seedgate.records import Bound, Goal, RunResult, RunSet, RunStatus, Verdict
+from seedgate.records import Bound, Goal, Multiplicity, RunResult, RunSet, RunStatus, Verdict
+from seedgate.report.text import note, settings_rows, stop_reason
 from seedgate.stats.design import holm
 from seedgate.stats.ranktest import u_statistic
 
@@ -54,7 +55,7 @@ def test_no_baseline_summarises_the_candidate_only() -> None:
     assert metric.candidate.n == 5
     assert metric.candidate.mean == pytest.approx(np.mean(BASE[:5]))
     assert metric.baseline is None
-    assert "no baseline" in result.stop_reason
+    assert "no baseline" in stop_reason(result)
     assert not is_open(result)
 
 
@@ -68,7 +69,7 @@ def test_clear_regression_stops_at_the_first_look() -> None:
     assert metric.looks[0].n_candidate == 3
     assert metric.looks[0].n_baseline == 20
     assert (
-        result.stop_reason == "regression bound crossed for accuracy at look 1 (3 candidate runs)"
+        stop_reason(result) == "regression bound crossed for accuracy at look 1 (3 candidate runs)"
     )
     assert metric.shift is not None
     assert metric.shift < 0
@@ -95,12 +96,13 @@ def test_minimize_goal_turns_a_higher_loss_into_a_regression() -> None:
 
 
 def test_worse_but_by_less_than_min_effect_is_no_change() -> None:
-    # 0.3 lower, clearly significant, but min_effect is 0.6: both bounds are crossed
+    # 0.3 lower, significant against 0 but min_effect is 0.6: no regression to report
     candidate = runset({"accuracy": [v - 0.3 for v in BASE]})
+    plain = stats.mannwhitneyu([v - 0.3 for v in BASE], BASE, alternative="less", method="exact")
+    assert plain.pvalue <= 0.05
     result = compare(runset({"accuracy": BASE}), candidate, config(ACC))
     (metric,) = result.metrics
     (look,) = metric.looks
-    assert look.p_regression <= 0.05
     assert look.p_no_change <= 0.10
     assert metric.verdict is Verdict.NO_CHANGE
     assert metric.bound is Bound.NO_CHANGE
@@ -115,11 +117,43 @@ def test_single_look_uses_exact_u_p_values() -> None:
     (look,) = result.metrics[0].looks
     assert look.n_candidate == 6
     assert look.n_baseline == 12
-    exact = stats.mannwhitneyu(candidate, baseline, alternative="less", method="exact")
+    # regression is tested against a drop of indifference x min_effect = 0.1
+    exact = stats.mannwhitneyu(candidate + 0.1, baseline, alternative="less", method="exact")
     assert look.p_regression == pytest.approx(exact.pvalue)
+    better = stats.mannwhitneyu(candidate - 0.1, baseline, alternative="greater", method="exact")
+    assert look.p_improvement == pytest.approx(better.pvalue)
     margin = stats.mannwhitneyu(candidate + 0.4, baseline, alternative="greater", method="exact")
     assert look.p_no_change == pytest.approx(margin.pvalue)
-    assert result.settings["test"].startswith("single look: exact Mann-Whitney U p-value <= 0.05")
+    assert result.settings is not None
+    assert result.settings.single_look
+    assert dict(settings_rows(result.settings))["test"].startswith(
+        "single look: exact Mann-Whitney U p-value <= 0.05"
+    )
+
+
+def test_drop_inside_the_indifference_zone_is_never_a_regression() -> None:
+    # the baseline's values in a mixed order, each 0.1 lower: inside the zone of 0.25 x 0.6
+    candidate = runset({"accuracy": [v - 0.11 for v in _ambiguous(20)]})
+    result = compare(runset({"accuracy": BASE}), candidate, config(ACC), looks=LOOKS)
+    assert all(look.p_regression > 0.05 for look in result.metrics[0].looks)
+    assert result.verdict is not Verdict.REGRESSION
+
+
+def test_zero_min_effect_never_concludes_no_change() -> None:
+    zero = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.0, relative=False))
+    same = runset({"accuracy": _ambiguous(20)})
+    result = compare(runset({"accuracy": BASE}), same, config(zero), looks=LOOKS)
+    assert all(look.p_no_change == 1.0 for look in result.metrics[0].looks)
+    assert result.verdict is Verdict.INCONCLUSIVE
+
+
+def test_tied_discrete_metric_is_not_a_regression() -> None:
+    # the minimal case: 20 runs at 0.900, the candidate 0.900, 0.900, 0.898
+    spec = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.001, relative=False))
+    baseline = runset({"accuracy": [0.9] * 20})
+    result = compare(baseline, runset({"accuracy": [0.9, 0.9, 0.898]}), config(spec), looks=LOOKS)
+    assert result.metrics[0].looks[0].p_regression > 0.05
+    assert result.verdict is not Verdict.REGRESSION
 
 
 def _ambiguous(n: int) -> list[float]:
@@ -137,9 +171,9 @@ def test_open_metric_asks_for_the_next_look() -> None:
     assert metric.bound is None
     assert len(metric.looks) == 1
     assert is_open(result)
-    assert result.candidate_runs == 4  # the pipeline runs up to the next look, 5
+    assert result.stop.next_look == 5
     assert runs_used(result) == 4
-    assert "next look at 5 runs" in result.stop_reason
+    assert "next look at 5 runs" in stop_reason(result)
 
 
 def test_cap_without_a_crossing_is_inconclusive() -> None:
@@ -152,7 +186,7 @@ def test_cap_without_a_crossing_is_inconclusive() -> None:
     assert metric.bound is Bound.CAP
     assert len(metric.looks) == len(LOOKS)
     assert result.verdict is Verdict.INCONCLUSIVE
-    assert result.stop_reason == "cap of 20 runs reached with no bound crossed for accuracy"
+    assert stop_reason(result) == "cap of 20 runs reached with no bound crossed for accuracy"
     assert not is_open(result)
 
 
@@ -162,7 +196,8 @@ def test_fewer_runs_than_the_first_look() -> None:
     )
     assert result.metrics[0].looks == ()
     assert is_open(result)
-    assert "fewer than the first look" in result.stop_reason
+    assert result.stop.next_look == 3
+    assert "fewer than the first look" in stop_reason(result)
 
 
 @pytest.mark.parametrize("lockstep", [False, True])
@@ -193,6 +228,7 @@ def test_verdict_on_all_runs_equals_the_verdict_on_the_runs_a_pipeline_would_hav
                 lockstep=lockstep,
             )
             assert is_open(shorter)
+            assert shorter.stop.next_look == n
 
 
 def test_lockstep_uses_baseline_prefixes() -> None:
@@ -210,7 +246,8 @@ def test_lockstep_uses_baseline_prefixes() -> None:
         assert look.z_improvement == pytest.approx(prefix.z)
     assert result.design is not None
     assert result.design.baseline_n is None
-    assert result.settings["baseline"].startswith("lockstep")
+    assert result.settings is not None
+    assert result.settings.lockstep
 
 
 def test_holm_adjusts_regression_p_values_across_gating_metrics() -> None:
@@ -230,7 +267,9 @@ def test_holm_adjusts_regression_p_values_across_gating_metrics() -> None:
     assert both.metrics[1].looks[0].p_regression == pytest.approx(adjusted_b)
     # no-change is intersection-union: its p-values stay unadjusted
     assert both.metrics[0].looks[0].p_no_change == alone_a.metrics[0].looks[0].p_no_change
-    assert both.settings["multiplicity"] == "Holm across 2 gating metrics at each look"
+    assert both.settings is not None
+    assert both.settings.multiplicity is Multiplicity.HOLM
+    assert both.settings.gating == 2
 
 
 def test_primary_metric_gates_alone() -> None:
@@ -245,7 +284,9 @@ def test_primary_metric_gates_alone() -> None:
     assert not loss.gating
     assert loss.verdict is Verdict.REGRESSION
     assert result.verdict is Verdict.NO_CHANGE
-    assert "primary metric acc gates alone" in result.settings["multiplicity"]
+    assert result.settings is not None
+    assert result.settings.multiplicity is Multiplicity.PRIMARY
+    assert result.settings.primary == "acc"
 
 
 def test_metric_missing_from_the_baseline_is_noted_and_not_compared() -> None:
@@ -256,7 +297,7 @@ def test_metric_missing_from_the_baseline_is_noted_and_not_compared() -> None:
     accuracy, f1 = result.metrics
     assert f1.verdict is Verdict.NO_BASELINE
     assert f1.candidate.n == 3
-    assert any("'f1' is not in the baseline" in note for note in result.notes)
+    assert any("'f1' is not in the baseline" in note(n) for n in result.notes)
     assert accuracy.verdict is Verdict.REGRESSION
     assert result.verdict is Verdict.REGRESSION
 
@@ -269,7 +310,7 @@ def test_failed_candidate_runs_are_reported_and_left_out() -> None:
     assert result.candidate_runs == 4
     assert result.metrics[0].candidate_values == (-1.0, -1.2, -0.9, -1.1)
     assert result.metrics[0].candidate_seeds == (100, 102, 103, 104)
-    assert any("1 candidate run(s) failed" in note for note in result.notes)
+    assert any("1 candidate run(s) failed" in note(n) for n in result.notes)
 
 
 def test_bad_seeds_are_flagged_from_the_pooled_runs() -> None:
@@ -292,7 +333,8 @@ def test_relative_min_effect_is_scaled_by_the_baseline_mean() -> None:
         runset({"accuracy": values}), runset({"accuracy": values[:3]}), config(spec), looks=LOOKS
     )
     assert result.metrics[0].min_effect == pytest.approx(0.01 * np.mean(values))
-    assert result.settings["min_effect.accuracy"].endswith("(1%)")
+    assert result.settings is not None
+    assert dict(settings_rows(result.settings))["min_effect.accuracy"].endswith("(1%)")
 
 
 def test_settings_plans_and_design_are_filled() -> None:
@@ -306,7 +348,8 @@ def test_settings_plans_and_design_are_filled() -> None:
     assert result.design is not None
     assert result.design.looks == LOOKS
     assert result.design.baseline_n == 20
-    assert result.settings["test"].startswith("group-sequential")
+    assert result.settings is not None
+    assert dict(settings_rows(result.settings))["test"].startswith("group-sequential")
     assert result.design.alpha == 0.05
     (plan,) = result.plans
     assert plan.metric == "accuracy"

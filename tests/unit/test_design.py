@@ -41,25 +41,35 @@ def test_bounds_are_ordered_and_plausible() -> None:
     stored = design.calibrate(LOOKS, 20, alpha=0.05, power=0.9, simulations=20000, seed=1)
     assert stored.looks == LOOKS
     assert stored.baseline_n == 20
-    # above the single-look z_0.95 = 1.645 (several looks), below Bonferroni over 5 looks
-    assert 1.645 < stored.bound_alpha < 2.58
-    assert 1.28 < stored.bound_beta < stored.bound_alpha
+    # the shaped bound falls look by look, the last above the single-look z_0.95 = 1.645
+    bounds = stored.bounds_alpha
+    assert list(bounds) == sorted(bounds, reverse=True)
+    assert 1.645 < bounds[-1] < 2.1 < bounds[0] < 3.0
+    assert 1.28 < stored.bound_beta < 2.1
+    # 2.5% per side over five looks, wider early: 3 vs 20 runs still gets an interval
+    intervals = stored.bounds_interval
+    assert list(intervals) == sorted(intervals, reverse=True)
+    assert 1.96 < intervals[-1] < intervals[0] < 30 / (3 * 20 * 24 / 12) ** 0.5
+    assert design.interval_bound(stored, 4) == intervals[0]
+    assert design.interval_bound(stored, 20) == intervals[-1]
+    assert stored.indifference == design.INDIFFERENCE
     one_look = design.calibrate((20,), 20, alpha=0.05, power=0.9, simulations=20000, seed=1)
-    assert one_look.bound_alpha == pytest.approx(1.645, abs=0.06)
+    assert one_look.bounds_alpha[0] == pytest.approx(1.645, abs=0.06)
 
 
-def _independent_null_max(
+def _independent_null_z(
     looks: tuple[int, ...], baseline_n: int | None, reps: int, seed: int
 ) -> np.ndarray:
-    """max_k Z_k from normal data (not uniform), computed look by look with u_statistic."""
+    """Z_k at every look from normal data (not uniform), look by look with u_statistic."""
     rng = np.random.default_rng(seed)
-    maxima = np.empty(reps)
+    z = np.empty((reps, len(looks)))
     for r in range(reps):
         candidate = rng.normal(size=looks[-1])
         baseline = rng.normal(size=baseline_n or looks[-1])
-        zs = [u_statistic(candidate[:n], baseline if baseline_n else baseline[:n]).z for n in looks]
-        maxima[r] = max(zs)
-    return maxima
+        z[r] = [
+            u_statistic(candidate[:n], baseline if baseline_n else baseline[:n]).z for n in looks
+        ]
+    return z
 
 
 @pytest.mark.parametrize("baseline_n", [20, None])
@@ -68,9 +78,9 @@ def test_calibrated_bounds_hold_their_error_rates_on_fresh_data(baseline_n: int 
         LOOKS, baseline_n, alpha=0.05, power=0.9, simulations=20000, seed=1
     )
     reps = 3000
-    maxima = _independent_null_max(LOOKS, baseline_n, reps, seed=2024)
-    alpha_rate = float(np.mean(maxima >= calibrated.bound_alpha - 1e-9))
-    beta_rate = float(np.mean(maxima >= calibrated.bound_beta - 1e-9))
+    z = _independent_null_z(LOOKS, baseline_n, reps, seed=2024)
+    alpha_rate = float(np.mean((z >= np.asarray(calibrated.bounds_alpha) - 1e-9).any(axis=1)))
+    beta_rate = float(np.mean(z.max(axis=1) >= calibrated.bound_beta - 1e-9))
     # 3 Monte-Carlo standard errors around the targets
     assert abs(alpha_rate - 0.05) < 3 * np.sqrt(0.05 * 0.95 / reps) + 0.005
     assert abs(beta_rate - 0.10) < 3 * np.sqrt(0.10 * 0.90 / reps) + 0.005
@@ -80,14 +90,15 @@ def test_reusing_the_baseline_makes_a_bound_for_independent_looks_wrong() -> Non
     stored = design.calibrate(LOOKS, 20, alpha=0.05, power=0.9, simulations=20000, seed=1)
     lockstep = design.calibrate(LOOKS, None, alpha=0.05, power=0.9, simulations=20000, seed=1)
     # the two schedules correlate their looks differently, so the calibrated bounds differ
-    assert stored.bound_alpha != pytest.approx(lockstep.bound_alpha, abs=0.02)
+    assert stored.bounds_alpha[0] != pytest.approx(lockstep.bounds_alpha[0], abs=0.02)
 
 
 def test_sequential_p_value_agrees_with_the_bound() -> None:
     calibrated = design.calibrate(LOOKS, 20, alpha=0.05, power=0.9, simulations=20000, seed=1)
-    null = design.design_null(calibrated)
-    assert design.sequential_p_value(calibrated.bound_alpha, null) <= 0.05
-    assert design.sequential_p_value(calibrated.bound_alpha - 0.02, null) > 0.05
+    for look, bound in enumerate(calibrated.bounds_alpha):
+        assert design.regression_p_value(bound, look, calibrated) <= 0.05
+        assert design.regression_p_value(bound - 0.05, look, calibrated) > 0.05
+    null = design.no_change_null(calibrated)
     assert design.sequential_p_value(calibrated.bound_beta, null) <= 0.10
     assert design.sequential_p_value(calibrated.bound_beta - 0.02, null) > 0.10
     p_values = [design.sequential_p_value(z, null) for z in (-1.0, 0.0, 1.0, 2.0, 3.0, 9.0)]

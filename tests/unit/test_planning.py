@@ -5,9 +5,11 @@ import math
 import numpy as np
 import pytest
 
-from seedgate.records import Design
+from seedgate.records import Design, PlanStatus
+from seedgate.report.text import plan_sentence
 from seedgate.stats import design as sequential
-from seedgate.stats.planning import approximate_power, plan_runs, runs_needed
+from seedgate.stats import paired
+from seedgate.stats.planning import approximate_power, delivered_power, plan_runs, runs_needed
 
 LOOKS = (3, 5, 10, 15, 20)
 
@@ -36,7 +38,7 @@ def _simulated_power(
 def test_normal_approximation_matches_simulation(
     effect_sd: float, n_c: int, n_b: int | None
 ) -> None:
-    bound = _design().bound_alpha
+    bound = _design().bounds_alpha[-1]
     simulated = _simulated_power(effect_sd, n_c, n_b, bound, reps=6000, seed=n_c)
     # the approximation is slightly optimistic (discreteness of U); within 0.06 from n = 10 on
     assert approximate_power(effect_sd, n_c, n_b, bound) == pytest.approx(simulated, abs=0.06)
@@ -44,13 +46,15 @@ def test_normal_approximation_matches_simulation(
 
 def test_runs_needed_reaches_the_power_and_not_one_run_earlier() -> None:
     stored = _design()
-    for effect_sd in (0.9, 1.2, 2.0):
+    for effect_sd in (1.3, 1.6, 2.5):
         n = runs_needed(effect_sd, stored)
         assert n is not None
         target = stored.power
-        assert approximate_power(effect_sd, n, 20, stored.bound_alpha) >= target
+        detectable = effect_sd * (1 - stored.indifference)  # tested against the zone's edge
+        bound = stored.bounds_alpha[-1]
+        assert approximate_power(detectable, n, 20, bound) >= target
         if n > 3:
-            assert approximate_power(effect_sd, n - 1, 20, stored.bound_alpha) < target
+            assert approximate_power(detectable, n - 1, 20, bound) < target
 
 
 def test_runs_needed_shrinks_with_the_effect_and_respects_the_finite_baseline() -> None:
@@ -80,26 +84,60 @@ def test_plan_for_a_resolvable_effect() -> None:
     assert plan.runs_needed is not None
     assert plan.runs_needed <= 20
     assert plan.cap == 20
-    assert "candidate runs detect it" in plan.message
+    assert plan.status is PlanStatus.RESOLVABLE
+    assert "candidate runs detect it" in plan_sentence(plan)
 
 
 def test_plan_warns_when_the_cap_cannot_resolve_min_effect() -> None:
     values = np.linspace(0.0, 1.0, 20)  # seed SD ~ 0.31
     plan = plan_runs(values, 0.1, _design(), metric="accuracy")  # ~0.32 seed-SDs
     assert not plan.resolvable
-    assert "cap of 20 gives" in plan.message
-    assert "most outcomes at the cap are inconclusive" in plan.message
+    assert plan.status is PlanStatus.SHORT
+    assert plan.inconclusive_below_sd is not None
+    assert "cap of 20 gives" in plan_sentence(plan)
+    assert "most outcomes at the cap are inconclusive" in plan_sentence(plan)
     # a larger effect that misses the cap gets the power at the cap but no strong warning
     plan = plan_runs(values, 0.3, _design(), metric="accuracy")  # ~0.97 seed-SDs
     assert not plan.resolvable
-    assert "most outcomes" not in plan.message
+    assert plan.inconclusive_below_sd is None
+    assert "most outcomes" not in plan_sentence(plan)
 
 
 def test_plan_edge_cases() -> None:
-    assert "fewer than 2 runs" in plan_runs([0.5], 0.1, _design(), metric="m").message
+    short = plan_runs([0.5], 0.1, _design(), metric="m")
+    assert short.status is PlanStatus.NO_SPREAD
+    assert "fewer than 2 runs" in plan_sentence(short)
     zero = plan_runs([0.5, 0.5, 0.5], 0.1, _design(), metric="m")
     assert zero.resolvable
     assert zero.runs_needed == LOOKS[0]
     no_effect = plan_runs([0.1, 0.2, 0.3], 0.0, _design(), metric="m")
     assert not no_effect.resolvable
-    assert "min_effect is 0" in no_effect.message
+    assert no_effect.status is PlanStatus.ZERO_MIN_EFFECT
+    assert "min_effect is 0" in plan_sentence(no_effect)
+
+
+def test_delivered_power_is_what_the_rule_does_not_what_was_asked() -> None:
+    stored = _design()
+    # the benchmark measures 0.70 at a drop of min_effect = 1 SD with 20 baseline runs
+    assert delivered_power(1.0, stored) == pytest.approx(0.70, abs=0.03)
+    assert delivered_power(2.0, stored) > delivered_power(1.0, stored)
+    values = np.random.default_rng(2).normal(0.9, 0.01, size=20)
+    plan = plan_runs(values, 0.01, stored, metric="accuracy")
+    assert plan.delivered_power is not None
+    assert plan.delivered_power < stored.power
+    assert f"{plan.delivered_power:.0%} of the time" in plan_sentence(plan)
+
+
+def test_paired_plan_states_the_power_at_the_observed_correlation() -> None:
+    paired_design = paired.calibrate(LOOKS, 20, 0.05, 0.9, 20000, 1)
+    values = np.random.default_rng(3).normal(0.9, 0.01, size=20)
+    plan = plan_runs(values, 0.01, paired_design, metric="accuracy", correlation=0.9)
+    assert plan.paired_correlation == 0.9
+    assert plan.delivered_power is not None
+    assert plan.delivered_power_paired is not None
+    assert plan.delivered_power_paired > plan.delivered_power + 0.15  # pairing pays off
+    assert "with paired seeds at a same-seed correlation of 0.90" in plan_sentence(plan)
+    needed_paired = runs_needed(1.0, paired_design, correlation=0.9)
+    needed_unpaired = runs_needed(1.0, paired_design)
+    assert needed_paired is not None
+    assert needed_unpaired is None or needed_paired < needed_unpaired

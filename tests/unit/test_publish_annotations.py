@@ -8,7 +8,7 @@ import io
 from report_fixtures import comparison, failed_run, metric, regression_comparison, values
 from seedgate.github.commands import Annotations
 from seedgate.github.publish import annotate
-from seedgate.records import Comparison, Interval, Verdict
+from seedgate.records import Comparison, Interval, Stop, StopKind, Verdict
 from seedgate.report.filters import fmt_interval, fmt_number, fmt_signed
 
 
@@ -57,8 +57,9 @@ def test_failed_runs_and_an_open_answer_are_warnings() -> None:
     result = comparison(
         Verdict.INCONCLUSIVE,
         failed_runs=(failed_run(1, 1, "exited with code 1"),),
-        stop_reason="cap reached",
+        stop=Stop(StopKind.CAP, ("accuracy",), runs=20, look=5, cap=20),
     )
     lines = annotations_of(result)
     assert any("run with seed 1 failed: exited with code 1" in line for line in lines)
     assert any(line.startswith("::warning title=seedgate%3A inconclusive::") for line in lines)
+    assert any("cap of 20 runs reached with no bound crossed" in line for line in lines)

@@ -66,14 +66,37 @@ def test_margin_moves_the_candidate_in_the_good_direction() -> None:
     assert ours_min.p_value == pytest.approx(ref_min.pvalue, rel=1e-9)
 
 
-def test_ties_use_the_tie_corrected_normal_like_scipy() -> None:
-    candidate = [0.81, 0.82, 0.82, 0.83, 0.80]
-    baseline = [0.82, 0.83, 0.83, 0.84, 0.82, 0.85]
-    ours = one_sided_test(candidate, baseline, Goal.MAXIMIZE, Alternative.WORSE)
-    ref = stats.mannwhitneyu(candidate, baseline, alternative="less", method="asymptotic")
-    assert not ours.exact
-    assert ours.p_value == pytest.approx(ref.pvalue, rel=1e-9)
-    assert ours.statistic.u == pytest.approx(ref.statistic)
+def test_ties_count_for_the_null_of_each_direction() -> None:
+    tied_worse = one_sided_test([0.82, 0.82], [0.82, 0.82], Goal.MAXIMIZE, Alternative.WORSE)
+    assert tied_worse.statistic.u == 4  # every tie is a candidate win: no evidence of worse
+    assert tied_worse.statistic.ties
+    assert tied_worse.p_value == 1.0
+    tied_better = one_sided_test([0.82, 0.82], [0.82, 0.82], Goal.MAXIMIZE, Alternative.BETTER)
+    assert tied_better.statistic.u == 0  # every tie is a loss: no evidence of better
+    assert tied_better.p_value == 1.0
+
+
+def test_the_issues_minimal_tied_case_is_not_a_regression() -> None:
+    # 20 baseline runs at 0.900, the candidate 0.900, 0.900, 0.898: the exact permutation
+    # p-value given the ties is 3/23 = 0.13; the old tie-corrected z said 0.011.
+    test = one_sided_test([0.9, 0.9, 0.898], [0.9] * 20, Goal.MAXIMIZE, Alternative.WORSE)
+    assert test.p_value >= 3 / 23
+
+
+@pytest.mark.parametrize("alternative", list(Alternative))
+def test_tied_p_values_are_never_below_any_random_tie_break(alternative: Alternative) -> None:
+    # Random tie-breaking gives the exact tie-free null; ties toward the null must be at
+    # least as conservative as every such break, which is what keeps the level.
+    rng = np.random.default_rng(8)
+    for _ in range(30):
+        candidate = rng.choice([0.896, 0.898, 0.9], size=5)
+        baseline = rng.choice([0.896, 0.898, 0.9], size=12)
+        ours = one_sided_test(candidate, baseline, Goal.MAXIMIZE, alternative).p_value
+        for _ in range(10):
+            jitter_c = candidate + rng.uniform(-1e-6, 1e-6, size=5)
+            jitter_b = baseline + rng.uniform(-1e-6, 1e-6, size=12)
+            broken = one_sided_test(jitter_c, jitter_b, Goal.MAXIMIZE, alternative).p_value
+            assert ours >= broken - 1e-12
 
 
 def test_large_samples_fall_back_to_the_normal_approximation() -> None:
@@ -139,9 +162,26 @@ def test_probability_better_counts_ties_half_and_follows_the_goal() -> None:
     assert probability_better([5.0], [1.0, 2.0], Goal.MAXIMIZE) == 1.0
 
 
-def test_negative_margin_is_rejected() -> None:
+def test_a_negative_margin_moves_the_candidate_down() -> None:
+    rng = np.random.default_rng(4)
+    candidate, baseline = rng.normal(size=6), rng.normal(size=9)
+    ours = one_sided_test(candidate, baseline, Goal.MAXIMIZE, Alternative.BETTER, margin=-0.3)
+    ref = stats.mannwhitneyu(candidate - 0.3, baseline, alternative="greater", method="exact")
+    assert ours.p_value == pytest.approx(ref.pvalue, rel=1e-9)
+
+
+def test_infinite_margin_is_rejected() -> None:
     with pytest.raises(ValueError, match="margin"):
-        one_sided_test([1.0], [2.0], Goal.MAXIMIZE, Alternative.BETTER, margin=-1.0)
+        one_sided_test([1.0], [2.0], Goal.MAXIMIZE, Alternative.BETTER, margin=math.inf)
+
+
+def test_repeated_interval_widens_with_the_bound() -> None:
+    rng = np.random.default_rng(9)
+    candidate, baseline = rng.normal(size=10), rng.normal(size=20)
+    _, fixed = hodges_lehmann(candidate, baseline)
+    _, repeated = hodges_lehmann(candidate, baseline, z_bound=2.4)
+    assert repeated.low < fixed.low
+    assert repeated.high > fixed.high
 
 
 def test_nan_counts_as_the_worst_value_in_either_direction() -> None:

@@ -13,6 +13,7 @@ from report_fixtures import (
     HOSTILE_LOG,
     HOSTILE_NAME,
     HOSTILE_REASON,
+    SETTINGS,
     comparison,
     failed_run,
     look,
@@ -21,7 +22,17 @@ from report_fixtures import (
     values,
 )
 from seedgate.errors import ReportError
-from seedgate.records import Comparison, Goal, Interval, Verdict
+from seedgate.records import (
+    Comparison,
+    Goal,
+    Interval,
+    MinEffectSetting,
+    Note,
+    NoteKind,
+    Stop,
+    StopKind,
+    Verdict,
+)
 from seedgate.report import (
     GITHUB_COMMENT_LIMIT,
     SCHEMA,
@@ -114,7 +125,7 @@ def test_headline_names_gating_metrics_first() -> None:
 def test_stop_reason_and_run_counts_are_stated() -> None:
     markdown = render_markdown(regression_comparison())
     assert (
-        "<sub>Decided after 5 candidate runs: regression bound crossed at look 2. "
+        "bound crossed for accuracy at look 2 (5 candidate runs). "
         "Baseline: 20 runs at aaaaaaaaaaaa; candidate: 5 runs at bbbbbbbbbbbb; "
         "1 failed run left out (listed below).</sub>" in first_screen(markdown)
     )
@@ -212,9 +223,13 @@ def hostile_comparison() -> Comparison:
         base,
         metrics=(named, base.metrics[1]),
         failed_runs=(failed_run(5, 105, HOSTILE_REASON, HOSTILE_LOG),),
-        notes=("note with <iframe src=x> and | pipe",),
-        stop_reason="stopped <b>now</b> | [x](javascript:y)",
-        settings={"command": "python -c 'print(`x`)' | tee <out>", "a|b": "c\nd"},
+        notes=(Note(NoteKind.NOT_IN_BASELINE, ("note with <iframe src=x> and | pipe",)),),
+        stop=Stop(StopKind.REGRESSION, ("stopped <b>now</b> | [x](javascript:y)",), runs=5, cap=20),
+        settings=dataclasses.replace(
+            SETTINGS,
+            primary="python -c 'print(`x`)' | tee <out>",
+            min_effects=(MinEffectSetting("a|b", 0.1, "c\nd"),),
+        ),
     )
 
 
@@ -283,11 +298,16 @@ def test_environment_difference_is_said_next_to_the_verdict() -> None:
 
 def test_notes_plans_and_bad_seeds() -> None:
     section = details(render_markdown(regression_comparison()), "Notes (3)")
-    assert "- val\\_loss: a change of 0.004 (0.4 SD) needs more than 20 runs" in section
-    assert "- 1 candidate run failed and was left out." in section
+    assert "- val\\_loss: min\\_effect 0.004 is 0.40 seed-SDs (seed SD 0.01)" in section
+    assert "- 1 candidate run(s) failed and are left out of the test (seeds 105)" in section
     assert "- Possible bad seed in accuracy (far in the tail" in section
     assert "shown, not removed, still tested): seed 4 (baseline 0.8536, candidate" in section
     markdown = render_markdown(regression_comparison())
+    assert "- val\\_loss: min\\_effect 0.004 is 0.40 seed-SDs (seed SD 0.01)" in markdown
+    assert "the cap of 20 gives 35%." in markdown
+    assert "- 1 candidate run(s) failed and are left out of the test (seeds 105)" in markdown
+    assert "- Possible bad seed in accuracy (far in the tail" in markdown
+    assert "shown, not removed" in markdown
     assert re.search(r"^\| 4 \u26a0 \|", markdown, re.MULTILINE)
 
 
@@ -320,7 +340,7 @@ def test_evidence_has_a_row_per_look() -> None:
         "| accuracy | 2 | 20 / 5 | 3.10 | <0.001 | 0.900 | 0.50 | 0.200 |",
     ]
     assert "P(better): accuracy 0.00, val\\_loss 0.02." in section
-    assert "z \u2265 2.41 (regression, improvement)" in section
+    assert "z \u2265 2.6, 2.34, 2.06, 1.93, 1.86 at looks 3, 5, 10, 15, 20" in section
 
 
 def test_evidence_keeps_both_z_when_they_are_not_mirrored() -> None:
@@ -350,10 +370,11 @@ def test_settings_list_the_design_and_commits() -> None:
     section = details(markdown, "Settings")
     for row in (
         "| alpha | 0.05 |",
-        "| power | 0.9 |",
+        "| power (no-change guard) | 0.9 |",
         "| looks (candidate runs) | 3, 5, 10, 15, 20 |",
+        "| indifference zone | 0.25 x min\\_effect |",
         f"| baseline commit | {'a' * 40} |",
-        "| command | python train.py --epochs 3 |",
+        "| multiplicity | primary metric accuracy gates alone; others are reported |",
     ):
         assert row in section
 
@@ -617,7 +638,7 @@ def test_json_writes_nan_and_inf_as_null_and_numpy_numbers_as_numbers() -> None:
 
 
 def test_json_refuses_unknown_objects() -> None:
-    result = dataclasses.replace(comparison(), settings={"x": object()})  # type: ignore[dict-item]
+    result = dataclasses.replace(comparison(), notes=(object(),))  # type: ignore[arg-type]
     with pytest.raises(ReportError, match="cannot write a object"):
         render_json(result)
 
@@ -626,4 +647,4 @@ def test_hostile_text_survives_json_unchanged() -> None:
     data = json.loads(render_json(hostile_comparison()))
     assert data["metrics"][0]["name"] == HOSTILE_NAME
     assert data["failed_runs"][0]["log_tail"] == HOSTILE_LOG
-    assert one_line(data["stop_reason"]) == "stopped <b>now</b> | [x](javascript:y)"
+    assert "stopped <b>now</b> | [x](javascript:y)" in one_line(data["stop_reason"])

@@ -82,7 +82,7 @@ def test_a_min_effect_below_the_baseline_noise_names_the_runs_it_needs() -> None
 
 
 def test_a_min_effect_reachable_beyond_the_cap_names_the_candidate_runs() -> None:
-    resolution = resolve(_values(0.01), 0.009, _design(), metric="loss")
+    resolution = resolve(_values(0.01), 0.012, _design(), metric="loss")
     assert resolution is not None
     assert resolution.runs_needed is not None
     assert resolution.runs_needed > 20

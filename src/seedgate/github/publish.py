@@ -24,6 +24,7 @@ from seedgate.github.client import GitHubClient
 from seedgate.github.commands import STEP_SUMMARY_LIMIT_BYTES, Annotations
 from seedgate.records import Comparison, MetricComparison, Summary, Verdict
 from seedgate.report.filters import fmt_interval, fmt_number, fmt_signed, one_line
+from seedgate.report.text import stop_reason
 
 COMMENT_LIMIT_CHARS = 65_536
 GITHUB_ACTIONS_BOT = "github-actions[bot]"  # the author of comments made with GITHUB_TOKEN
@@ -177,7 +178,7 @@ def annotate(comparison: Comparison, annotations: Annotations) -> None:
     if comparison.verdict is Verdict.INCONCLUSIVE:
         annotations.emit(
             "warning",
-            f"inconclusive after {comparison.candidate_runs} runs: {comparison.stop_reason}",
+            f"inconclusive after {comparison.candidate_runs} runs: {stop_reason(comparison)}",
             title="seedgate: inconclusive",
         )
 

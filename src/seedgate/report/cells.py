@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from seedgate.errors import ReportError
 from seedgate.records import Comparison, Look, MetricComparison, NoiseBreakdown, Summary
+from seedgate.report import text as prose
 from seedgate.report.filters import (
     Markdown,
     fmt_interval,
@@ -215,9 +216,10 @@ def settings_rows(comparison: Comparison) -> list[tuple[str, str]]:
         baseline_n = "grows with the candidate" if design.baseline_n is None else design.baseline_n
         rows += [
             ("alpha", f"{design.alpha:g}"),
-            ("power", f"{design.power:g}"),
+            ("power (no-change guard)", f"{design.power:g}"),
             ("looks (candidate runs)", ", ".join(str(n) for n in design.looks)),
             ("baseline runs", str(baseline_n)),
+            ("indifference zone", f"{design.indifference:g} x min_effect"),
             ("simulations (bound calibration)", str(design.simulations)),
             ("calibration seed", str(design.seed)),
         ]
@@ -225,7 +227,8 @@ def settings_rows(comparison: Comparison) -> list[tuple[str, str]]:
         ("baseline commit", comparison.baseline_commit or "none"),
         ("candidate commit", comparison.candidate_commit or "none"),
     ]
-    rows += [(str(key), str(value)) for key, value in comparison.settings.items()]
+    if comparison.settings is not None:
+        rows += prose.settings_rows(comparison.settings)
     return rows
 
 

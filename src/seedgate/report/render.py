@@ -25,6 +25,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from seedgate.errors import ReportError
 from seedgate.records import Comparison, MetricComparison
+from seedgate.report import text as prose
 from seedgate.report.cells import (
     bad_seed_line,
     comment_marker,
@@ -226,7 +227,9 @@ def _render(
         "evidence_table": evidence_table(comparison) if sections.evidence else None,
         "settings_rows": settings_rows(comparison),
         "flagged": [m for m in comparison.metrics if m.bad_seeds],
-        "plan_notes": [p.message for p in comparison.plans if p.message.strip()],
+        "plan_notes": [prose.plan_sentence(p) for p in comparison.plans],
+        "notes": [prose.note(n) for n in comparison.notes],
+        "pairing_lines": [line for m in comparison.metrics if (line := prose.pairing_line(m))],
         "charts": charts(comparison) if sections.charts else [],
         "failed_logs": [r for r in comparison.failed_runs if r.log_tail],
     }
@@ -316,6 +319,7 @@ def comparison_to_dict(comparison: Comparison) -> dict[str, Any]:
     """The Comparison as JSON-ready data, with a schema key and the headline."""
     data: dict[str, Any] = {"schema": SCHEMA, "headline": headline(comparison)}
     data.update(_jsonable(comparison))
+    data["stop_reason"] = prose.stop_reason(comparison)
     return data
 
 

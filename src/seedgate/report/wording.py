@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from seedgate.records import Comparison, Goal, MetricComparison, Verdict
+from seedgate.report import text as prose
 from seedgate.report.filters import decimals_for_spread, fmt_number, fmt_pct, one_line
 
 _VERDICT_STYLE: Mapping[Verdict, tuple[str, str]] = {
@@ -160,7 +161,7 @@ def short_commit(commit: str | None) -> str:
 
 def stop_text(comparison: Comparison) -> str:
     """The stop reason (first letter capitalised) and how many runs each side used."""
-    reason = one_line(comparison.stop_reason)
+    reason = one_line(prose.stop_reason(comparison))
     reason = reason[:1].upper() + reason[1:]
     if reason and not reason.endswith((".", "!", "?")):
         reason += "."

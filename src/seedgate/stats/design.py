@@ -1,25 +1,37 @@
 """The group-sequential design: looks, Monte-Carlo-calibrated bounds, sequential p-values.
 
-At each look (a candidate run count in ``looks``) and for each metric, the U statistic of
-the candidate prefix against the baseline is turned into z (tie-corrected, no continuity
-correction). Three one-sided z's are watched:
+At each look (a candidate run count in ``looks``) and for each metric, three one-sided rank
+statistics of the candidate prefix against the baseline are watched, each a Mann-Whitney U
+turned into z with the tie-free null moments:
 
-- regression: evidence the candidate is worse (z = (E U - U) / sd);
-- improvement: evidence it is better (z = (U - E U) / sd);
-- no-change: non-inferiority, U computed after moving the candidate by min_effect in the
-  good direction (evidence there is no regression as large as min_effect).
+- regression: evidence the candidate is worse by more than ``indifference x min_effect``
+  (U of the candidate moved up by that much; a drop inside this indifference zone is not a
+  regression the gate may report, so its false alarms are bounded there too);
+- improvement: the mirror image (the candidate moved down by the same amount);
+- no-change: non-inferiority, U after moving the candidate by min_effect in the good direction
+  (evidence there is no regression as large as min_effect). min_effect = 0 never concludes it.
 
-The bounds are Pocock-style constants (one z per bound, the same at every look) calibrated by
-simulating the null for the ACTUAL schedule and baseline size: ranks are distribution-free,
-so uniform draws suffice. With a stored baseline, the SAME baseline sample is reused at every
-look; that correlates the looks more than independent increments would, so textbook Pocock
-constants would be wrong (conservative here); simulation gets them right. In lockstep mode
-(``baseline_n=None``) both sides grow together and the baseline prefix has the candidate's n.
+Ties between the sides are counted in favour of each test's null (the regression test counts
+a tie as a candidate win, the others as a loss). Breaking ties at random would give exactly
+the tie-free null distribution; counting them toward the null moves every U of every look the
+safe way from there, so the calibrated bounds stay valid for discrete metrics (a conservative
+test, where the tie-corrected z of the old engine was anti-conservative).
 
-The regression/improvement bound is the (1 - alpha) quantile of max_k Z_k under the null. The
-no-change bound is its (1 - beta) quantile, beta = 1 - power: under a true regression of exactly
-min_effect the shifted statistic is null-distributed, so this bounds the chance of calling
-"no-change" when there is a regression of min_effect by beta.
+The bounds are calibrated by simulating the null for the ACTUAL schedule and baseline size:
+ranks are distribution-free, so uniform draws suffice, and with a stored baseline the SAME
+baseline sample is reused at every look (more correlated looks than independent increments).
+
+- regression/improvement: a Wang-Tsiatis shape, z_k >= C * t_k ** (shape - 1/2), with t_k the
+  information fraction 1 / (1/n_c + 1/n_b) relative to the last look and C the (1 - alpha)
+  quantile of max_k z_k / t_k ** (shape - 1/2). shape 1/2 is Pocock's constant bound, 0 is
+  O'Brien-Fleming's; 1/4 keeps most of the fixed-sample power while still stopping early.
+- no-change: a Pocock constant, the (1 - beta) quantile of max_k z_k (beta = 1 - power):
+  under a drop of exactly min_effect the shifted statistic is null-distributed, so the gate
+  calls such a drop no-change with probability at most beta.
+- the interval shown: a repeated confidence interval, Moses' interval at a Wang-Tsiatis bound
+  (shape 0.4) for 2.5% per side, which covers the shift at EVERY look at once with
+  probability >= 95%, so also at whichever look the gate stopped; the shape makes it wider at
+  the early looks, where a stop is most often the sign of an extreme sample.
 
 Decision rule at a look, per metric (first crossing wins; later looks do not change it):
 improvement if its bound is crossed; else no-change if the no-change bound is crossed -- this
@@ -82,14 +94,29 @@ def _simulate_u(
     return np.cumsum(beaten, axis=1)[:, index]
 
 
-@functools.lru_cache(maxsize=64)
-def null_max_distribution(
+def information_fractions(looks: tuple[int, ...], baseline_n: int | None) -> FloatArray:
+    """t_k = I_k / I_K with I_k = 1 / (1/n_c + 1/n_b) at look k: shape (len(looks),)."""
+    n_c = np.asarray(looks, dtype=float)
+    n_b = n_c if baseline_n is None else np.full_like(n_c, float(baseline_n))
+    information = 1 / (1 / n_c + 1 / n_b)
+    fractions: FloatArray = information / information[-1]
+    return fractions
+
+
+def shape_weights(looks: tuple[int, ...], baseline_n: int | None, shape: float) -> FloatArray:
+    """w_k = t_k ** (shape - 1/2): the bound at look k is C * w_k. Shape (len(looks),)."""
+    weights: FloatArray = information_fractions(looks, baseline_n) ** (shape - 0.5)
+    return weights
+
+
+@functools.lru_cache(maxsize=16)
+def null_z_draws(
     looks: tuple[int, ...], baseline_n: int | None, simulations: int, seed: int
 ) -> FloatArray:
-    """Sorted simulated null draws of max_k Z_k: shape (2 * simulations,).
+    """Simulated null z at every look: shape (2 * simulations, len(looks)).
 
-    Both directions (max_k Z_k and max_k -Z_k) are pooled: the null is symmetric, so each is a
-    draw of the same distribution, and pooling halves the Monte-Carlo variance for free.
+    Both directions (z and -z) are stacked: the null is symmetric, so each row is a draw of
+    the same distribution, and pooling halves the Monte-Carlo variance for free.
     """
     schedule = validate_looks(looks)
     if baseline_n is not None and baseline_n < 1:
@@ -100,14 +127,30 @@ def null_max_distribution(
     mean, sd = _look_moments(schedule, baseline_n)
     width = schedule[-1] * (baseline_n if baseline_n is not None else schedule[-1])
     batch = max(1, _BATCH_CELLS // width)
-    maxima: list[FloatArray] = []
+    draws: list[FloatArray] = []
     for start in range(0, simulations, batch):
         size = min(batch, simulations - start)
-        z = (_simulate_u(rng, size, schedule, baseline_n) - mean) / sd
-        maxima.extend((z.max(axis=1), (-z).max(axis=1)))
-    pooled = np.sort(np.concatenate(maxima))
+        draws.append((_simulate_u(rng, size, schedule, baseline_n) - mean) / sd)
+    z = np.concatenate(draws)
+    pooled = np.concatenate([z, -z])
     pooled.flags.writeable = False
     return pooled
+
+
+@functools.lru_cache(maxsize=64)
+def null_max_distribution(
+    looks: tuple[int, ...],
+    baseline_n: int | None,
+    simulations: int,
+    seed: int,
+    shape: float = 0.5,
+) -> FloatArray:
+    """Sorted simulated null draws of max_k z_k / w_k (``shape_weights``): shape (2 * sims,)."""
+    z = null_z_draws(looks, baseline_n, simulations, seed)
+    scaled = z / shape_weights(tuple(looks), baseline_n, shape)
+    maxima = np.sort(scaled.max(axis=1))
+    maxima.flags.writeable = False
+    return maxima
 
 
 def sequential_p_value(z: float, null_max: FloatArray) -> float:
@@ -128,6 +171,12 @@ def bound_for(level: float, null_max: FloatArray) -> float:
     return float(eligible[0]) if eligible.size else math.inf
 
 
+REGRESSION_SHAPE = 0.25  # Wang-Tsiatis shape of the regression/improvement bounds
+INDIFFERENCE = 0.25  # regression/improvement are tested against this fraction of min_effect
+INTERVAL_TAIL = 0.025  # per side: the repeated confidence interval is 95%
+INTERVAL_SHAPE = 0.4  # wider at early looks, where a stop is the likeliest to be extreme
+
+
 @functools.lru_cache(maxsize=64)
 def calibrate(  # noqa: PLR0917 - the six arguments are the cache key, passed in one order
     looks: tuple[int, ...],
@@ -137,28 +186,60 @@ def calibrate(  # noqa: PLR0917 - the six arguments are the cache key, passed in
     simulations: int,
     seed: int,
 ) -> Design:
-    """Calibrate both bounds for this schedule and baseline size (cached, reproducible)."""
+    """Calibrate the bounds for this schedule and baseline size (cached, reproducible)."""
     if not 0 < alpha < 0.5:
         raise ValueError(f"alpha must be in (0, 0.5), got {alpha}")
     if not 0.5 <= power < 1:
         raise ValueError(f"power must be in [0.5, 1), got {power}")
     schedule = validate_looks(looks)
-    null_max = null_max_distribution(schedule, baseline_n, simulations, seed)
+    pocock = null_max_distribution(schedule, baseline_n, simulations, seed)
+    shaped = null_max_distribution(schedule, baseline_n, simulations, seed, REGRESSION_SHAPE)
+    weights = shape_weights(schedule, baseline_n, REGRESSION_SHAPE)
+    constant = bound_for(alpha, shaped)
     return Design(
         looks=schedule,
         baseline_n=baseline_n,
         alpha=alpha,
         power=power,
-        bound_alpha=bound_for(alpha, null_max),
-        bound_beta=bound_for(1 - power, null_max),
+        bounds_alpha=tuple(float(constant * w) for w in weights),
+        bound_beta=bound_for(1 - power, pocock),
+        bounds_interval=_interval_bounds(schedule, baseline_n, simulations, seed),
+        indifference=INDIFFERENCE,
         simulations=simulations,
         seed=seed,
     )
 
 
-def design_null(design: Design) -> FloatArray:
-    """The simulated null max distribution behind a calibrated design."""
+def _interval_bounds(
+    looks: tuple[int, ...], baseline_n: int | None, simulations: int, seed: int
+) -> tuple[float, ...]:
+    null_max = null_max_distribution(looks, baseline_n, simulations, seed, INTERVAL_SHAPE)
+    constant = bound_for(INTERVAL_TAIL, null_max)
+    return tuple(float(constant * w) for w in shape_weights(looks, baseline_n, INTERVAL_SHAPE))
+
+
+def interval_bound(design: Design, n_candidate: int) -> float:
+    """The repeated interval's z for ``n_candidate`` runs: that of the last look reached."""
+    reached = [k for k, n in enumerate(design.looks) if n <= n_candidate]
+    return design.bounds_interval[reached[-1] if reached else 0]
+
+
+def regression_null(design: Design) -> FloatArray:
+    """The null of max_k z_k / w_k behind the regression/improvement bounds."""
+    return null_max_distribution(
+        design.looks, design.baseline_n, design.simulations, design.seed, REGRESSION_SHAPE
+    )
+
+
+def no_change_null(design: Design) -> FloatArray:
+    """The null of max_k z_k (Pocock) behind the no-change bound."""
     return null_max_distribution(design.looks, design.baseline_n, design.simulations, design.seed)
+
+
+def regression_p_value(z: float, look: int, design: Design) -> float:
+    """Sequential p-value of a regression (or improvement) z at look index ``look``."""
+    weight = shape_weights(design.looks, design.baseline_n, REGRESSION_SHAPE)[look]
+    return sequential_p_value(z / weight, regression_null(design))
 
 
 def holm(p_values: Sequence[float]) -> tuple[float, ...]:

@@ -3,7 +3,11 @@
 Conventions: ``candidate`` and ``baseline`` are 1-d arrays of one metric's values, in the
 metric's own units. Tests are oriented by the goal: values are multiplied by ``goal.sign`` so
 that larger always means better, and U counts the (candidate, baseline) pairs where the
-candidate is better (ties count 1/2).
+candidate is better. In the tests a tie between the sides counts in favour of the test's null
+(``resolved_u``), and U is referred to the tie-free null distribution: breaking ties at random
+would give exactly that distribution, and counting them toward the null only moves U the safe
+way from there, so the p-values stay valid (conservative) for discrete metrics. P(better) is
+descriptive and counts ties 1/2.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ import enum
 import functools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import NormalDist
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -99,6 +104,30 @@ def u_statistic(better: ArrayLike, worse: ArrayLike) -> UStatistic:
     )
 
 
+def resolved_u(better: ArrayLike, worse: ArrayLike, *, ties_favour_better: bool) -> UStatistic:
+    """U of ``better`` over ``worse`` with cross ties counted for one side, tie-free moments.
+
+    ``ties_favour_better``: a tie counts 1 (True) or 0 (False) instead of 1/2. The tests call
+    this with the side their null favours, which keeps the tie-free null a valid reference.
+    """
+    x = np.asarray(better, dtype=float)
+    y = np.sort(np.asarray(worse, dtype=float))
+    if x.size == 0 or y.size == 0:
+        raise ValueError("the U statistic needs at least one value on each side")
+    side: Literal["left", "right"] = "right" if ties_favour_better else "left"
+    u = float(np.searchsorted(y, x, side=side).sum())
+    n_c, n_b = int(x.size), int(y.size)
+    tied = bool(np.any(np.searchsorted(y, x, side="right") != np.searchsorted(y, x, side="left")))
+    return UStatistic(
+        u=u,
+        n_candidate=n_c,
+        n_baseline=n_b,
+        mean=n_c * n_b / 2.0,
+        std=math.sqrt(n_c * n_b * (n_c + n_b + 1) / 12.0),
+        ties=tied,
+    )
+
+
 @functools.lru_cache(maxsize=512)
 def exact_u_cdf(n_x: int, n_y: int) -> FloatArray:
     """P(U <= u) for u = 0..n_x*n_y under the null, no ties: shape (n_x*n_y + 1,).
@@ -126,17 +155,11 @@ def exact_u_cdf(n_x: int, n_y: int) -> FloatArray:
     return cdf
 
 
-def _exact_allowed(statistic: UStatistic) -> bool:
-    return not statistic.ties and statistic.n_candidate * statistic.n_baseline <= EXACT_MAX_PAIRS
-
-
 def _p_lower(statistic: UStatistic) -> tuple[float, bool]:
-    """P_null(U <= u): exact when there are no ties and few pairs, else normal + continuity."""
-    if _exact_allowed(statistic):
+    """P_null(U <= u), tie-free null: exact for few pairs, else normal + continuity."""
+    if statistic.n_candidate * statistic.n_baseline <= EXACT_MAX_PAIRS:
         cdf = exact_u_cdf(statistic.n_candidate, statistic.n_baseline)
         return float(cdf[round(statistic.u)]), True
-    if statistic.std == 0:
-        return 1.0, False
     z = (statistic.u - statistic.mean + 0.5) / statistic.std
     return min(1.0, _STANDARD_NORMAL.cdf(z)), False
 
@@ -151,24 +174,26 @@ def one_sided_test(
 ) -> RankTest:
     """One-sided Mann-Whitney U test of candidate against baseline.
 
-    ``margin`` (>= 0, metric units) moves the candidate in the GOOD direction before testing:
-    ``alternative=BETTER, margin=min_effect`` is the non-inferiority test "no regression as
-    large as min_effect"; ``alternative=WORSE, margin=0`` is the plain regression test.
-    Exact (no ties, n_c * n_b <= EXACT_MAX_PAIRS), else normal with tie and continuity
-    corrections (as scipy's asymptotic method).
+    ``margin`` (metric units, either sign) moves the candidate in the GOOD direction before
+    testing: ``alternative=BETTER, margin=min_effect`` is the non-inferiority test "no
+    regression as large as min_effect"; ``alternative=WORSE, margin=d`` tests "worse by more
+    than d"; ``alternative=BETTER, margin=-d`` tests "better by more than d". Cross ties count
+    for the null; exact for n_c * n_b <= EXACT_MAX_PAIRS, else normal with continuity.
     """
-    if margin < 0 or not math.isfinite(margin):
-        raise ValueError(f"margin must be finite and >= 0, got {margin}")
+    if not math.isfinite(margin):
+        raise ValueError(f"margin must be finite, got {margin}")
     x = oriented(candidate, goal) + margin
     y = oriented(baseline, goal)
     if alternative is Alternative.WORSE:
-        statistic = u_statistic(x, y)
+        statistic = resolved_u(x, y, ties_favour_better=True)
         p_value, exact = _p_lower(statistic)
     else:
         # P(U >= u) = P(U' <= n_c n_b - u) with U' the U of the reversed comparison.
-        reversed_statistic = u_statistic(-x, -y)
+        statistic = resolved_u(x, y, ties_favour_better=False)
+        reversed_statistic = replace(
+            statistic, u=statistic.n_candidate * statistic.n_baseline - statistic.u
+        )
         p_value, exact = _p_lower(reversed_statistic)
-        statistic = u_statistic(x, y)
     return RankTest(statistic, alternative, margin, p_value, exact)
 
 
@@ -179,8 +204,14 @@ def pairwise_differences(candidate: ArrayLike, baseline: ArrayLike) -> FloatArra
     return np.sort((x[:, None] - y[None, :]).ravel())
 
 
-def _moses_rank(n_c: int, n_b: int, confidence: float) -> int:
-    """k such that [d_(k), d_(mn-k+1)] covers the shift with the given confidence (0: none)."""
+def _moses_rank(n_c: int, n_b: int, confidence: float, z_bound: float | None) -> int:
+    """k such that [d_(k), d_(mn-k+1)] covers the shift with the given confidence (0: none).
+
+    ``z_bound``: take k from this z instead (a sequential design's repeated-interval bound).
+    """
+    if z_bound is not None:
+        spread = math.sqrt(n_c * n_b * (n_c + n_b + 1) / 12)
+        return max(0, math.floor(n_c * n_b / 2 - z_bound * spread))
     tail = (1 - confidence) / 2
     if n_c * n_b <= EXACT_MAX_PAIRS:
         cdf = exact_u_cdf(n_c, n_b)
@@ -191,19 +222,24 @@ def _moses_rank(n_c: int, n_b: int, confidence: float) -> int:
 
 
 def hodges_lehmann(
-    candidate: ArrayLike, baseline: ArrayLike, confidence: float = 0.95
+    candidate: ArrayLike,
+    baseline: ArrayLike,
+    confidence: float = 0.95,
+    *,
+    z_bound: float | None = None,
 ) -> tuple[float, Interval]:
     """Shift estimate candidate - baseline (median of pairwise differences) with its interval.
 
     The interval is Moses' distribution-free one, from the exact U distribution (normal
     approximation for many pairs). NaN bounds when the samples are too small for the
-    requested confidence (e.g. 2 vs 2 runs can never give a 95% interval).
+    requested confidence (e.g. 2 vs 2 runs can never give a 95% interval). ``z_bound``: the
+    interval at that z (a repeated confidence interval, valid at every look of a design).
     """
     differences = pairwise_differences(candidate, baseline)
     if differences.size == 0:
         raise ValueError("the Hodges-Lehmann shift needs at least one value on each side")
     shift = float(np.median(differences))
-    k = _moses_rank(len(candidate), len(baseline), confidence)
+    k = _moses_rank(len(candidate), len(baseline), confidence, z_bound)
     if k < 1:
         return shift, Interval(math.nan, math.nan)
     return shift, Interval(float(differences[k - 1]), float(differences[differences.size - k]))

@@ -1,0 +1,261 @@
+"""Paired seeds: the same seed on both sides, inside the calibrated group-sequential design.
+
+seedgate gives run i the same seed on every branch, so candidate run i and baseline run i
+share their data order and initial weights, and their values are correlated (0.7-0.95 for
+typical changes, 1 for a change that does not touch the model). When every candidate seed is
+among the baseline's seeds (a rule fixed before the data: the seed lists decide, never the
+values), the gate watches two statistics at each look and calls a bound crossed when EITHER
+crosses its own bound:
+
+- the unpaired rank z of ``stats.design`` (candidate against every baseline run);
+- a paired statistic T = z_W + LAMBDA * z_U: z_W is the Wilcoxon signed-rank z of the
+  candidate-minus-twin differences (shifted like the unpaired test: by indifference x
+  min_effect for regression/improvement, by min_effect for no-change), z_U the rank z of the
+  candidate against the baseline runs whose seeds it has not used yet. The signed rank carries
+  the pairing; the small z_U term orders the few sign patterns that 3 pairs allow by how far
+  the candidate sits in the baseline's spread (3 pairs alone can never reach p < 1/8).
+
+Validity for any same-seed correlation rho in [0, 1]. Each part is distribution-free on its
+own for every rho: the signed rank because a pair's two values are exchangeable under no
+change, z_U because the unmatched baseline runs come from other seeds. Only their dependence
+changes with rho, and it is largest at rho = 0, where all runs are independent and the joint
+null is exactly that of uniform draws: the bounds are calibrated there, by simulation, for the
+actual looks and baseline size, and are conservative for rho > 0 (the benchmark measures 0,
+0.5, 0.9 and 1). Ties (identical values, discrete metrics, exact replays) count for each
+test's null, in the signs, in the order of tied magnitudes and in U, as in the unpaired test.
+
+Calibration: the paired statistic gets PAIRED_SHARE of alpha, EARLY_SHARE of it spent by a
+quarter of the cap (looks 3 and 5 of the default 20), where pairing pays most: a strongly
+correlated change is decided at 3 or 5 runs; later the unpaired test, whose bound rises a
+little to make room, carries the power an uncorrelated change needs. (Tuned on the frontier
+between the two: more early alpha decides correlated changes sooner and costs power at
+rho = 0; the numbers are in benchmarks/results/paired.md.) The unpaired bound
+keeps its Wang-Tsiatis shape, its constant raised until the union of both crossings has
+probability alpha. No-change: the unpaired z or the paired S = (z_W + z_U) / sqrt(2), one
+constant, the union at 1 - power.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from seedgate.records import Design
+from seedgate.stats import design as sequential
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+LAMBDA = 0.1
+PAIRED_SHARE = 0.65
+EARLY_SHARE = 0.9  # of the paired alpha, spent by a quarter of the cap (looks 3 and 5 of 20)
+_ROWS_PER_CHUNK = 4_000
+TYPICAL_CORRELATION = 0.8  # same-seed correlation of a learning-rate or epoch change (planning)
+
+
+def signed_rank_z(differences: FloatArray, *, ties_positive: bool) -> FloatArray:
+    """Wilcoxon signed-rank z of each row of ``differences`` (R, n): (W+ - E) / sd.
+
+    ``ties_positive``: zeros count as positive and, among equal magnitudes, positive
+    differences take the higher ranks (True), or the reverse (False): ties go to the side
+    the caller's null favours, which every random tie-break can only match or exceed.
+    """
+    n = differences.shape[1]
+    magnitude = np.abs(differences)
+    positive = differences >= 0 if ties_positive else differences > 0
+    favoured = positive if ties_positive else ~positive  # these take the higher ranks
+    order = np.lexsort((favoured, magnitude), axis=-1)
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(1, n + 1)[None, :].repeat(len(order), 0), axis=-1)
+    w_plus = np.where(positive, ranks, 0).sum(axis=1)
+    mean = n * (n + 1) / 4
+    sd = math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
+    z: FloatArray = (w_plus - mean) / sd
+    return z
+
+
+def _u_z(candidate: FloatArray, baseline: FloatArray, *, ties_win: bool) -> FloatArray:
+    """Rank z of each row's candidate (R, n) over its baseline (R, m), tie-free moments."""
+    n, m = candidate.shape[1], baseline.shape[1]
+    if m == 0:
+        return np.zeros(candidate.shape[0])
+    above = (
+        candidate[:, :, None] >= baseline[:, None, :]
+        if ties_win
+        else (candidate[:, :, None] > baseline[:, None, :])
+    )
+    z: FloatArray = (above.sum(axis=(1, 2)) - n * m / 2) / math.sqrt(n * m * (n + m + 1) / 12)
+    return z
+
+
+def evidence(
+    candidate: FloatArray,
+    baseline: FloatArray,
+    looks: tuple[int, ...],
+    shift: float,
+    *,
+    worse: bool,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(unpaired z, paired T, paired S) at each look, each (R, len(looks)), oriented so that
+    larger is more evidence: that the candidate moved up by ``shift`` is still worse
+    (``worse``), or is better. Candidate run i is the twin of baseline run i; ``candidate``
+    (R, >= looks[-1]) and ``baseline`` (R, n_b >= looks[-1]) are oriented (larger is better).
+    """
+    sign = -1.0 if worse else 1.0
+    unpaired, paired, summed = [], [], []
+    for n in looks:
+        x = candidate[:, :n] + shift
+        z_all = sign * _u_z(x, baseline, ties_win=worse)
+        z_w = sign * signed_rank_z(x - baseline[:, :n], ties_positive=worse)
+        z_u = sign * _u_z(x, baseline[:, n:], ties_win=worse)
+        unpaired.append(z_all)
+        paired.append(z_w + LAMBDA * z_u)
+        summed.append(z_w if n >= baseline.shape[1] else (z_w + z_u) / math.sqrt(2))
+    return np.stack(unpaired, 1), np.stack(paired, 1), np.stack(summed, 1)
+
+
+def _spent(looks: tuple[int, ...]) -> FloatArray:
+    """Share of the paired alpha spent at each look (sums to 1): EARLY_SHARE linearly up to
+    a quarter of the cap, the rest linearly after it (0.54, 0.36, 0.03, 0.03, 0.03 for the
+    default looks)."""
+    t = np.asarray(looks, dtype=float) / looks[-1]
+    early = EARLY_SHARE * np.minimum(1.0, 4 * t)
+    late = (1 - EARLY_SHARE) * np.maximum(0.0, (t - 0.25) / 0.75)
+    shares: FloatArray = np.diff(early + late, prepend=0.0)
+    return shares
+
+
+def _spending_bounds(draws: FloatArray, level: float, shares: FloatArray) -> FloatArray:
+    """Per-look bounds: P(crossing by look k) <= level * (shares[0] + ... + shares[k]).
+
+    ``draws``: (D, K) null draws. Counts follow ``sequential.sequential_p_value``'s
+    convention, (1 + count) / (1 + D), and a bound never splits an atom of tied draws.
+    """
+    size = draws.shape[0]
+    alive = np.ones(size, dtype=bool)
+    bounds = np.full(draws.shape[1], math.inf)
+    used = 0
+    for k, cumulative in enumerate(np.cumsum(shares)):
+        allowed = math.floor(level * cumulative * (1 + size) - 1 + 1e-9) - used
+        values = np.sort(draws[alive, k])[::-1]
+        if allowed >= 1 and values.size:
+            bound = float(values[min(allowed, values.size) - 1])
+            if np.count_nonzero(values >= bound) > allowed:
+                above = values[values > bound]
+                bound = float(above.min()) if above.size else math.inf
+            bounds[k] = bound
+        crossed = alive & (draws[:, k] >= bounds[k])
+        used += int(np.count_nonzero(crossed))
+        alive &= ~crossed
+    return bounds
+
+
+@functools.lru_cache(maxsize=16)
+def _null_draws(
+    looks: tuple[int, ...], baseline_n: int, simulations: int, seed: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(unpaired, T, S) under no change at rho = 0, both directions stacked: (2 sims, K)."""
+    rng = np.random.default_rng([seed, 2])
+    parts: list[tuple[FloatArray, FloatArray, FloatArray]] = []
+    for start in range(0, simulations, _ROWS_PER_CHUNK):
+        size = min(_ROWS_PER_CHUNK, simulations - start)
+        candidate = rng.random((size, looks[-1]))
+        baseline = rng.random((size, baseline_n))
+        parts.append(evidence(candidate, baseline, looks, 0.0, worse=True))
+        parts.append(evidence(candidate, baseline, looks, 0.0, worse=False))
+    stacked = tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+    return stacked[0], stacked[1], stacked[2]
+
+
+def _union_constant(maxima: FloatArray, crossed: BoolArray, level: float) -> float:
+    """Smallest c with (1 + #(crossed or maxima >= c)) / (1 + D) <= level."""
+    size = maxima.size
+    allowed = level * (1 + size) - 1 - np.count_nonzero(crossed)
+    others = np.sort(maxima[~crossed])[::-1]
+    if allowed < 0:
+        return math.inf
+    index = math.floor(allowed + 1e-9)
+    if index >= others.size:
+        return float(others[-1]) if others.size else -math.inf
+    return float(np.nextafter(others[index], math.inf))
+
+
+@functools.lru_cache(maxsize=32)
+def calibrate(  # noqa: PLR0917 - the six arguments are the cache key, passed in one order
+    looks: tuple[int, ...],
+    baseline_n: int,
+    alpha: float,
+    power: float,
+    simulations: int,
+    seed: int,
+) -> Design:
+    """The paired design for this schedule and stored baseline size (cached, reproducible).
+
+    Needs ``baseline_n >= looks[-1]`` (every candidate run has its twin).
+    """
+    schedule = sequential.validate_looks(looks)
+    if baseline_n < schedule[-1]:
+        raise ValueError(f"pairing needs a twin for every run: {baseline_n} < {schedule[-1]}")
+    base = sequential.calibrate(schedule, baseline_n, alpha, power, simulations, seed)
+    unpaired, paired, summed = _null_draws(schedule, baseline_n, simulations, seed)
+    paired_bounds = _spending_bounds(paired, alpha * PAIRED_SHARE, _spent(schedule))
+    weights = sequential.shape_weights(schedule, baseline_n, sequential.REGRESSION_SHAPE)
+    crossed: BoolArray = np.asarray((paired >= paired_bounds).any(axis=1))
+    constant = _union_constant((unpaired / weights).max(axis=1), crossed, alpha)
+    no_change = np.sort(np.maximum(unpaired, summed).max(axis=1))
+    return replace(
+        base,
+        bounds_alpha=tuple(float(constant * w) for w in weights),
+        bound_beta=sequential.bound_for(1 - power, no_change),
+        paired_bounds=tuple(float(b) for b in paired_bounds),
+    )
+
+
+def scaled(unpaired: FloatArray, paired: FloatArray, design: Design) -> FloatArray:
+    """max(unpaired / its bound, T / its bound) per look: >= 1 means the union is crossed.
+
+    Shapes (R, k) -> (R, k) for the first k <= K looks. A paired bound of inf (no alpha at
+    that look) never crosses.
+    """
+    looks = unpaired.shape[1]  # the first ``looks`` looks of the design
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio_u = unpaired / np.asarray(design.bounds_alpha[:looks])
+        bounds_p = np.asarray(design.paired_bounds[:looks])
+        ratio_p = np.where(np.isinf(bounds_p), -math.inf, paired / bounds_p)
+    result: FloatArray = np.maximum(ratio_u, ratio_p)
+    return result
+
+
+@functools.lru_cache(maxsize=16)
+def _union_nulls(design: Design) -> tuple[FloatArray, FloatArray]:
+    assert design.baseline_n is not None  # noqa: S101 - paired designs have a stored baseline
+    unpaired, paired, summed = _null_draws(
+        design.looks, design.baseline_n, design.simulations, design.seed
+    )
+    regression = np.sort(scaled(unpaired, paired, design).max(axis=1))
+    no_change = np.sort(np.maximum(unpaired, summed).max(axis=1))
+    regression.flags.writeable = False
+    no_change.flags.writeable = False
+    return regression, no_change
+
+
+def p_values(statistic: FloatArray, null: FloatArray) -> FloatArray:
+    """(1 + #null >= s) / (1 + draws), as ``sequential.sequential_p_value`` but with no
+    tolerance: the union's ratios sit at exactly 1 on its bounds, and draws a hair below
+    must not count (the calibration did not count them)."""
+    count = null.size - np.searchsorted(null, statistic, side="left")
+    result: FloatArray = (1 + count) / (1 + null.size)
+    return result
+
+
+def regression_p(unpaired: FloatArray, paired: FloatArray, design: Design) -> FloatArray:
+    """Sequential p-values of the union at each look: (R, K) -> (R, K)."""
+    return p_values(scaled(unpaired, paired, design), _union_nulls(design)[0])
+
+
+def no_change_p(unpaired: FloatArray, summed: FloatArray, design: Design) -> FloatArray:
+    """Sequential p-values of the no-change union at each look: (R, K) -> (R, K)."""
+    return p_values(np.maximum(unpaired, summed), _union_nulls(design)[1])
