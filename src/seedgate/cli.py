@@ -326,7 +326,6 @@ def cmd_gate(args: argparse.Namespace) -> int:
 
     config = load_settings(args)
     baseline = None if args.baseline_command else _load_baseline(args, config)
-    _warn_resolution(config, baseline)
     candidate_path = args.candidate_out or config.store / "candidate.json"
     with _keeping_finished_runs(candidate_path):
         outcome = run_gate(config, baseline, out=sys.stderr, baseline_command=args.baseline_command)

@@ -22,8 +22,10 @@ from typing import TextIO
 from seedgate import compare
 from seedgate.config import Config
 from seedgate.errors import CancellationError, RunnerError, RunSetError
+from seedgate.log_text import one_line
 from seedgate.records import Comparison, NoiseBreakdown, PowerPlan, RunResult, RunSet
 from seedgate.report.text import stop_reason
+from seedgate.resolution import gate_warnings
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import RunSpec, run_specs
 from seedgate.runset import fingerprint
@@ -195,7 +197,13 @@ def run_gate(
 
     With ``baseline_command`` and no stored baseline, both sides run in lockstep in this
     job. With neither, the first look's runs are made and the verdict is no-baseline.
+    Before the first run it says which metric gates by default and which min_effect the
+    configured runs cannot resolve (with the runs that would).
     """
+    out.writelines(
+        f"seedgate: {one_line(line)}\n"
+        for line in (gate_warnings(config, baseline) if baseline is not None else ())
+    )
     planned = config.max_runs
     candidate = SideRuns(
         config, command=config.run_command(), label="candidate", out=out, planned=planned
