@@ -252,9 +252,7 @@ class GitHubClient:
         stream: bool = False,
     ) -> requests.Response:
         policy = self.retry
-        attempts = policy.attempts if method.upper() != "POST" else 1
-        failures = 0
-        rate_limited = 0
+        tries = _Tries(attempts=policy.attempts if method.upper() != "POST" else 1)
         while True:
             try:
                 response = self._session.request(
@@ -268,38 +266,54 @@ class GitHubClient:
                     stream=stream,
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
-                failures += 1
-                if failures >= attempts:
+                tries.failures += 1
+                if tries.failures >= tries.attempts:
                     raise GitHubError(
-                        f"GitHub API: {what} failed after {failures} tries: "
+                        f"GitHub API: {what} failed after {tries.failures} tries: "
                         f"{type(exc).__name__} ({_origin(url)} unreachable?)"
                     ) from None
-                policy.sleep(policy.backoff_s * 2 ** (failures - 1))
+                policy.sleep(policy.backoff_s * 2 ** (tries.failures - 1))
                 continue
-            status = response.status_code
-            if status >= 500:
-                failures += 1
-                if failures >= attempts:
-                    raise _error(response, what, permission)
-                response.close()
-                policy.sleep(policy.backoff_s * 2 ** (failures - 1))
-                continue
-            if _is_rate_limited(response):
-                wait = _rate_limit_wait(response, rate_limited, policy.rate_limit_floor_s)
-                rate_limited += 1
-                if rate_limited > policy.rate_limit_attempts or wait > policy.max_wait_s:
-                    raise GitHubError(
-                        f"GitHub API: {what} is rate limited (HTTP {status}); "
-                        f"the limit resets in {wait:.0f} s, longer than seedgate waits "
-                        f"({policy.max_wait_s:.0f} s, {policy.rate_limit_attempts} tries)",
-                        status=status,
-                    )
-                response.close()
-                policy.sleep(wait)
-                continue
-            if status >= 400:
+            wait = self._retry_wait(response, tries, what=what, permission=permission)
+            if wait is None:
+                return response
+            response.close()
+            policy.sleep(wait)
+
+    def _retry_wait(
+        self, response: requests.Response, tries: _Tries, *, what: str, permission: str | None
+    ) -> float | None:
+        """Seconds to wait before trying again, None for a response to return; raises the
+        GitHubError when the answer is final or the tries are spent."""
+        policy, status = self.retry, response.status_code
+        if status >= 500:
+            tries.failures += 1
+            if tries.failures >= tries.attempts:
                 raise _error(response, what, permission)
-            return response
+            return float(policy.backoff_s * 2 ** (tries.failures - 1))
+        if _is_rate_limited(response):
+            wait = _rate_limit_wait(response, tries.rate_limited, policy.rate_limit_floor_s)
+            tries.rate_limited += 1
+            if tries.rate_limited > policy.rate_limit_attempts or wait > policy.max_wait_s:
+                raise GitHubError(
+                    f"GitHub API: {what} is rate limited (HTTP {status}); "
+                    f"the limit resets in {wait:.0f} s, longer than seedgate waits "
+                    f"({policy.max_wait_s:.0f} s, {policy.rate_limit_attempts} tries)",
+                    status=status,
+                )
+            return wait
+        if status >= 400:
+            raise _error(response, what, permission)
+        return None
+
+
+@dataclass
+class _Tries:
+    """What one request has used up: failed tries (network, 5xx) and rate-limit waits."""
+
+    attempts: int
+    failures: int = 0
+    rate_limited: int = 0
 
 
 def _quote(segment: str) -> str:

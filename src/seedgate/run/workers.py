@@ -236,22 +236,34 @@ class WorkerPool:
                 raise RunnerError(STOPPED)
             self._started += 1
             number = self._started
-        log = self._scratch / f"worker-{number}.log"
+        worker = self._spawn(self._scratch / f"worker-{number}.log")
+        with self._lock:
+            self._live.add(worker)
+            closed = self._closed
+        if closed:
+            self._retire(worker, graceful=False)
+            raise RunnerError(STOPPED)
+        self._await_ready(worker)
+        return worker
+
+    def _spawn(self, log: Path) -> _Worker:
+        """A worker process that talks over two pipes; its output goes to ``log``."""
         token = new_token()
         request_read, request_write = os.pipe()
         response_read, response_write = os.pipe()
+        command = [
+            sys.executable,
+            "-m",
+            "seedgate.run.worker_process",
+            str(request_read),
+            str(response_write),
+            self._entry,
+            str(self._cwd),
+        ]
         try:
             with log.open("wb") as log_handle:
                 proc = subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "seedgate.run.worker_process",
-                        str(request_read),
-                        str(response_write),
-                        self._entry,
-                        str(self._cwd),
-                    ],
+                    command,
                     cwd=self._cwd,
                     env={**self._environment, TOKEN_VARIABLE: token},
                     stdin=subprocess.DEVNULL,
@@ -268,25 +280,22 @@ class WorkerPool:
             ) from exc
         os.close(request_read)
         os.close(response_write)
-        worker = _Worker(proc, request_write, response_read, log, token)
-        with self._lock:
-            self._live.add(worker)
-            closed = self._closed
-        if closed:
-            self._retire(worker, graceful=False)
-            raise RunnerError(STOPPED)
+        return _Worker(proc, request_write, response_read, log, token)
+
+    def _await_ready(self, worker: _Worker) -> None:
+        """The worker's hello, or a RunnerError with its log when the entry cannot load."""
         hello = worker.receive(time.monotonic() + self._startup_timeout)
-        if hello is None or hello.get("status") != "ready":
-            reason = (
-                str(hello.get("reason"))
-                if hello is not None
-                else f"no answer within {self._startup_timeout:g}s or the worker died"
-            )
-            log_tail = worker.log_since(0)
-            self._retire(worker, graceful=False)
-            detail = "".join(f"\n  | {one_line(line)}" for line in log_tail.splitlines())
-            raise RunnerError(f"entry {self._entry!r} could not be loaded: {reason}{detail}")
-        return worker
+        if hello is not None and hello.get("status") == "ready":
+            return
+        reason = (
+            str(hello.get("reason"))
+            if hello is not None
+            else f"no answer within {self._startup_timeout:g}s or the worker died"
+        )
+        log_tail = worker.log_since(0)
+        self._retire(worker, graceful=False)
+        detail = "".join(f"\n  | {one_line(line)}" for line in log_tail.splitlines())
+        raise RunnerError(f"entry {self._entry!r} could not be loaded: {reason}{detail}")
 
     def _retire(self, worker: _Worker, *, graceful: bool) -> None:
         with self._lock:
