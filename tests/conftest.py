@@ -31,6 +31,13 @@ def no_subprocesses_in_unit_tests(
     monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
 
 
+@pytest.fixture(autouse=True)
+def not_in_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite behaves the same on a laptop and in CI: a test that means to act as in
+    GitHub Actions sets GITHUB_ACTIONS itself (the job runners in github_runner do)."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+
+
 # --- end to end: the action against the fake GitHub ------------------------------------------
 
 

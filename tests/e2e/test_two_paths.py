@@ -1,7 +1,8 @@
 """The container's entry point and ``seedgate github`` (the host action's command) give the
 same answers: each scenario runs through both against its own fake GitHub, passes the same
 checks on each path, and the two paths' codes, outputs, summaries, logs and comments agree
-up to run-specific text (durations, the job's folders)."""
+up to run-specific text (durations, the job's folders, the fence tokens around each run's
+output)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from github_fake import FakeGitHub
 
+from actions_log import read_log
 from github_runner import (
     HOST_LAUNCHERS,
     PR_NUMBER,
@@ -32,6 +34,11 @@ def push_baseline(workflow: Workflow, _: bytes) -> Result:
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.outputs["verdict"] == "no-baseline"
     assert len(read_runset(result.workspace / result.outputs["baseline-path"]).ok_runs) == 5
+    titles = [line for line in result.stdout.splitlines() if line.startswith("::group::")]
+    assert titles == ["::group::seedgate: install"] + [
+        f"::group::seedgate [baseline] run {i + 1} (seed {i})" for i in range(5)
+    ]
+    assert read_log(result.stdout).open_fence is None
     return result
 
 
@@ -66,6 +73,7 @@ def failed_runs_exit_3(workflow: Workflow, _: bytes) -> Result:
     assert result.returncode == 3, result.stdout + result.stderr
     kept = read_runset(result.workspace / ".seedgate/partial-runs.json")
     assert sorted(r.seed for r in kept.ok_runs) == [0, 4]
+    assert "diverged on seed 2" in result.stdout  # the failed run's own output, in its group
     return result
 
 
@@ -107,7 +115,8 @@ class Answer:
 
 def neutral(text: str, root: Path) -> str:
     durations = re.compile(r"\b\d+(\.\d+)?\s?(ms|s)\b")
-    return durations.sub("<time>", text.replace(str(root), "<job>"))
+    fences = re.compile(r"seedgate-[0-9a-f]{32}")  # a fresh token for every run's output
+    return fences.sub("<fence>", durations.sub("<time>", text.replace(str(root), "<job>")))
 
 
 def answer(workflow: Workflow, result: Result) -> Answer:

@@ -13,7 +13,7 @@ import selectors
 import subprocess
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,9 +86,10 @@ def execute(
     env: Mapping[str, str],
     timeout: float,
     groups: ProcessGroups,
+    sink: Callable[[bytes], None] | None = None,
 ) -> ProcessOutcome:
     """Run ``command`` through the shell in its own process group, within ``timeout``;
-    afterwards nothing it started is left running."""
+    afterwards nothing it started is left running. ``sink`` gets its output as it comes."""
     start = time.monotonic()
     deadline = start + timeout
     token = new_token()
@@ -107,7 +108,7 @@ def execute(
     try:
         if not groups.add(proc.pid, token):
             raise RunnerError(STOPPED)
-        timed_out = _pump(proc, tracker, tail, deadline)
+        timed_out = _pump(proc, tracker, tail, deadline, sink)
     finally:
         # The leader is not reaped yet, so its pid still names the group: kill whatever
         # is left (everything on timeout, stray background children otherwise).
@@ -140,7 +141,11 @@ def _open_exit_watch(pid: int) -> int | None:
 
 
 def _pump(
-    proc: subprocess.Popen[bytes], tracker: JsonLineTracker, tail: ByteTail, deadline: float
+    proc: subprocess.Popen[bytes],
+    tracker: JsonLineTracker,
+    tail: ByteTail,
+    deadline: float,
+    sink: Callable[[bytes], None] | None,
 ) -> bool:
     """Read the run's output until the run has exited and its output has ended.
 
@@ -185,6 +190,8 @@ def _pump(
                         open_streams -= 1
                         continue
                     tail.feed(chunk)
+                    if sink is not None:
+                        sink(chunk)
                     if key.data == "stdout":
                         tracker.feed(chunk)
     finally:
