@@ -26,6 +26,7 @@ SHELL = "/bin/sh"
 _READ_SIZE = 64 * 1024
 _POLL_S = 0.1  # without pidfd: how often a silent run is checked for having exited
 _LEFTOVER_GRACE_S = 1.0  # how long background children may keep the output open after exit
+_FOLLOW_LIMIT_S = 86_400.0  # follow_output has no deadline; select's timeout must still fit
 
 
 class ProcessGroups:
@@ -126,6 +127,13 @@ def execute(
         stdout_object=tracker.last,
         output=tail.value(),
     )
+
+
+def follow_output(proc: subprocess.Popen[bytes], sink: Callable[[bytes], None]) -> None:
+    """Pass the output of ``proc`` (started with stdout and stderr pipes) to ``sink`` until
+    it has exited and its output ended; output that background children hold open after
+    the exit is followed only a short grace period, and they are left running."""
+    _pump(proc, JsonLineTracker(), ByteTail(), time.monotonic() + _FOLLOW_LIMIT_S, sink)
 
 
 def _open_exit_watch(pid: int) -> int | None:
