@@ -136,3 +136,33 @@ def test_parallel_output_is_kept_up_to_a_limit(
     assert len(shown) == 2
     for lines in shown.values():
         assert lines == ["x" * 1000, "seedgate: 99016 more bytes of output left out"]
+
+
+WARM_ENTRY = (
+    "def entry(seed, data_seed, init_seed, index):\n"
+    "    print(f'warm run of seed {seed}')\n"
+    "    print('::error::from the worker')\n"
+    "    return {'accuracy': 0.5}\n"
+)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_warm_workers_run_is_shown_as_a_whole_group(tmp_path: Path, jobs: int) -> None:
+    (tmp_path / "warm_entry.py").write_text(WARM_ENTRY, encoding="utf-8")
+    config = Config(entry="warm_entry:entry", working_directory=tmp_path, jobs=jobs)
+    out = io.StringIO()
+    with Runner(config, out=out, environ=ACTIONS) as runner:
+        results = runner.run(run_specs(range(3)))
+
+    assert all(r.ok for r in results), [r.reason for r in results]
+    read = read_log(out.getvalue())
+    assert read.open_fence is None
+    assert own_commands_only(read), read.commands
+    shown = groups(out.getvalue())
+    assert shown == {
+        f"seedgate [candidate] run {i + 1} (seed {i})": [
+            f"warm run of seed {i}",
+            "::error::from the worker",
+        ]
+        for i in range(3)
+    }

@@ -18,7 +18,9 @@ and control characters are removed from the run's lines as from all of seedgate'
 With one run at a time the output is shown as it comes. With several at once their lines
 would interleave and a group cannot hold two runs, so each run's output is kept in a
 temporary file (at most ``BUFFER_LIMIT_BYTES``) and shown as one group when the run ends.
-Outside Actions a run's output is not shown (the line per finished run is).
+A warm worker's run (``entry``) writes to the worker's log file; its part of the file is
+shown as one group when the run ends. Outside Actions a run's output is not shown (the
+line per finished run is).
 """
 
 from __future__ import annotations
@@ -156,8 +158,9 @@ class RunLog:
         self._streaming = streaming
         self._lock = lock
 
-    def start(self, title: str) -> RunOutput | None:
+    def start(self, title: str, *, live: bool = True) -> RunOutput | None:
+        """The run's output place; ``live=False`` when its output comes only at its end."""
         if self._out is None or self._streaming is Streaming.OFF:
             return None
-        live = self._streaming is Streaming.LIVE
+        live = live and self._streaming is Streaming.LIVE
         return RunOutput(self._out, title, live=live, lock=self._lock)

@@ -23,7 +23,7 @@ import signal
 import statistics
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -37,7 +37,7 @@ from seedgate.run.child_env import child_environment, thread_limits
 from seedgate.run.metrics import METRICS_FILE_ENV, InvalidMetricsError, collect_metrics, tail_text
 from seedgate.run.process import SHELL, ProcessGroups, ProcessOutcome, execute
 from seedgate.run.process_tree import make_non_dumpable
-from seedgate.run.run_log import RunLog, RunOutput, streaming_for
+from seedgate.run.run_log import RunLog, streaming_for
 from seedgate.run.seeds import RunSpec, seed_variables
 from seedgate.run.workers import STOPPED, WorkerPool, parse_entry
 
@@ -268,9 +268,10 @@ class Runner:
         """Run one spec; it is kept in ``finished`` before its progress line is printed, so
         a Ctrl-C that lands while printing never loses a run that finished."""
         pool = self._pool
-        output = None if pool is not None else self._log.start(self._group_title(spec))
+        output = self._log.start(self._group_title(spec), live=pool is None)
+        sink = output.feed if output is not None else None
         try:
-            result = pool.run(spec) if pool is not None else self._run_subprocess(spec, output)
+            result = pool.run(spec, sink) if pool is not None else self._run_subprocess(spec, sink)
             finished[position] = result
         except BaseException:
             if output is not None:
@@ -285,7 +286,7 @@ class Runner:
     def _group_title(self, spec: RunSpec) -> str:
         return f"seedgate [{self._label}] run {spec.index + 1} (seed {spec.seed})"
 
-    def _run_subprocess(self, spec: RunSpec, output: RunOutput | None) -> RunResult:
+    def _run_subprocess(self, spec: RunSpec, sink: Callable[[bytes], None] | None) -> RunResult:
         command = format_command(self._command, spec)
         with tempfile.TemporaryDirectory(prefix="seedgate-run-") as scratch:
             metrics_file = Path(scratch) / "metrics.json"
@@ -301,7 +302,7 @@ class Runner:
                     env=env,
                     timeout=self._timeout,
                     groups=self._groups,
-                    sink=output.feed if output is not None else None,
+                    sink=sink,
                 )
             except OSError as exc:
                 raise RunnerError(f"cannot start {SHELL} to run {command!r}: {exc}") from exc
