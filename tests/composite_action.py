@@ -8,12 +8,21 @@ that fails ends the action, and the action's outputs are read from its steps' ou
 Only the expressions the actions of this repository use are understood (``inputs.*``,
 ``github.workspace``, ``github.token``, ``github.action_path``, ``steps.*.outputs.*``);
 anything else is an error, so a new expression can never be evaluated wrongly in silence.
+
+``CompositeLauncher`` runs host/action.yml for a job of ``github_runner.Workflow``: the
+action's checkout copied as the runner downloads it, and a fresh virtualenv standing for
+the job's Python (it sees this interpreter's dependencies through a ``.pth`` line, and pip
+builds without isolation and without an index, so nothing is downloaded).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
+import sysconfig
+import venv
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +30,8 @@ from typing import Any
 
 from github_fake import parse_output_file
 from ruamel.yaml import YAML
+
+from github_runner import ROOT, Job, Result, host_environment
 
 _EXPRESSION = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
 
@@ -156,3 +167,74 @@ def _run_step(
         outputs=parse_output_file(output.read_text(encoding="utf-8")),
         summary=summary.read_text(encoding="utf-8"),
     )
+
+
+# --- the host action as a launcher of github_runner -------------------------------------------
+
+
+def action_checkout(root: Path) -> Path:
+    """The repository as the runner downloads it for `uses: OWNER/seedgate/host@REF`."""
+    root.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, root / name)
+    skip = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
+    shutil.copytree(ROOT / "src", root / "src", ignore=skip)
+    shutil.copytree(ROOT / "host", root / "host")
+    return root / "host"
+
+
+def job_python(home: Path) -> Path:
+    """A virtualenv standing for the job's own Python, seeing this one's packages."""
+    venv.EnvBuilder(with_pip=False).create(home)
+    python = home / "bin" / "python"
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    (Path(purelib.stdout.strip()) / "dependencies.pth").write_text(
+        sysconfig.get_path("purelib") + "\n", encoding="utf-8"
+    )
+    return python
+
+
+class CompositeLauncher:
+    """host/action.yml for one job: the runner's environment, the inputs through the
+    action's own ``env:`` mapping, seedgate installed into ``python`` by the action."""
+
+    def __init__(self, root: Path) -> None:
+        self.action_dir = action_checkout(root / "action")
+        self.python = job_python(root / "job-python")
+        self.last: CompositeResult | None = None
+
+    def __call__(self, job: Job, workspace: Path, temp: Path) -> Result:
+        env = {
+            name: value
+            for name, value in host_environment(job, workspace, temp).items()
+            # the action maps its inputs itself; seedgate comes from its own install
+            if not name.startswith("INPUT_") and name != "PYTHONPATH"
+        }
+        env.update(
+            PATH=f"{self.python.parent}{os.pathsep}{env['PATH']}",  # as setup-python does
+            PIP_NO_INDEX="1",
+            PIP_NO_BUILD_ISOLATION="0",  # pip's spelling of "build without isolation"
+        )
+        result = run_composite(
+            self.action_dir,
+            {**job.inputs, "python": str(self.python)},
+            env=env,
+            workspace=workspace,
+            token=job.inputs["github-token"],
+            scratch=temp,
+        )
+        self.last = result
+        return Result(
+            returncode=result.returncode,
+            stdout=result.stdout,
+            stderr=result.stderr,
+            outputs=dict(result.outputs),
+            summary=result.summary,
+            workspace=workspace,
+        )

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
-from action_workflow import Workflow, run_push
 from github_fake import FakeGitHub
+
+from github_runner import Workflow, run_push
 
 UNIT = Path(__file__).resolve().parent / "unit"
 
@@ -28,6 +29,13 @@ def no_subprocesses_in_unit_tests(
         raise AssertionError(f"a unit test started {args[1:2]!r}; it belongs in integration")
 
     monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+
+
+@pytest.fixture(autouse=True)
+def not_in_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite behaves the same on a laptop and in CI: a test that means to act as in
+    GitHub Actions sets GITHUB_ACTIONS itself (the job runners in github_runner do)."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
 
 
 # --- end to end: the action against the fake GitHub ------------------------------------------

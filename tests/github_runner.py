@@ -3,9 +3,19 @@
 Every input declared in action.yml is present as ``INPUT_<NAME>`` (its default, or "" when
 it has none; ``github-token`` gets the job token), ``GITHUB_OUTPUT`` and
 ``GITHUB_STEP_SUMMARY`` are files, the event payload is a real webhook example, and
-``GITHUB_API_URL`` points at the local GitHub stand-in. A ``Launcher`` starts the action:
-``tests/e2e`` runs entrypoint.py as a subprocess with host paths, ``tests/container`` runs
-the built image with ``docker run`` and the runner's ``/github/...`` paths.
+``GITHUB_API_URL`` points at the local GitHub stand-in. The experiment is a tiny script
+that dumps its environment, so ``Workflow.check_no_leaks`` can prove the token never
+reached it. A ``Launcher`` starts the action:
+
+- ``ENTRYPOINT``: the container's entrypoint.py as a subprocess, with host paths;
+- ``SEEDGATE_GITHUB``: ``python -m seedgate github`` as the host action runs it (host
+  paths, cwd the workspace, ``INPUT_PYTHON`` set as the composite step sets it);
+- ``composite_action.CompositeLauncher``: host/action.yml's steps through real bash;
+- ``tests/container``: the built image with ``docker run`` and the runner's ``/github/...``
+  paths.
+
+The two subprocess launchers also ``prepare``/``start``/``finish`` a job in steps, for
+tests that signal the running action or change its environment first.
 """
 
 from __future__ import annotations
@@ -13,13 +23,16 @@ from __future__ import annotations
 import copy
 import io
 import json
+import os
+import subprocess
+import sys
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from github_fake import EVENTS, FORK_REPO_ID, OWNER, REPO_ID, FakeGitHub
+from github_fake import EVENTS, FORK_REPO_ID, OWNER, REPO_ID, FakeGitHub, parse_output_file
 from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,10 +134,106 @@ class Result:
 Launcher = Callable[[Job, Path, Path], Result]
 
 
+# --- the action as a subprocess on the host ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HostJob:
+    """A job prepared on the host: its workspace, the runner's files and environment."""
+
+    workspace: Path
+    output: Path
+    summary: Path
+    env: dict[str, str]
+
+
+def host_paths(workspace: Path, temp: Path) -> JobPaths:
+    """The runner's own layout under the job's folder, as a host step sees it."""
+    return JobPaths(
+        workspace=str(workspace),
+        event=str(temp / "_github_workflow" / "event.json"),
+        file_commands=str(temp / "_runner_file_commands"),
+        home=str(temp / "_github_home"),
+        temp=str(temp / "_temp"),
+    )
+
+
+def host_environment(job: Job, workspace: Path, temp: Path) -> dict[str, str]:
+    """Create the job's folders and files; the environment a host step starts with."""
+    paths = host_paths(workspace, temp)
+    for folder in (paths.home, paths.temp, str(Path(paths.event).parent)):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    Path(paths.event).write_text(json.dumps(job.event), encoding="utf-8")
+    prepare_file_commands(Path(paths.file_commands))
+    return {
+        "PATH": os.environ["PATH"],
+        "LANG": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1",
+        # the container and the host action install this checkout; here it is imported
+        "PYTHONPATH": str(ROOT / "src"),
+        **job_env(job, paths),
+    }
+
+
+class HostLauncher:
+    """The action as one process on the host, ``command`` started in the workspace."""
+
+    def __init__(
+        self, command: Sequence[str], *, extra_env: Mapping[str, str] | None = None
+    ) -> None:
+        self.command = tuple(command)
+        self.extra_env = dict(extra_env or {})
+
+    def prepare(self, job: Job, workspace: Path, temp: Path) -> HostJob:
+        env = {**host_environment(job, workspace, temp), **self.extra_env}
+        return HostJob(workspace, Path(env["GITHUB_OUTPUT"]), Path(env["GITHUB_STEP_SUMMARY"]), env)
+
+    def start(self, job: HostJob) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            self.command,
+            cwd=job.workspace,
+            env=job.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def finish(self, job: HostJob, proc: subprocess.Popen[str]) -> Result:
+        try:
+            stdout, stderr = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise
+        return Result(
+            returncode=proc.returncode,
+            stdout=stdout,
+            stderr=stderr,
+            outputs=parse_output_file(job.output.read_text(encoding="utf-8")),
+            summary=job.summary.read_text(encoding="utf-8"),
+            workspace=job.workspace,
+        )
+
+    def __call__(self, job: Job, workspace: Path, temp: Path) -> Result:
+        prepared = self.prepare(job, workspace, temp)
+        return self.finish(prepared, self.start(prepared))
+
+    def __repr__(self) -> str:  # names the parametrized tests
+        return " ".join(self.command[1:])
+
+
+ENTRYPOINT = HostLauncher((sys.executable, str(ROOT / "entrypoint.py")))
+# The host action's step: `exec "$INPUT_PYTHON" -m seedgate github`, INPUT_PYTHON included.
+SEEDGATE_GITHUB = HostLauncher(
+    (sys.executable, "-m", "seedgate", "github"), extra_env={"INPUT_PYTHON": sys.executable}
+)
+HOST_LAUNCHERS = {"entrypoint": ENTRYPOINT, "seedgate-github": SEEDGATE_GITHUB}
+
+
 class Workflow:
     """One repository's workspace and the GitHub it talks to, across several job runs."""
 
-    def __init__(self, fake: FakeGitHub, root: Path, launcher: Launcher) -> None:
+    def __init__(self, fake: FakeGitHub, root: Path, launcher: Launcher = ENTRYPOINT) -> None:
         self.fake = fake
         self.root = root
         self.launcher = launcher
@@ -142,7 +251,7 @@ class Workflow:
             (workspace / name).write_bytes(data)
         return workspace
 
-    def run(
+    def _job(
         self,
         event_name: str,
         event: Mapping[str, Any],
@@ -152,7 +261,7 @@ class Workflow:
         level: float = 0.9,
         inputs: Mapping[str, str] | None = None,
         extra: Mapping[str, bytes] | None = None,
-    ) -> Result:
+    ) -> tuple[Job, Path, Path]:
         self.runs += 1
         values = {
             **input_defaults(),
@@ -162,10 +271,28 @@ class Workflow:
             **(inputs or {}),
         }
         job = Job(event_name, event, ref, sha, values, self.runs, self.fake.url)
-        workspace = self.workspace(level, extra or {})
-        result = self.launcher(job, workspace, self.root / f"temp-{self.runs}")
+        return job, self.workspace(level, extra or {}), self.root / f"temp-{self.runs}"
+
+    def run(self, event_name: str, event: Mapping[str, Any], **kwargs: Any) -> Result:
+        result = self.launcher(*self._job(event_name, event, **kwargs))
         self.results.append(result)
         return result
+
+    def prepare(self, event_name: str, event: Mapping[str, Any], **kwargs: Any) -> HostJob:
+        """A job made ready for a host launcher, to be started and finished in steps."""
+        return self._host_launcher().prepare(*self._job(event_name, event, **kwargs))
+
+    def start(self, job: HostJob) -> subprocess.Popen[str]:
+        return self._host_launcher().start(job)
+
+    def finish(self, job: HostJob, proc: subprocess.Popen[str]) -> Result:
+        result = self._host_launcher().finish(job, proc)
+        self.results.append(result)
+        return result
+
+    def _host_launcher(self) -> HostLauncher:
+        assert isinstance(self.launcher, HostLauncher), "only a host process runs in steps"
+        return self.launcher
 
     def check_no_leaks(self) -> None:
         """The token is in no request body, comment, summary, output, log or child env."""

@@ -1,5 +1,5 @@
-"""The local edge: ``seedgate init | run | baseline | gate | compare | merge | plan | explain``
-and ``demo``.
+"""The local edge: ``seedgate init | run | baseline | gate | compare | merge | plan | explain``,
+``demo``, and ``github`` (the GitHub Action's whole job from a ``run:`` step).
 
 Only this module (and the action's ``main``) turns errors into exit codes
 (``seedgate.errors.ExitCode``): 0 settled and passing, 1 only a failing verdict (per
@@ -177,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_command(explain)
 
     _add_init(sub)
+    _add_github(sub)
 
     demo = sub.add_parser("demo", help="the bundled example: baseline, changed variant, report")
     demo.add_argument("--workdir", type=Path, default=Path(".seedgate/demo"))
@@ -201,6 +202,22 @@ def _add_init(sub: Any) -> None:
     init.add_argument("--jobs", help="runs at once; 'auto' = usable cores")
     init.add_argument("--timeout", type=float, help="seconds per run (default 3600)")
     _add_command(init)
+
+
+def _add_github(sub: Any) -> None:
+    sub.add_parser(
+        "github",
+        help="the GitHub Action's job from a workflow step (reads INPUT_* and GITHUB_*)",
+        description=(
+            "Do what the seedgate action does, in the job's own environment: read the "
+            "inputs from INPUT_<NAME> variables (INPUT_COMMAND, INPUT_MIN-EFFECT, "
+            "INPUT_GITHUB-TOKEN, ...) and the run from GITHUB_* as a Docker action gets "
+            "them, find the baseline artifact, run the baseline or the gate, comment, write "
+            "the summary and outputs, and exit as the action does (0 pass, 1 failing "
+            "verdict, 2 error, 3 failed or cancelled runs). Paths come from GITHUB_WORKSPACE; "
+            "host/action.yml runs it."
+        ),
+    )
 
 
 # --- shared steps ---------------------------------------------------------------------
@@ -414,6 +431,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_github(args: argparse.Namespace) -> int:  # noqa: ARG001 - no arguments of its own
+    from seedgate.action import main as action_main
+
+    return action_main()  # the container's entrypoint.py calls the same function
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from seedgate.init import InitRequest, run_init
 
@@ -439,6 +462,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "plan": cmd_plan,
     "explain": cmd_explain,
     "demo": cmd_demo,
+    "github": cmd_github,
 }
 
 

@@ -33,14 +33,19 @@ def one_line(text: object, *, limit: int = MAX_LINE_CHARS) -> str:
     """``text`` as one printable line: escapes dropped, controls and breaks turned into
     spaces, at most ``limit`` characters, never starting with ``::`` (which the runner
     would read as a workflow command, also after leading spaces)."""
-    raw = _SURROGATE.sub("\ufffd", _ANSI.sub("", str(text)))
-    cleaned = "".join(" " if _is_unshown(char) else char for char in raw)
-    line = cleaned.strip()
+    line = plain(text).strip()
     if len(line) > limit:
         line = line[: max(0, limit - 1)] + "\u2026"
     if line.startswith("::"):
         line = "> " + line
     return line
+
+
+def plain(text: object) -> str:
+    """``text`` with escapes dropped and controls and breaks turned into spaces; nothing
+    else changed (for a run's own output, shown between ``::stop-commands::`` fences)."""
+    raw = _SURROGATE.sub("\ufffd", _ANSI.sub("", str(text)))
+    return "".join(" " if _is_unshown(char) else char for char in raw)
 
 
 def name_problem(name: object) -> str | None:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from action_workflow import MAIN_SHA, PR_NUMBER, TOKEN, Workflow, pr_event, push_event
 from github_fake import parse_output_file
 
+from github_runner import MAIN_SHA, PR_NUMBER, TOKEN, Workflow, pr_event, push_event
 from seedgate.action import main
 from seedgate.runset.codec import read_runset
 

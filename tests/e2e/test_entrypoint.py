@@ -1,7 +1,7 @@
 """entrypoint.py as the runner starts it, in the scenarios a user meets.
 
 The runner's environment, the fake GitHub and the tiny experiment are set up by
-``action_workflow``; every test ends by checking that the token leaked nowhere.
+``github_runner``; every test ends by checking that the token leaked nowhere.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import io
 import json
 import zipfile
 
-from action_workflow import (
+from github_fake import FORK_REPO_ID
+
+from github_runner import (
     MAIN_SHA,
     PR_NUMBER,
     Workflow,
@@ -19,8 +21,6 @@ from action_workflow import (
     run_pr,
     run_push,
 )
-from github_fake import FORK_REPO_ID
-
 from seedgate.runset.codec import read_runset
 
 # --- scenarios ------------------------------------------------------------------------------

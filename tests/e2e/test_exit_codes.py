@@ -9,17 +9,16 @@ import subprocess
 import time
 from collections.abc import Callable
 
-from action_workflow import (
+from github_runner import (
     MAIN_SHA,
     PR_NUMBER,
-    Job,
+    HostJob,
     Result,
     Workflow,
     pr_event,
     publish_baseline,
     push_event,
 )
-
 from seedgate.runset.codec import read_runset
 
 
@@ -31,7 +30,7 @@ def wait_for(condition: Callable[[], bool], proc: subprocess.Popen[str]) -> None
         time.sleep(0.05)
 
 
-def cancel_when(workflow: Workflow, job: Job, condition: Callable[[], bool]) -> Result:
+def cancel_when(workflow: Workflow, job: HostJob, condition: Callable[[], bool]) -> Result:
     """Start the job, send SIGTERM (what a cancelled job gets) once ``condition`` holds."""
     proc = workflow.start(job)
     wait_for(condition, proc)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from actions_log import own_commands_only, read_log
+
 HOSTILE = Path(__file__).parents[1] / "fixtures" / "hostile_run.py"
 CONFIG = 'max_runs = 2\nlooks = [2]\ntimeout = 60\n[metric.accuracy]\ngoal = "maximize"\n'
 
@@ -33,20 +35,23 @@ def seedgate(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
     return done.stdout + done.stderr
 
 
-def workflow_commands(log: str) -> list[str]:
-    return [line for line in log.splitlines() if line.lstrip().startswith("::")]
-
-
 def assert_log_is_inert(log: str) -> None:
-    assert workflow_commands(log) == []
+    read = read_log(log)
+    assert read.open_fence is None
+    assert own_commands_only(read), read.commands  # in Actions: the fenced run output
     assert "\x1b" not in log
     assert "FORGED" in log or "accuracy" in log  # the run's text was seen, made harmless
 
 
+@pytest.mark.parametrize("actions", ["", "true"], ids=["local", "in-actions"])
 @pytest.mark.parametrize("mode", ["forged-name", "noisy"])
-def test_run_output_and_metric_names_cannot_forge_commands(tmp_path: Path, mode: str) -> None:
-    log = seedgate(tmp_path, "run", "--runs", "2", "--", sys.executable, str(HOSTILE), mode)
+def test_run_output_and_metric_names_cannot_forge_commands(
+    tmp_path: Path, mode: str, actions: str
+) -> None:
+    command = ("--", sys.executable, str(HOSTILE), mode)
+    log = seedgate(tmp_path, "run", "--runs", "2", *command, env={"GITHUB_ACTIONS": actions})
     assert_log_is_inert(log)
+    assert ("printed by the run" in log) == (mode == "noisy" and actions == "true")
     if mode == "forged-name":
         assert "metric name 'acc\\n::error title=FORGED" in log  # named, escaped, refused
 

@@ -49,6 +49,8 @@ from seedgate.pipeline import GateOutcome, compare_runsets, merge_folder, run_fi
 from seedgate.records import RunSet
 from seedgate.run import child_env
 from seedgate.run.interrupts import interrupt_on_sigterm
+from seedgate.run.process import follow_output
+from seedgate.run.run_log import FencedGroup
 from seedgate.runset.codec import write_runset
 from seedgate.store.github_artifact import FoundBaseline
 
@@ -101,7 +103,8 @@ def run_action(settings: ActionSettings, services: Services, journal: Journal) -
 
 
 def install_step(settings: ActionSettings, services: Services) -> None:
-    """The `install` input, in the working directory, with the cleaned environment."""
+    """The `install` input, in the working directory, with the cleaned environment; its
+    output is a fenced log group like a run's (``seedgate.run.run_log``)."""
     if settings.install is None:
         return
     config = settings.config
@@ -109,35 +112,37 @@ def install_step(settings: ActionSettings, services: Services) -> None:
         os.environ, pass_env=config.pass_env, drop_env=config.drop_env
     )
     shell = shutil.which("bash") or "/bin/sh"
-    streamed = _has_fileno(services.out)  # else (a StringIO) the output is copied after
-    services.out.write("::group::seedgate: install\n")
-    services.out.flush()
+    group = FencedGroup(services.out, "seedgate: install")
+    group.open()
     try:
-        done = subprocess.run(
-            [shell, "-c", settings.install],
-            env=env,
-            check=False,
-            stdout=services.out if streamed else subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        if not streamed:
-            services.out.write(done.stdout)
+        returncode = _run_install(shell, settings.install, env, group)
     except OSError as exc:
         raise ConfigError(f"install = {settings.install!r}: cannot start ({exc})") from None
     finally:
-        services.out.write("::endgroup::\n")
-        services.out.flush()
-    if done.returncode != 0:
-        raise ConfigError(f"install = {settings.install!r} failed with exit code {done.returncode}")
+        group.close()
+    if returncode != 0:
+        raise ConfigError(f"install = {settings.install!r} failed with exit code {returncode}")
 
 
-def _has_fileno(stream: TextIO) -> bool:
+def _run_install(shell: str, command: str, env: Mapping[str, str], group: FencedGroup) -> int:
+    proc = subprocess.Popen(
+        [shell, "-c", command],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
-        stream.fileno()
-    except (OSError, ValueError):
-        return False
-    return True
+        follow_output(proc, group.feed)
+        return proc.wait()
+    except BaseException:  # cancelled: as subprocess.run does, the command does not outlive us
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
 
 
 def shard_step(settings: ActionSettings, services: Services, journal: Journal) -> ExitCode:

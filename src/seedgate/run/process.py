@@ -13,7 +13,7 @@ import selectors
 import subprocess
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ SHELL = "/bin/sh"
 _READ_SIZE = 64 * 1024
 _POLL_S = 0.1  # without pidfd: how often a silent run is checked for having exited
 _LEFTOVER_GRACE_S = 1.0  # how long background children may keep the output open after exit
+_FOLLOW_LIMIT_S = 86_400.0  # follow_output has no deadline; select's timeout must still fit
 
 
 class ProcessGroups:
@@ -86,9 +87,10 @@ def execute(
     env: Mapping[str, str],
     timeout: float,
     groups: ProcessGroups,
+    sink: Callable[[bytes], None] | None = None,
 ) -> ProcessOutcome:
     """Run ``command`` through the shell in its own process group, within ``timeout``;
-    afterwards nothing it started is left running."""
+    afterwards nothing it started is left running. ``sink`` gets its output as it comes."""
     start = time.monotonic()
     deadline = start + timeout
     token = new_token()
@@ -107,7 +109,7 @@ def execute(
     try:
         if not groups.add(proc.pid, token):
             raise RunnerError(STOPPED)
-        timed_out = _pump(proc, tracker, tail, deadline)
+        timed_out = _pump(proc, tracker, tail, deadline, sink)
     finally:
         # The leader is not reaped yet, so its pid still names the group: kill whatever
         # is left (everything on timeout, stray background children otherwise).
@@ -127,6 +129,13 @@ def execute(
     )
 
 
+def follow_output(proc: subprocess.Popen[bytes], sink: Callable[[bytes], None]) -> None:
+    """Pass the output of ``proc`` (started with stdout and stderr pipes) to ``sink`` until
+    it has exited and its output ended; output that background children hold open after
+    the exit is followed only a short grace period, and they are left running."""
+    _pump(proc, JsonLineTracker(), ByteTail(), time.monotonic() + _FOLLOW_LIMIT_S, sink)
+
+
 def _open_exit_watch(pid: int) -> int | None:
     """A pidfd that turns readable when ``pid`` exits (Linux >= 5.3); None elsewhere."""
     pidfd_open = getattr(os, "pidfd_open", None)
@@ -140,7 +149,11 @@ def _open_exit_watch(pid: int) -> int | None:
 
 
 def _pump(
-    proc: subprocess.Popen[bytes], tracker: JsonLineTracker, tail: ByteTail, deadline: float
+    proc: subprocess.Popen[bytes],
+    tracker: JsonLineTracker,
+    tail: ByteTail,
+    deadline: float,
+    sink: Callable[[bytes], None] | None,
 ) -> bool:
     """Read the run's output until the run has exited and its output has ended.
 
@@ -185,6 +198,8 @@ def _pump(
                         open_streams -= 1
                         continue
                     tail.feed(chunk)
+                    if sink is not None:
+                        sink(chunk)
                     if key.data == "stdout":
                         tracker.feed(chunk)
     finally:

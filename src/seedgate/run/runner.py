@@ -23,7 +23,7 @@ import signal
 import statistics
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -37,6 +37,7 @@ from seedgate.run.child_env import child_environment, thread_limits
 from seedgate.run.metrics import METRICS_FILE_ENV, InvalidMetricsError, collect_metrics, tail_text
 from seedgate.run.process import SHELL, ProcessGroups, ProcessOutcome, execute
 from seedgate.run.process_tree import make_non_dumpable
+from seedgate.run.run_log import RunLog, streaming_for
 from seedgate.run.seeds import RunSpec, seed_variables
 from seedgate.run.workers import STOPPED, WorkerPool, parse_entry
 
@@ -96,12 +97,13 @@ class Progress:
     def __init__(self, out: TextIO | None, label: str) -> None:
         self._out = out
         self._label = label
-        self._lock = threading.Lock()
+        # also held while a run's output group is written, so the group and its line stay whole
+        self.lock = threading.RLock()
         self._finished = 0
         self._values: dict[str, list[float]] = {}
 
     def report(self, result: RunResult, planned: int) -> None:
-        with self._lock:
+        with self.lock:
             self._finished += 1
             if result.ok:
                 for name, value in result.metrics.items():
@@ -176,6 +178,8 @@ class Runner:
         base.update(thread_limits(base, cores=usable_cores(), jobs=self._jobs))
         self._environment = base
         self._progress = Progress(out, label)
+        self._label = label
+        self._log = RunLog(out, streaming_for(parent, jobs=self._jobs), self._progress.lock)
         self._groups = ProcessGroups()
         self._results: list[RunResult] = []
         self._pool: WorkerPool | None = None
@@ -264,12 +268,25 @@ class Runner:
         """Run one spec; it is kept in ``finished`` before its progress line is printed, so
         a Ctrl-C that lands while printing never loses a run that finished."""
         pool = self._pool
-        result = pool.run(spec) if pool is not None else self._run_subprocess(spec)
-        finished[position] = result
-        self._progress.report(result, planned)
+        output = self._log.start(self._group_title(spec), live=pool is None)
+        sink = output.feed if output is not None else None
+        try:
+            result = pool.run(spec, sink) if pool is not None else self._run_subprocess(spec, sink)
+            finished[position] = result
+        except BaseException:
+            if output is not None:
+                output.finish()
+            raise
+        with self._progress.lock:  # the run's output group, then its line
+            if output is not None:
+                output.finish()
+            self._progress.report(result, planned)
         return result
 
-    def _run_subprocess(self, spec: RunSpec) -> RunResult:
+    def _group_title(self, spec: RunSpec) -> str:
+        return f"seedgate [{self._label}] run {spec.index + 1} (seed {spec.seed})"
+
+    def _run_subprocess(self, spec: RunSpec, sink: Callable[[bytes], None] | None) -> RunResult:
         command = format_command(self._command, spec)
         with tempfile.TemporaryDirectory(prefix="seedgate-run-") as scratch:
             metrics_file = Path(scratch) / "metrics.json"
@@ -280,7 +297,12 @@ class Runner:
             }
             try:
                 outcome = execute(
-                    command, cwd=self._cwd, env=env, timeout=self._timeout, groups=self._groups
+                    command,
+                    cwd=self._cwd,
+                    env=env,
+                    timeout=self._timeout,
+                    groups=self._groups,
+                    sink=sink,
                 )
             except OSError as exc:
                 raise RunnerError(f"cannot start {SHELL} to run {command!r}: {exc}") from exc

@@ -38,7 +38,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -129,6 +129,12 @@ class _Worker:
         except OSError:
             return 0
 
+    def copy_log(self, offset: int, sink: Callable[[bytes], None]) -> None:
+        with contextlib.suppress(OSError), self.log.open("rb") as handle:
+            handle.seek(offset)
+            while chunk := handle.read(_LOG_TAIL_BYTES):
+                sink(chunk)
+
     def log_since(self, offset: int) -> str:
         try:
             with self.log.open("rb") as handle:
@@ -210,12 +216,16 @@ class WorkerPool:
         """How many worker processes were started so far (replacements included)."""
         return self._started
 
-    def run(self, spec: RunSpec) -> RunResult:
+    def run(self, spec: RunSpec, output: Callable[[bytes], None] | None = None) -> RunResult:
+        """Run one spec on a free worker; ``output`` gets what the run printed, afterwards."""
         worker = self._slots.get()
         try:
             if worker is None:
                 worker = self._start()
+            offset = worker.log_size()
             result, healthy = self._run_on(worker, spec)
+            if output is not None:
+                worker.copy_log(offset, output)
         except BaseException:
             if worker is not None:
                 self._retire(worker, graceful=False)
