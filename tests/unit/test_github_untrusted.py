@@ -6,7 +6,8 @@ import pytest
 import requests
 
 from seedgate.errors import GitHubError
-from seedgate.github.client import GitHubClient, _decode
+from seedgate.github.client import GitHubClient
+from seedgate.github.responses import decode
 from seedgate.store.github_artifact import GitHubArtifactStore
 
 
@@ -20,7 +21,7 @@ def _response(body: bytes) -> requests.Response:
 @pytest.mark.parametrize("body", [b"[" * 100_000 + b"]" * 100_000, b"<html>", b"9" * 5000])
 def test_answers_that_are_not_sane_json_are_a_github_error(body: bytes) -> None:
     with pytest.raises(GitHubError, match="not JSON"):
-        _decode(_response(body), "list the artifacts")
+        decode(_response(body), "list the artifacts")
 
 
 def _store() -> GitHubArtifactStore:

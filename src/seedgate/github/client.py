@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-import urllib3
 
 from seedgate import __version__
 from seedgate.errors import GitHubError
-from seedgate.log_text import one_line
+from seedgate.github import responses
 
 API_VERSION = "2022-11-28"
 DEFAULT_API_URL = "https://api.github.com"
@@ -119,7 +118,7 @@ class GitHubClient:
         )
         deadline = time.monotonic() + self.retry.download_deadline_s
         if response.status_code == 200:  # some servers answer with the zip directly
-            return _read_limited(response, max_bytes, what, deadline)
+            return responses.read_limited(response, max_bytes, what, deadline)
         location = response.headers.get("Location")
         if response.status_code not in (301, 302, 303, 307, 308) or not location:
             raise GitHubError(
@@ -137,7 +136,7 @@ class GitHubClient:
         )
         if "Authorization" in blob.request.headers:  # never expected; refuse loudly
             raise GitHubError(f"{what}: the token would have been sent to the download host")
-        return _read_limited(blob, max_bytes, what, deadline)
+        return responses.read_limited(blob, max_bytes, what, deadline)
 
     def list_issue_comments(self, number: int) -> Iterator[dict[str, Any]]:
         return self.paginate(
@@ -184,7 +183,7 @@ class GitHubClient:
             if url is None:
                 return
             response = self._request("GET", url, what=what, permission=permission, params=query)
-            page = _decode(response, what)
+            page = responses.decode(response, what)
             items = page.get(item_key) if item_key and isinstance(page, dict) else page
             if not isinstance(items, list):
                 raise GitHubError(f"GitHub API: {what} answered an unexpected page shape")
@@ -202,7 +201,7 @@ class GitHubClient:
         body: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         response = self._request(method, path, what=what, permission=permission, body=body)
-        data = _decode(response, what)
+        data = responses.decode(response, what)
         if not isinstance(data, dict):
             raise GitHubError(f"GitHub API: {what} answered {type(data).__name__}, not an object")
         return data
@@ -210,9 +209,9 @@ class GitHubClient:
     def _url(self, path_or_url: str) -> str:
         if not path_or_url.startswith(("http://", "https://")):
             return self.api_url + path_or_url
-        if _origin(path_or_url) != _origin(self.api_url):
+        if responses.origin(path_or_url) != responses.origin(self.api_url):
             raise GitHubError(
-                f"GitHub API answered a link to another host ({_origin(path_or_url)}); "
+                f"GitHub API answered a link to another host ({responses.origin(path_or_url)}); "
                 "not following it with the token"
             )
         return path_or_url
@@ -270,7 +269,7 @@ class GitHubClient:
                 if tries.failures >= tries.attempts:
                     raise GitHubError(
                         f"GitHub API: {what} failed after {tries.failures} tries: "
-                        f"{type(exc).__name__} ({_origin(url)} unreachable?)"
+                        f"{type(exc).__name__} ({responses.origin(url)} unreachable?)"
                     ) from None
                 policy.sleep(policy.backoff_s * 2 ** (tries.failures - 1))
                 continue
@@ -289,10 +288,12 @@ class GitHubClient:
         if status >= 500:
             tries.failures += 1
             if tries.failures >= tries.attempts:
-                raise _error(response, what, permission)
+                raise responses.error(response, what, permission)
             return float(policy.backoff_s * 2 ** (tries.failures - 1))
-        if _is_rate_limited(response):
-            wait = _rate_limit_wait(response, tries.rate_limited, policy.rate_limit_floor_s)
+        if responses.is_rate_limited(response):
+            wait = responses.rate_limit_wait(
+                response, tries.rate_limited, policy.rate_limit_floor_s
+            )
             tries.rate_limited += 1
             if tries.rate_limited > policy.rate_limit_attempts or wait > policy.max_wait_s:
                 raise GitHubError(
@@ -303,7 +304,7 @@ class GitHubClient:
                 )
             return wait
         if status >= 400:
-            raise _error(response, what, permission)
+            raise responses.error(response, what, permission)
         return None
 
 
@@ -318,96 +319,3 @@ class _Tries:
 
 def _quote(segment: str) -> str:
     return urllib.parse.quote(segment, safe="")
-
-
-def _origin(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-def _decode(response: requests.Response, what: str) -> Any:
-    try:
-        return response.json()
-    except (ValueError, RecursionError):  # not JSON, or nested beyond reason
-        raise GitHubError(
-            f"GitHub API: {what} answered {response.status_code} with a body that is not JSON",
-            status=response.status_code,
-        ) from None
-
-
-def _read_limited(response: requests.Response, max_bytes: int, what: str, deadline: float) -> bytes:
-    """The body, at most ``max_bytes``, all of it before ``deadline`` (``time.monotonic``).
-
-    ``read1`` returns whatever arrived, so the deadline is checked after every trickle.
-    """
-    declared = response.headers.get("Content-Length")
-    if declared and declared.isdigit() and int(declared) > max_bytes:
-        response.close()
-        raise GitHubError(f"{what}: {declared} bytes, more than the {max_bytes} bytes allowed")
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        while chunk := response.raw.read1(65536, decode_content=True):
-            size += len(chunk)
-            if size > max_bytes:
-                raise GitHubError(f"{what}: more than the {max_bytes} bytes allowed")
-            if time.monotonic() > deadline:
-                raise GitHubError(
-                    f"{what}: the download did not finish in time ({size} bytes so far); "
-                    "the server is too slow"
-                )
-            chunks.append(chunk)
-    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-        raise GitHubError(f"{what}: the download broke off ({type(exc).__name__})") from None
-    finally:
-        response.close()
-    return b"".join(chunks)
-
-
-def _is_rate_limited(response: requests.Response) -> bool:
-    if response.status_code == 429:
-        return True
-    if response.status_code != 403:
-        return False
-    headers = response.headers
-    if "retry-after" in headers or headers.get("x-ratelimit-remaining") == "0":
-        return True
-    return "rate limit" in _message(response).lower()
-
-
-def _rate_limit_wait(response: requests.Response, previous: int, floor_s: float) -> float:
-    """Seconds to wait, from ``retry-after``, else the reset time, else >= floor, doubling."""
-    headers = response.headers
-    retry_after = headers.get("retry-after", "").strip()
-    if retry_after.isdigit():
-        return float(retry_after)
-    reset = headers.get("x-ratelimit-reset", "").strip()
-    if headers.get("x-ratelimit-remaining") == "0" and reset.isdigit():
-        return max(1.0, float(reset) - time.time() + 1.0)
-    return floor_s * (2.0**previous)
-
-
-def _message(response: requests.Response) -> str:
-    try:
-        data = response.json()
-    except (ValueError, RecursionError):
-        return one_line(response.text[:200])
-    if isinstance(data, dict):
-        return one_line(str(data.get("message", "")), limit=500)
-    return ""
-
-
-def _error(response: requests.Response, what: str, permission: str | None) -> GitHubError:
-    status = response.status_code
-    message = _message(response)
-    text = f"GitHub API: {what} answered HTTP {status}"
-    if message:
-        text += f" ({message})"
-    if status in (401, 403, 404) and permission:
-        text += (
-            f"; the token needs the `{permission}` permission: add it under `permissions:` "
-            "in the workflow or job"
-        )
-        if status == 404:
-            text += " (GitHub answers 404 when the token may not see the resource)"
-    return GitHubError(text, status=status)

@@ -148,6 +148,44 @@ def _open_exit_watch(pid: int) -> int | None:
     return fd
 
 
+@dataclass
+class _Watch:
+    """What the pump has seen of a run: its open output streams and when it exited."""
+
+    open_streams: int = 2
+    exited_at: float | None = None
+
+    def stop(self, now: float, deadline: float) -> bool | None:
+        """True: the deadline passed; False: the run and its output are over; None: go on."""
+        if self.exited_at is not None and not self.open_streams:
+            return False
+        if now >= deadline:
+            return True
+        if self.exited_at is not None and now - self.exited_at >= _LEFTOVER_GRACE_S:
+            return False
+        return None
+
+    def wait_s(self, now: float, deadline: float, polling: bool) -> float:
+        wait = deadline - now
+        if self.exited_at is not None:
+            return min(wait, self.exited_at + _LEFTOVER_GRACE_S - now)
+        if polling:
+            return min(wait, _POLL_S if self.open_streams else 0.002)
+        return wait
+
+    def read(self, selector: selectors.BaseSelector, key: selectors.SelectorKey) -> bytes:
+        """One ready source: a chunk of output, or b"" for an exit or an ended stream."""
+        if key.data == "exit":
+            self.exited_at = time.monotonic()
+            selector.unregister(key.fileobj)
+            return b""
+        chunk = os.read(key.fd, _READ_SIZE)
+        if not chunk:
+            selector.unregister(key.fileobj)
+            self.open_streams -= 1
+        return chunk
+
+
 def _pump(
     proc: subprocess.Popen[bytes],
     tracker: JsonLineTracker,
@@ -170,38 +208,22 @@ def _pump(
             selector.register(proc.stderr, selectors.EVENT_READ, data="stderr")
             if exit_watch is not None:
                 selector.register(exit_watch, selectors.EVENT_READ, data="exit")
-            open_streams = 2
-            exited_at: float | None = None
+            watch = _Watch()
             while True:
                 now = time.monotonic()
-                if exit_watch is None and exited_at is None and _has_exited(proc.pid):
-                    exited_at = now
-                if exited_at is not None and not open_streams:
-                    return False
-                if now >= deadline:
-                    return True
-                wait = deadline - now
-                if exited_at is not None:
-                    if now - exited_at >= _LEFTOVER_GRACE_S:
-                        return False
-                    wait = min(wait, exited_at + _LEFTOVER_GRACE_S - now)
-                elif exit_watch is None:
-                    wait = min(wait, _POLL_S if open_streams else 0.002)
-                for key, _ in selector.select(wait):
-                    if key.data == "exit":
-                        exited_at = time.monotonic()
-                        selector.unregister(key.fileobj)
-                        continue
-                    chunk = os.read(key.fd, _READ_SIZE)
-                    if not chunk:
-                        selector.unregister(key.fileobj)
-                        open_streams -= 1
-                        continue
-                    tail.feed(chunk)
-                    if sink is not None:
-                        sink(chunk)
-                    if key.data == "stdout":
-                        tracker.feed(chunk)
+                if exit_watch is None and watch.exited_at is None and _has_exited(proc.pid):
+                    watch.exited_at = now
+                stop = watch.stop(now, deadline)
+                if stop is not None:
+                    return stop
+                for key, _ in selector.select(watch.wait_s(now, deadline, exit_watch is None)):
+                    chunk = watch.read(selector, key)
+                    if chunk:
+                        tail.feed(chunk)
+                        if sink is not None:
+                            sink(chunk)
+                        if key.data == "stdout":
+                            tracker.feed(chunk)
     finally:
         if exit_watch is not None:
             os.close(exit_watch)
