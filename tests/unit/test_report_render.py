@@ -648,3 +648,18 @@ def test_hostile_text_survives_json_unchanged() -> None:
     assert data["metrics"][0]["name"] == HOSTILE_NAME
     assert data["failed_runs"][0]["log_tail"] == HOSTILE_LOG
     assert "stopped <b>now</b> | [x](javascript:y)" in one_line(data["stop_reason"])
+
+
+def test_a_shift_without_an_interval_says_why_instead_of_n_a() -> None:
+    accuracy = metric(
+        "accuracy",
+        baseline=values(0.85, 0.004, 10, 1),
+        candidate=values(0.76, 0.004, 3, 2),
+        verdict=Verdict.REGRESSION,
+        primary=True,
+    )
+    short = dataclasses.replace(accuracy, shift_interval=None)
+    markdown = render_markdown(comparison(Verdict.REGRESSION, (short,)))
+    row = next(line for line in first_screen(markdown).splitlines() if "| ★ accuracy" in line)
+    assert "[too few runs for a 95% interval]" in row
+    assert "n/a" not in row

@@ -82,10 +82,18 @@ def summary_cell(summary: Summary | None, decimals: int | None) -> Markdown:
     return Markdown(f"{mean}{NBSP}\u00b1{NBSP}{fmt_number(summary.std, decimals)}")
 
 
+NO_INTERVAL = "[too few runs for a 95% interval]"
+
+
 def difference_cell(metric: MetricComparison, decimals: int | None) -> Markdown:
     if metric.shift is None or metric.baseline is None:
         return Markdown("\u2014")
-    text = f"{fmt_signed(metric.shift, decimals)} {fmt_interval(metric.shift_interval, decimals)}"
+    interval = (
+        fmt_interval(metric.shift_interval, decimals)
+        if metric.shift_interval is not None
+        else NO_INTERVAL  # too few runs for the design's 95% repeated interval
+    )
+    text = f"{fmt_signed(metric.shift, decimals)} {interval}"
     relative = relative_text(metric)
     return Markdown(f"{text} ({relative})" if relative else text)
 
