@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from seedgate.defaults import default_gating_metric
 from seedgate.errors import ConfigError
 from seedgate.records import FailOn, Goal
+from seedgate.runset.codec import MAX_SEED
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -188,17 +189,48 @@ class Config:
 _METRIC_KEYS = {"goal", "min_effect", "primary"}
 
 
+# Upper bounds, one table: far beyond any real use, low enough that a typo (10**12 runs)
+# is a ConfigError naming the bound instead of a MemoryError or a seed RunSets refuse.
+MAX_RUN_COUNT = 10_000
+UPPER_BOUNDS: dict[str, int] = {
+    "runs": MAX_RUN_COUNT,
+    "baseline_runs": MAX_RUN_COUNT,
+    "max_runs": MAX_RUN_COUNT,
+    "looks": MAX_RUN_COUNT,
+    "max_failed_runs": MAX_RUN_COUNT,
+    "worker_max_runs": MAX_RUN_COUNT,
+    "simulations": 1_000_000,
+    "jobs": 1024,
+    "timeout": 30 * 24 * 3600,  # seconds: 30 days, longer than any runner keeps a job
+    "n_test": 10**12,
+    "seed_base": MAX_SEED,  # and seed_base + runs - 1 too: the seeds RunSets accept
+    "stats_seed": MAX_SEED,
+}
+
+
 def _expect_int(key: str, raw: object, minimum: int) -> int:
+    maximum = UPPER_BOUNDS.get(key.partition("[")[0], MAX_SEED)
+    expected = f"expected a whole number >= {minimum}"
     if isinstance(raw, bool):
-        raise ConfigError(f"{key} = {raw!r}: expected a whole number >= {minimum}")
+        raise ConfigError(f"{key} = {raw!r}: {expected}")
     if isinstance(raw, str):
         try:
             raw = int(raw.strip())
         except ValueError:
-            raise ConfigError(f"{key} = {raw!r}: expected a whole number >= {minimum}") from None
+            raise ConfigError(f"{key} = {_shown(raw)}: {expected}") from None
     if not isinstance(raw, int) or raw < minimum:
-        raise ConfigError(f"{key} = {raw!r}: expected a whole number >= {minimum}")
+        raise ConfigError(f"{key} = {_shown(raw)}: {expected}")
+    if raw > maximum:
+        raise ConfigError(f"{key} = {_shown(raw)}: at most {maximum:,} (seedgate's upper bound)")
     return raw
+
+
+def _shown(raw: object) -> str:
+    """A value for a message: a huge integer by its size, a long text cut."""
+    if isinstance(raw, int) and abs(raw) >= 10**30:
+        return f"a {raw.bit_length()}-bit number"  # str() refuses over 4,300 digits
+    text = repr(raw)
+    return text if len(text) <= 60 else f"{text[:40]}... ({len(text)} characters)"
 
 
 def _expect_float(key: str, raw: object, low: float, high: float, *, open_low: bool) -> float:
@@ -258,7 +290,22 @@ def _expect_jobs(key: str, raw: object) -> int:
     try:
         return _expect_int(key, raw, 0)
     except ConfigError:
-        raise ConfigError(f"{key} = {raw!r}: expected a whole number >= 1 or 'auto'") from None
+        bound = f"{UPPER_BOUNDS[key]:,}"
+        raise ConfigError(
+            f"{key} = {_shown(raw)}: expected a whole number >= 1 or 'auto' (at most {bound})"
+        ) from None
+
+
+def _expect_seconds(key: str, raw: object) -> float:
+    most = UPPER_BOUNDS[key]
+    try:
+        value = _expect_float(key, raw, 0.0, math.inf, open_low=True)
+    except ConfigError:
+        expected = f"expected seconds > 0, at most {most:,}"
+        raise ConfigError(f"{key} = {_shown(raw)}: {expected}") from None
+    if value > most:
+        raise ConfigError(f"{key} = {_shown(raw)}: at most {most:,} seconds (30 days)")
+    return value
 
 
 def _metric_spec(
@@ -310,7 +357,7 @@ _VALIDATORS: dict[str, Callable[[str, object], Any]] = {
     "store": _expect_path,
     "alpha": lambda k, v: _expect_float(k, v, 0.0, 0.5, open_low=True),
     "power": lambda k, v: _expect_float(k, v, 0.5, 1.0, open_low=False),
-    "timeout": lambda k, v: _expect_float(k, v, 0.0, math.inf, open_low=True),
+    "timeout": _expect_seconds,
     "runs": lambda k, v: _expect_int(k, v, 2),
     "baseline_runs": lambda k, v: _expect_int(k, v, 2),
     "max_runs": lambda k, v: _expect_int(k, v, 2),
@@ -351,7 +398,19 @@ def build_config(raw: Mapping[str, Any], *, overridden: frozenset[str] = frozens
         raise ConfigError(
             f"looks = {list(config.looks)}: the first look exceeds max_runs = {config.max_runs}"
         )
+    _check_seed_range(config)
     return config
+
+
+def _check_seed_range(config: Config) -> None:
+    """Run i gets seed seed_base + i: the last one must still be a seed RunSets accept."""
+    most = max(config.runs, config.baseline_runs, config.max_runs)
+    if config.seed_base + most - 1 > MAX_SEED:
+        raise ConfigError(
+            f"seed_base = {config.seed_base}: with {most} runs the last seed passes "
+            f"{MAX_SEED:,} (2**63 - 1, the largest seed a RunSet holds); "
+            f"expected seed_base <= {MAX_SEED - most + 1:,}"
+        )
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
