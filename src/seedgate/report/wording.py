@@ -71,7 +71,7 @@ def headline(comparison: Comparison) -> str:
     """One line of plain text: emoji and verdict, e.g. "❌ Regression in accuracy"."""
     verdict = comparison.verdict
     emoji = verdict_emoji(verdict)
-    names = ", ".join(one_line(m.name) for m in _decisive(comparison))
+    names = _headline_names(_decisive(comparison))
     suffix = f" in {names}" if names else ""
     if verdict is Verdict.REGRESSION:
         return f"{emoji} Regression{suffix}"
@@ -82,6 +82,15 @@ def headline(comparison: Comparison) -> str:
     if verdict is Verdict.INCONCLUSIVE:
         return f"{emoji} Inconclusive{' for ' + names if names else ''}"
     return f"{emoji} No baseline yet"
+
+
+HEADLINE_NAMES = 3  # the headline names at most this many metrics, then "and N more"
+
+
+def _headline_names(metrics: Sequence[MetricComparison]) -> str:
+    shown = ", ".join(one_line(m.name) for m in metrics[:HEADLINE_NAMES])
+    rest = len(metrics) - HEADLINE_NAMES
+    return f"{shown} and {rest} more" if rest > 0 else shown
 
 
 def metric_decimals(metric: MetricComparison) -> int | None:
