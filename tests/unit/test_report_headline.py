@@ -6,7 +6,7 @@ import dataclasses
 
 from report_fixtures import regression_comparison
 from seedgate.report import render_markdown
-from seedgate.report.wording import headline
+from seedgate.report.wording import STOP_REASON_CHARS, headline, stop_text
 
 
 def test_the_headline_names_three_metrics_then_counts_the_rest() -> None:
@@ -28,3 +28,13 @@ def test_three_metrics_are_named_without_a_count() -> None:
     lead = result.metrics[0]
     three = tuple(dataclasses.replace(lead, name=name) for name in ("a", "b", "c"))
     assert headline(dataclasses.replace(result, metrics=three)) == "\u274c Regression in a, b, c"
+
+
+def test_the_stop_line_stays_short_when_the_reason_lists_every_metric() -> None:
+    names = ", ".join(f"m{i:04d}" for i in range(1500))
+    result = dataclasses.replace(
+        regression_comparison(), stop_reason=f"regression bound crossed for {names}"
+    )
+    line = stop_text(result)
+    assert line.startswith("Regression bound crossed for m0000, m0001")
+    assert len(line) < STOP_REASON_CHARS + 200

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from seedgate.records import Comparison, Goal, MetricComparison, Verdict
-from seedgate.report.filters import decimals_for_spread, fmt_number, fmt_pct, one_line
+from seedgate.report.filters import clip, decimals_for_spread, fmt_number, fmt_pct, one_line
 
 _VERDICT_STYLE: Mapping[Verdict, tuple[str, str]] = {
     Verdict.REGRESSION: ("\u274c", "regression"),
@@ -85,6 +85,7 @@ def headline(comparison: Comparison) -> str:
 
 
 HEADLINE_NAMES = 3  # the headline names at most this many metrics, then "and N more"
+STOP_REASON_CHARS = 300  # the first screen's stop line, whatever the number of metrics
 
 
 def _headline_names(metrics: Sequence[MetricComparison]) -> str:
@@ -169,7 +170,7 @@ def short_commit(commit: str | None) -> str:
 
 def stop_text(comparison: Comparison) -> str:
     """The stop reason (first letter capitalised) and how many runs each side used."""
-    reason = one_line(comparison.stop_reason)
+    reason = clip(one_line(comparison.stop_reason), STOP_REASON_CHARS)  # it may list metrics
     reason = reason[:1].upper() + reason[1:]
     if reason and not reason.endswith((".", "!", "?")):
         reason += "."
