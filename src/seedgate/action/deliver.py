@@ -7,11 +7,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 from seedgate.action.services import Services
 from seedgate.action.settings import ActionSettings, Role
-from seedgate.errors import ExitCode, GitHubError, exit_code_for
+from seedgate.errors import ExitCode, GitHubError, OutputError, exit_code_for
 from seedgate.files import write_shared_text
 from seedgate.github import commands
 from seedgate.github.publish import (
@@ -97,8 +98,8 @@ def write_report(settings: ActionSettings, comparison: Comparison, journal: Jour
     report_path = settings.output_dir / "report.md"
     results_path = settings.output_dir / "results.json"
     settings.output_dir.mkdir(parents=True, exist_ok=True)
-    write_shared_text(report_path, render(None))
-    write_shared_text(results_path, render_json(comparison))
+    _write(report_path, render(None))
+    _write(results_path, render_json(comparison))
     journal.outputs.update(
         {
             "verdict": comparison.verdict.value,
@@ -109,6 +110,13 @@ def write_report(settings: ActionSettings, comparison: Comparison, journal: Jour
     )
     journal.append_summary(render)
     return render
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        write_shared_text(path, text)
+    except OSError as exc:
+        raise OutputError(f"{path} cannot be written: {exc.strerror}") from None
 
 
 def no_baseline_advice(settings: ActionSettings) -> str:
