@@ -69,6 +69,7 @@ def main(
     stream = out or sys.stdout
     interrupt_on_sigterm()
     files: commands.FileCommands | None = None
+    code = ExitCode.ERROR  # until something better is known
     try:
         runner_env = take_secrets(env, stream)
         files = commands.FileCommands.take(runner_env)  # before install and the first run
