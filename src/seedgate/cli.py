@@ -35,7 +35,9 @@ _MAKE_BASELINE = "make one with `seedgate baseline -- CMD`"
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # argparse's exit code is already 2
         self.print_usage(sys.stderr)
-        self.exit(ExitCode.ERROR, f"seedgate: error: {message}\n")
+        from seedgate.log_text import one_line
+
+        self.exit(ExitCode.ERROR, f"seedgate: error: {one_line(message)}\n")
 
 
 # --- arguments ------------------------------------------------------------------------
@@ -482,6 +484,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _failed(message: str, code: ExitCode) -> int:
+    """Print an error line by line, each made safe for a log (it may quote data)."""
+    from seedgate.log_text import safe_lines
+
+    lines = safe_lines(message).splitlines() or ["error"]
     with contextlib.suppress(OSError, UnicodeError):  # stderr gone or not UTF-8: the code tells
-        print(f"seedgate: {message}", file=sys.stderr, flush=True)
+        print("\n".join(f"seedgate: {line}" for line in lines), file=sys.stderr, flush=True)
     return int(code)

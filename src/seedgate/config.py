@@ -7,9 +7,7 @@ place, so that each error names the key, the value and what was expected.
 from __future__ import annotations
 
 import dataclasses
-import enum
 import hashlib
-import itertools
 import json
 import math
 import os
@@ -18,8 +16,20 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
+from seedgate.config_values import (
+    MAX_SEED,
+    expect_enum,
+    expect_float,
+    expect_int,
+    expect_jobs,
+    expect_looks,
+    expect_path,
+    expect_patterns,
+    expect_seconds,
+    expect_str,
+)
 from seedgate.defaults import default_gating_metric
 from seedgate.errors import ConfigError
 from seedgate.records import FailOn, Goal
@@ -33,8 +43,6 @@ DEFAULT_LOOKS = (3, 5, 10, 15, 20)
 # metrics a run may report that describe the evaluation rather than measure the model
 RESERVED_METRICS = frozenset({"n_test"})
 _MINIMIZE_HINT = re.compile(r"(loss|err|error|mse|mae|rmse|perplexity|latency|time)", re.IGNORECASE)
-
-E = TypeVar("E", bound=enum.Enum)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,79 +196,6 @@ class Config:
 _METRIC_KEYS = {"goal", "min_effect", "primary"}
 
 
-def _expect_int(key: str, raw: object, minimum: int) -> int:
-    if isinstance(raw, bool):
-        raise ConfigError(f"{key} = {raw!r}: expected a whole number >= {minimum}")
-    if isinstance(raw, str):
-        try:
-            raw = int(raw.strip())
-        except ValueError:
-            raise ConfigError(f"{key} = {raw!r}: expected a whole number >= {minimum}") from None
-    if not isinstance(raw, int) or raw < minimum:
-        raise ConfigError(f"{key} = {raw!r}: expected a whole number >= {minimum}")
-    return raw
-
-
-def _expect_float(key: str, raw: object, low: float, high: float, *, open_low: bool) -> float:
-    span = f"{'(' if open_low else '['}{low:g}, {high:g})"
-    if isinstance(raw, bool):
-        raise ConfigError(f"{key} = {raw!r}: expected a number in {span}")
-    try:
-        value = float(raw)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ConfigError(f"{key} = {raw!r}: expected a number in {span}") from None
-    too_low = value <= low if open_low else value < low
-    if not math.isfinite(value) or too_low or value >= high:
-        raise ConfigError(f"{key} = {raw!r}: expected a number in {span}")
-    return value
-
-
-def _expect_enum(key: str, raw: object, kind: type[E]) -> E:
-    allowed = ", ".join(str(m.value) for m in kind)
-    try:
-        return kind(str(raw).strip().lower())
-    except ValueError:
-        raise ConfigError(f"{key} = {raw!r}: expected one of {allowed}") from None
-
-
-def _expect_str(key: str, raw: object) -> str:
-    if not isinstance(raw, str) or not raw.strip():
-        raise ConfigError(f"{key} = {raw!r}: expected a non-empty string")
-    return raw
-
-
-def _expect_patterns(key: str, raw: object) -> tuple[str, ...]:
-    if isinstance(raw, str):
-        return tuple(p for p in re.split(r"[,\s]+", raw) if p)
-    if isinstance(raw, list) and all(isinstance(p, str) for p in raw):
-        return tuple(raw)
-    raise ConfigError(f"{key} = {raw!r}: expected a list of glob patterns like ['HF_*']")
-
-
-def _expect_looks(key: str, raw: object) -> tuple[int, ...]:
-    items: list[object]
-    if isinstance(raw, str):
-        items = [p for p in re.split(r"[,\s]+", raw) if p]
-    elif isinstance(raw, list):
-        items = list(raw)
-    else:
-        raise ConfigError(f"{key} = {raw!r}: expected increasing run counts like [3, 5, 10]")
-    looks = tuple(_expect_int(key, item, 2) for item in items)
-    if not looks or any(b <= a for a, b in itertools.pairwise(looks)):
-        raise ConfigError(f"{key} = {raw!r}: expected increasing run counts >= 2 like [3, 5, 10]")
-    return looks
-
-
-def _expect_jobs(key: str, raw: object) -> int:
-    """A number of runs at once, or "auto" (stored as 0): one per usable core."""
-    if isinstance(raw, str) and raw.strip().lower() == "auto":
-        return 0
-    try:
-        return _expect_int(key, raw, 0)
-    except ConfigError:
-        raise ConfigError(f"{key} = {raw!r}: expected a whole number >= 1 or 'auto'") from None
-
-
 def _metric_spec(
     name: str, raw: object, default_effect: MinEffect, *, effect_is_override: bool
 ) -> MetricSpec:
@@ -273,7 +208,7 @@ def _metric_spec(
             f"{key}: unknown key {unknown[0]!r}; expected one of {sorted(_METRIC_KEYS)}"
         )
     base = MetricSpec.default_for(name, default_effect)
-    goal = _expect_enum(f"{key}.goal", raw["goal"], Goal) if "goal" in raw else base.goal
+    goal = expect_enum(f"{key}.goal", raw["goal"], Goal) if "goal" in raw else base.goal
     effect = default_effect
     # a flag or action input is the newest word: it applies to every metric
     if "min_effect" in raw and not effect_is_override:
@@ -298,33 +233,29 @@ def _metric_specs(
     return specs
 
 
-def _expect_path(key: str, raw: object) -> Path:
-    return Path(_expect_str(key, raw))
-
-
 # One validator per setting: the only place a raw value becomes a typed one.
 _VALIDATORS: dict[str, Callable[[str, object], Any]] = {
-    "command": _expect_str,
-    "entry": _expect_str,
-    "working_directory": _expect_path,
-    "store": _expect_path,
-    "alpha": lambda k, v: _expect_float(k, v, 0.0, 0.5, open_low=True),
-    "power": lambda k, v: _expect_float(k, v, 0.5, 1.0, open_low=False),
-    "timeout": lambda k, v: _expect_float(k, v, 0.0, math.inf, open_low=True),
-    "runs": lambda k, v: _expect_int(k, v, 2),
-    "baseline_runs": lambda k, v: _expect_int(k, v, 2),
-    "max_runs": lambda k, v: _expect_int(k, v, 2),
-    "max_failed_runs": lambda k, v: _expect_int(k, v, 0),
-    "seed_base": lambda k, v: _expect_int(k, v, 0),
-    "stats_seed": lambda k, v: _expect_int(k, v, 0),
-    "jobs": _expect_jobs,
-    "worker_max_runs": lambda k, v: _expect_int(k, v, 1),
-    "n_test": lambda k, v: _expect_int(k, v, 1),
-    "simulations": lambda k, v: _expect_int(k, v, 1000),
-    "looks": _expect_looks,
-    "pass_env": _expect_patterns,
-    "drop_env": _expect_patterns,
-    "fail_on": lambda k, v: _expect_enum(k, v, FailOn),
+    "command": expect_str,
+    "entry": expect_str,
+    "working_directory": expect_path,
+    "store": expect_path,
+    "alpha": lambda k, v: expect_float(k, v, 0.0, 0.5, open_low=True),
+    "power": lambda k, v: expect_float(k, v, 0.5, 1.0, open_low=False),
+    "timeout": expect_seconds,
+    "runs": lambda k, v: expect_int(k, v, 2),
+    "baseline_runs": lambda k, v: expect_int(k, v, 2),
+    "max_runs": lambda k, v: expect_int(k, v, 2),
+    "max_failed_runs": lambda k, v: expect_int(k, v, 0),
+    "seed_base": lambda k, v: expect_int(k, v, 0),
+    "stats_seed": lambda k, v: expect_int(k, v, 0),
+    "jobs": expect_jobs,
+    "worker_max_runs": lambda k, v: expect_int(k, v, 1),
+    "n_test": lambda k, v: expect_int(k, v, 1),
+    "simulations": lambda k, v: expect_int(k, v, 1000),
+    "looks": expect_looks,
+    "pass_env": expect_patterns,
+    "drop_env": expect_patterns,
+    "fail_on": lambda k, v: expect_enum(k, v, FailOn),
     "min_effect": lambda k, v: MinEffect.parse(v, k),
 }
 SETTING_KEYS = frozenset(_VALIDATORS) | {"metric"}
@@ -351,7 +282,19 @@ def build_config(raw: Mapping[str, Any], *, overridden: frozenset[str] = frozens
         raise ConfigError(
             f"looks = {list(config.looks)}: the first look exceeds max_runs = {config.max_runs}"
         )
+    _check_seed_range(config)
     return config
+
+
+def _check_seed_range(config: Config) -> None:
+    """Run i gets seed seed_base + i: the last one must still be a seed RunSets accept."""
+    most = max(config.runs, config.baseline_runs, config.max_runs)
+    if config.seed_base + most - 1 > MAX_SEED:
+        raise ConfigError(
+            f"seed_base = {config.seed_base}: with {most} runs the last seed passes "
+            f"{MAX_SEED:,} (2**63 - 1, the largest seed a RunSet holds); "
+            f"expected seed_base <= {MAX_SEED - most + 1:,}"
+        )
 
 
 def read_config_file(path: Path) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from typing import TextIO
 
 from seedgate.config import DEFAULT_LOOKS, Config
 from seedgate.errors import ConfigError, RunnerError
+from seedgate.log_text import safe_lines
 from seedgate.records import NoiseBreakdown, RunResult
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import RunSpec, run_spec
@@ -99,7 +100,7 @@ def _failure_summary(results: Sequence[RunResult]) -> str:
     if not failed:
         return ""
     first = failed[0]
-    tail = f"\n{first.log_tail}" if first.log_tail else ""
+    tail = f"\n{safe_lines(first.log_tail)}" if first.log_tail else ""  # a run's raw output
     return f"; {len(failed)} run(s) failed, first (seed {first.seed}): {first.reason}{tail}"
 
 

@@ -48,6 +48,13 @@ def plain(text: object) -> str:
     return "".join(" " if _is_unshown(char) else char for char in raw)
 
 
+def safe_lines(text: object, *, limit: int = MAX_LINE_CHARS) -> str:
+    """``text`` line by line through :func:`one_line` (blank lines dropped): for messages
+    that may span lines, such as an error quoting a run's log tail."""
+    lines = (one_line(line, limit=limit) for line in str(text).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
 def name_problem(name: object) -> str | None:
     """Why ``name`` cannot name a metric (None when it can): empty, too long, or holding
     control characters, line breaks, escapes or unpaired surrogates."""

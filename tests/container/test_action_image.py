@@ -82,7 +82,15 @@ def give_to_runner(*paths: Path) -> None:
             os.chown(path, RUNNER_UID, RUNNER_UID)
 
 
-def container_launcher(image: str) -> Launcher:
+# The runner's other file commands, as it names them in the mounted folder.
+MORE_FILE_COMMANDS = {
+    "GITHUB_ENV": "set_env_0b1f",
+    "GITHUB_PATH": "add_path_0b1f",
+    "GITHUB_STATE": "save_state_0b1f",
+}
+
+
+def container_launcher(image: str, *, all_file_commands: bool = False) -> Launcher:
     def launch(job: Job, workspace: Path, temp: Path) -> Result:
         home, workflow, commands = (
             temp / "_github_home",
@@ -93,6 +101,9 @@ def container_launcher(image: str) -> Launcher:
         workflow.mkdir()
         (workflow / "event.json").write_text(json.dumps(job.event), encoding="utf-8")
         prepare_file_commands(commands)
+        more = MORE_FILE_COMMANDS if all_file_commands else {}
+        for name in more.values():
+            (commands / name).touch()
         give_to_runner(workspace, temp)
         paths = JobPaths(
             workspace="/github/workspace",
@@ -102,6 +113,7 @@ def container_launcher(image: str) -> Launcher:
             temp=str(temp),  # the runner passes its host path; nothing is mounted there
         )
         env = job_env(job, paths)
+        env.update({key: f"{paths.file_commands}/{name}" for key, name in more.items()})
         name = f"seedgate-test-{uuid.uuid4().hex[:12]}"
         args = ["docker", "run", "--name", name, "--label", "seedgate-test",
                 "--workdir", "/github/workspace", "--rm", "--network", "host"]  # fmt: skip
@@ -152,6 +164,16 @@ def runner_root() -> Iterator[Path]:
 def workflow(image: str, runner_root: Path) -> Iterator[Workflow]:
     with FakeGitHub() as fake:
         flow = Workflow(fake, runner_root, container_launcher(image))
+        yield flow
+        flow.check_no_leaks()
+    assert fake.errors == [], fake.errors
+
+
+@pytest.fixture
+def attacked_workflow(image: str, runner_root: Path) -> Iterator[Workflow]:
+    """As ``workflow``, with every file command the runner gives a step."""
+    with FakeGitHub() as fake:
+        flow = Workflow(fake, runner_root, container_launcher(image, all_file_commands=True))
         yield flow
         flow.check_no_leaks()
     assert fake.errors == [], fake.errors
@@ -211,6 +233,37 @@ def test_failed_runs_exit_3_and_keep_a_readable_partial_runset(workflow: Workflo
     partial = assert_left_for_the_runner(result.workspace / ".seedgate/partial-runs.json")
     statuses = sorted(run["status"] for run in json.loads(partial)["runs"])
     assert statuses.count("ok") == 2
+
+
+ATTACK = Path(__file__).resolve().parents[1] / "fixtures" / "attack_gate.py"
+
+
+@pytest.mark.parametrize("step", ["install", "command"])
+def test_a_hostile_command_cannot_reach_the_gates_token_outputs_or_log(
+    attacked_workflow: Workflow, step: str
+) -> None:
+    """Docker's default capabilities, no ``--init``: the entrypoint is pid 1, the gate."""
+    attack = "python attack_gate.py /github/workspace/attack.json /github/file_commands"
+    result = run_push(
+        attacked_workflow,
+        inputs={step: attack},
+        extra={"attack_gate.py": ATTACK.read_bytes()},
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    seen = json.loads(read_as_runner(result.workspace / "attack.json"))
+    assert seen["ancestors"][-1] == 1  # the walk reached the gate, and the runs' shell
+    assert 1 not in seen["environ_read"]  # /proc/1/environ holds the token: closed
+    assert seen["token_seen"] == []  # nor in the shell's ($PPID) environment
+    assert 1 not in seen["fd_written"]  # /proc/1/fd/1, the gate's own log: closed
+    assert "FORGED" not in result.stdout + result.stderr
+    assert len(seen["appended"]) >= 5  # it found the mounted files and wrote them ...
+    assert result.outputs["verdict"] == "no-baseline"  # ... and none of it stayed
+    assert "LD_PRELOAD" not in result.outputs
+    assert "LD_PRELOAD" not in result.summary
+    commands = result.workspace.parent / f"temp-{attacked_workflow.runs}" / "_runner_file_commands"
+    for name in MORE_FILE_COMMANDS.values():
+        assert read_as_runner(commands / name) == b""
 
 
 def test_a_configuration_error_exits_2_with_an_annotation(workflow: Workflow) -> None:

@@ -74,3 +74,11 @@ def test_output_of_an_entry_that_cannot_load_is_fenced(tmp_path: Path) -> None:
     )
     assert_log_is_inert(log)
     assert "could not be loaded" in log
+
+
+def test_a_failing_runs_log_tail_in_an_error_stays_inert(tmp_path: Path) -> None:
+    command = ("--", sys.executable, str(HOSTILE), "crash")
+    log = seedgate(tmp_path, "explain", "--runs-per-factor", "2", "--repeats", "0", *command)
+    assert_log_is_inert(log)
+    assert "seedgate: error: " in log
+    assert "> ::error title=FORGED::printed by a failing run" in log  # quoted, not obeyed

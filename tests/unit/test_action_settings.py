@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from seedgate.action.settings import Mode, Role, RunnerFiles, read_settings
+from seedgate.action.settings import Mode, Role, read_settings
 from seedgate.config import MinEffect
 from seedgate.errors import ConfigError
 from seedgate.github.publish import CommentMode
@@ -125,8 +125,3 @@ def test_bad_inputs_are_named(tmp_path: Path, inputs: dict[str, str], message: s
     with pytest.raises(ConfigError) as info:
         read_settings(runner_environ(tmp_path, **inputs))
     assert message in str(info.value)
-
-
-def test_runner_files_are_read_even_without_settings(tmp_path: Path) -> None:
-    files = RunnerFiles.from_environ({"GITHUB_OUTPUT": str(tmp_path / "out")})
-    assert files == RunnerFiles(tmp_path / "out", None)

@@ -158,3 +158,33 @@ def test_a_symlink_put_in_place_of_a_file_command_is_replaced(tmp_path: Path) ->
     assert victim.read_text(encoding="utf-8") == "keep me"
     assert not output.is_symlink()
     assert output.read_text(encoding="utf-8") == "before_GITHUB_OUTPUT=1\nverdict=pass\n"
+
+
+def test_a_summary_a_run_filled_past_1_mib_does_not_shrink_the_gates(tmp_path: Path) -> None:
+    environ = _file_commands(tmp_path)
+    files = commands.FileCommands.take(environ)
+    room = files.summary_room(commands.STEP_SUMMARY_LIMIT_BYTES)
+    with Path(environ["GITHUB_STEP_SUMMARY"]).open("a", encoding="utf-8") as handle:
+        handle.write("x" * (2 * commands.STEP_SUMMARY_LIMIT_BYTES))  # a run's doing
+
+    assert files.summary_room(commands.STEP_SUMMARY_LIMIT_BYTES) == room
+    files.append_summary("## seedgate")
+
+    summary = Path(environ["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+    assert summary == "before_GITHUB_STEP_SUMMARY=1\n## seedgate\n"
+    assert files.summary_room(100) == 100 - len(summary)
+
+
+def test_a_file_that_cannot_be_written_is_named_once(tmp_path: Path) -> None:
+    environ = _file_commands(tmp_path)
+    summary = Path(environ["GITHUB_STEP_SUMMARY"])
+    summary.unlink()
+    summary.mkdir()
+    files = commands.FileCommands.take(environ)
+
+    with pytest.raises(OutputError, match=f"step summary {summary} cannot be written"):
+        files.append_summary("## seedgate")
+    files.write_outputs({"verdict": "pass"})  # the other files are still written
+
+    out = Path(environ["GITHUB_OUTPUT"]).read_text(encoding="utf-8")
+    assert parse_output_file(out)["verdict"] == "pass"

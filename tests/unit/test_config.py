@@ -175,3 +175,51 @@ def test_files_are_read_from_root_but_recorded_relative(tmp_path: Path) -> None:
     named = load_config({}, config_path=Path("sub/seedgate.toml"), root=tmp_path)
     assert found.store == named.store == Path("sub/kept")
     assert found.working_directory == Path("sub/w")
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"max_runs": 10**12}, "max_runs = 1000000000000: at most 10,000 (seedgate's upper bound)"),
+        ({"max_runs": "1" + "0" * 12}, "max_runs = 1000000000000: at most 10,000"),
+        ({"runs": 10_001}, "runs = 10001: at most 10,000"),
+        ({"baseline_runs": 20_000}, "baseline_runs = 20000: at most 10,000"),
+        ({"simulations": 10**7}, "simulations = 10000000: at most 1,000,000"),
+        ({"looks": [5, 20_000], "max_runs": 20}, "looks = 20000: at most 10,000"),
+        ({"worker_max_runs": 10**6}, "worker_max_runs = 1000000: at most 10,000"),
+        ({"jobs": 5000}, "jobs = 5000: expected a whole number >= 1 or 'auto' (at most 1,024)"),
+        ({"timeout": 1e9}, "timeout = 1000000000.0: at most 2,592,000 seconds"),
+        (
+            {"seed_base": 2**64},
+            "seed_base = 18446744073709551616: at most 9,223,372,036,854,775,807",
+        ),
+        ({"max_runs": 10**5000}, "max_runs = a 16610-bit number: at most 10,000"),
+        ({"max_runs": "9" * 5000}, "max_runs = '99999999"),
+    ],
+)
+def test_values_past_their_upper_bound_name_it(raw: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        build_config(raw)
+    assert message in str(caught.value)
+    assert len(str(caught.value)) < 300
+
+
+def test_the_last_seed_must_be_one_a_runset_accepts() -> None:
+    last_ok = 2**63 - 20  # with the default 20 runs, seed_base + 19 = 2**63 - 1
+    assert build_config({"seed_base": last_ok}).seed_base == last_ok
+    with pytest.raises(ConfigError) as caught:
+        build_config({"seed_base": last_ok + 1})
+    assert "seed_base = 9223372036854775789: with 20 runs the last seed passes" in str(caught.value)
+    assert f"expected seed_base <= {last_ok:,}" in str(caught.value)
+
+
+def test_values_at_their_upper_bound_are_accepted() -> None:
+    config = build_config(
+        {"max_runs": 10_000, "runs": 10_000, "simulations": 1_000_000, "jobs": 1024}
+    )
+    assert (config.max_runs, config.runs, config.simulations, config.jobs) == (
+        10_000,
+        10_000,
+        1_000_000,
+        1024,
+    )

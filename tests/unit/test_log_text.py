@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from seedgate.log_text import has_surrogates, name_problem, one_line
+from seedgate.log_text import has_surrogates, name_problem, one_line, safe_lines
 from seedgate.run.metrics import InvalidMetricsError, validate_metrics
 
 
@@ -84,3 +84,8 @@ def test_large_but_sane_values_pass() -> None:
         "acc": 1e100,
         "loss": -1e100,
     }
+
+
+def test_safe_lines_keeps_lines_and_makes_each_safe() -> None:
+    text = "first\n::error title=FORGED::x\r\n\x1b[31mred\x1b[0m\n\n  \n\ud800 last"
+    assert safe_lines(text) == "first\n> ::error title=FORGED::x\nred\n\ufffd last"

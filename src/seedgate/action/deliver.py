@@ -7,11 +7,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 from seedgate.action.services import Services
-from seedgate.action.settings import ActionSettings, Role, RunnerFiles
-from seedgate.errors import ExitCode, GitHubError, exit_code_for
+from seedgate.action.settings import ActionSettings, Role
+from seedgate.errors import ExitCode, GitHubError, OutputError, exit_code_for
 from seedgate.files import write_shared_text
 from seedgate.github import commands
 from seedgate.github.publish import (
@@ -22,6 +23,7 @@ from seedgate.github.publish import (
     is_read_only_token,
     publish_comment,
 )
+from seedgate.log_text import safe_lines
 from seedgate.records import Comparison, RunSet
 from seedgate.report import comment_marker, render_json, render_markdown
 from seedgate.report.failed_runs import render_failed_experiment
@@ -36,26 +38,25 @@ class Journal:
     """What the action produced so far, so that every ending can still report it."""
 
     out: TextIO
-    files: RunnerFiles
+    files: commands.FileCommands  # taken before the first child process started
     settings: ActionSettings | None = None
     outputs: dict[str, str] = field(default_factory=dict)
     runs: RunSet | None = None  # the newest finished runs, kept if the job ends early
 
     def write_outputs(self) -> None:
-        if self.files.output is not None and self.outputs:
-            commands.write_outputs(self.files.output, self.outputs)
+        """The outputs known so far; every file command is rewritten as the gate left it."""
+        self.files.write_outputs(self.outputs)
 
     def append_summary(self, render: Callable[[int], str]) -> None:
-        path = self.files.summary
-        if path is None:
+        if not self.files.has_summary:
             return
-        used = path.stat().st_size if path.exists() else 0
-        commands.append_summary(path, fit_to_bytes(render, max(4096, SUMMARY_LIMIT_BYTES - used)))
+        room = self.files.summary_room(SUMMARY_LIMIT_BYTES)
+        self.files.append_summary(fit_to_bytes(render, max(4096, room)))
 
     def failed(self, error: BaseException, title: str) -> ExitCode:
         """Report an error that ends the action, keeping finished runs; its exit code."""
         code = exit_code_for(error)
-        message = str(error) or type(error).__name__
+        message = safe_lines(error) or type(error).__name__
         if code is ExitCode.RUNS_FAILED:
             message += self._keep_finished(error, message)
         line = commands.format_command("error", message, {"title": f"seedgate: {title}"})
@@ -66,7 +67,7 @@ class Journal:
     def _keep_finished(self, error: BaseException, message: str) -> str:
         partial = getattr(error, "partial", None)
         finished = partial if isinstance(partial, RunSet) else self.runs
-        if self.files.summary is not None:
+        if self.files.has_summary:
             text = render_failed_experiment(message, finished)
             with contextlib.suppress(OSError, ValueError):  # the ::error line still tells
                 self.append_summary(lambda _: text)
@@ -97,8 +98,8 @@ def write_report(settings: ActionSettings, comparison: Comparison, journal: Jour
     report_path = settings.output_dir / "report.md"
     results_path = settings.output_dir / "results.json"
     settings.output_dir.mkdir(parents=True, exist_ok=True)
-    write_shared_text(report_path, render(None))
-    write_shared_text(results_path, render_json(comparison))
+    _write(report_path, render(None))
+    _write(results_path, render_json(comparison))
     journal.outputs.update(
         {
             "verdict": comparison.verdict.value,
@@ -109,6 +110,13 @@ def write_report(settings: ActionSettings, comparison: Comparison, journal: Jour
     )
     journal.append_summary(render)
     return render
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        write_shared_text(path, text)
+    except OSError as exc:
+        raise OutputError(f"{path} cannot be written: {exc.strerror}") from None
 
 
 def no_baseline_advice(settings: ActionSettings) -> str:
@@ -140,6 +148,7 @@ def post_comment(
             marker=comment_marker(settings.comment_id),
             mode=settings.comment,
             verdict=comparison.verdict,
+            author=settings.comment_author,
         )
     except GitHubError as exc:
         if not (is_read_only_token(exc) and settings.context.is_fork):

@@ -9,6 +9,7 @@ file-command paths. Every later step receives these typed values.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import TypeVar
 from seedgate.config import Config, load_config
 from seedgate.errors import ConfigError
 from seedgate.github.context import BASELINE_EVENTS, RunContext
-from seedgate.github.publish import CommentMode
+from seedgate.github.publish import GITHUB_ACTIONS_BOT, CommentMode
 from seedgate.runset.shards import Shard, parse_shard
 
 OUTPUT_DIR = ".seedgate"
@@ -44,6 +45,7 @@ INPUT_NAMES: tuple[str, ...] = (
     "fail-on",
     "comment",
     "comment-id",
+    "comment-author",
     "github-token",
 )
 OUTPUT_NAMES: tuple[str, ...] = (
@@ -69,6 +71,7 @@ _CONFIG_INPUTS = {
 }
 
 E = TypeVar("E", bound=enum.Enum)
+_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?")
 
 
 class Mode(str, enum.Enum):
@@ -109,6 +112,7 @@ class ActionSettings:
     shard: Shard | None
     comment: CommentMode
     comment_id: str
+    comment_author: str  # the login whose marked comment is ours to update
     output_dir: Path
     token: str = field(repr=False)
 
@@ -158,6 +162,7 @@ def read_settings(environ: Mapping[str, str]) -> ActionSettings:
         shard=parse_shard(inputs["shard"]) if inputs["shard"] else None,
         comment=_choice("comment", inputs["comment"] or CommentMode.ALWAYS.value, CommentMode),
         comment_id=inputs["comment-id"] or DEFAULT_COMMENT_ID,
+        comment_author=_login("comment-author", inputs["comment-author"] or GITHUB_ACTIONS_BOT),
         output_dir=workspace / OUTPUT_DIR,
         token=inputs[TOKEN_INPUT],
     )
@@ -210,22 +215,19 @@ def _inside(workspace: Path, raw: str, name: str) -> Path:
     return resolved
 
 
+def _login(name: str, raw: str) -> str:
+    """A GitHub login: letters, digits and hyphens, ``[bot]`` at the end for an app."""
+    if not _LOGIN.fullmatch(raw):
+        raise ConfigError(
+            f"{name} = {raw!r}: expected a GitHub login (a user's login, or "
+            "<app-slug>[bot] for a GitHub App, e.g. github-actions[bot])"
+        )
+    return raw
+
+
 def _choice(name: str, raw: str, kind: type[E]) -> E:
     try:
         return kind(raw.lower())
     except ValueError:
         allowed = ", ".join(str(m.value) for m in kind)
         raise ConfigError(f"{name} = {raw!r}: expected one of {allowed}") from None
-
-
-@dataclass(frozen=True)
-class RunnerFiles:
-    """The runner's file commands: read first, so that even a bad input ends with them."""
-
-    output: Path | None  # GITHUB_OUTPUT
-    summary: Path | None  # GITHUB_STEP_SUMMARY
-
-    @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> RunnerFiles:
-        output, summary = environ.get("GITHUB_OUTPUT"), environ.get("GITHUB_STEP_SUMMARY")
-        return cls(Path(output) if output else None, Path(summary) if summary else None)

@@ -31,7 +31,6 @@ from seedgate.action.settings import (
     ActionSettings,
     Mode,
     Role,
-    RunnerFiles,
     input_env_name,
     read_settings,
 )
@@ -40,16 +39,19 @@ from seedgate.errors import (
     ConfigError,
     ExitCode,
     GitHubError,
+    OutputError,
     RunnerError,
     SeedgateError,
 )
 from seedgate.github import commands
 from seedgate.github.publish import annotate
+from seedgate.log_text import safe_lines
 from seedgate.pipeline import GateOutcome, compare_runsets, merge_folder, run_fixed, run_gate
 from seedgate.records import RunSet
 from seedgate.run import child_env
 from seedgate.run.interrupts import interrupt_on_sigterm
 from seedgate.run.process import follow_output
+from seedgate.run.process_tree import make_non_dumpable
 from seedgate.run.run_log import FencedGroup
 from seedgate.runset.codec import write_runset
 from seedgate.store.github_artifact import FoundBaseline
@@ -64,17 +66,43 @@ def main(
     session_factory: SessionFactory = requests.Session,
 ) -> int:
     """The whole action: the runner's environment in, an exit code out."""
+    make_non_dumpable()  # first: no child may read the token from this process's /proc
     env = os.environ if environ is None else environ
     stream = out or sys.stdout
     interrupt_on_sigterm()
+    files: commands.FileCommands | None = None
+    code = ExitCode.ERROR  # until something better is known
     try:
         runner_env = take_secrets(env, stream)
-        journal = Journal(stream, RunnerFiles.from_environ(runner_env))
+        files = commands.FileCommands.take(runner_env)  # before install and the first run
+        journal = Journal(stream, files)
         code = _guarded(journal, lambda: _act(runner_env, journal, session_factory))
-        journal.write_outputs()
+        code = _with_outputs(journal, code)
     except BaseException as exc:  # noqa: BLE001 - the last word must still be an exit code
-        return _last_resort(stream, exc)
+        code = _last_resort(stream, exc)
+    finally:
+        if files is not None:  # whatever a run appended to the runner's files goes
+            code = _restored(files, stream, code)
     return int(code)
+
+
+def _with_outputs(journal: Journal, code: ExitCode) -> ExitCode:
+    """Write the outputs known so far; a failure to is an error (2), unless the action
+    already ended in an error or in failed runs."""
+    try:
+        journal.write_outputs()
+    except OutputError as exc:
+        failed = journal.failed(exc, "outputs")
+        return code if code in (ExitCode.ERROR, ExitCode.RUNS_FAILED) else failed
+    return code
+
+
+def _restored(files: commands.FileCommands, out: TextIO, code: ExitCode) -> ExitCode:
+    try:
+        files.restore()
+    except OutputError as exc:
+        return _last_resort(out, exc) if code is not ExitCode.RUNS_FAILED else code
+    return code
 
 
 def _act(environ: Mapping[str, str], journal: Journal, session_factory: SessionFactory) -> ExitCode:
@@ -259,11 +287,12 @@ def _guarded(journal: Journal, body: Callable[[], ExitCode]) -> ExitCode:
         return journal.failed(SeedgateError(f"internal error: {exc!r}"), "internal error")
 
 
-def _last_resort(out: TextIO, error: BaseException) -> int:
+def _last_resort(out: TextIO, error: BaseException) -> ExitCode:
     """Reporting itself failed (a full disk, a second cancellation): one plain line."""
     code = ExitCode.RUNS_FAILED if isinstance(error, KeyboardInterrupt) else ExitCode.ERROR
-    text = repr(error).encode("ascii", "backslashreplace").decode("ascii")
+    text = str(error) if isinstance(error, SeedgateError) else repr(error)
+    line = safe_lines(text.encode("ascii", "backslashreplace").decode("ascii"))
     with contextlib.suppress(OSError, ValueError):  # the exit code still tells
-        out.write(f"::error title=seedgate: internal error::{commands.escape_data(text)}\n")
+        out.write(f"::error title=seedgate: internal error::{commands.escape_data(line)}\n")
         out.flush()
-    return int(code)
+    return code

@@ -35,6 +35,7 @@ FILE_COMMANDS = (
     "GITHUB_STEP_SUMMARY",
 )
 MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024  # what the gate keeps of a file from before its runs
+_DESCRIPTIONS = {"GITHUB_OUTPUT": "step outputs file", "GITHUB_STEP_SUMMARY": "step summary"}
 CUT_NOTE = "\n\n_(seedgate cut this summary at the runner's 1 MiB limit)_\n"
 
 
@@ -146,6 +147,7 @@ class FileCommands:
     paths: dict[str, Path]
     snapshot: dict[str, bytes]
     own: dict[str, str] = field(default_factory=dict)
+    failed: set[str] = field(default_factory=set)  # reported once, then left alone
 
     @classmethod
     def take(cls, environ: Mapping[str, str]) -> FileCommands:
@@ -163,21 +165,48 @@ class FileCommands:
         self.own["GITHUB_STEP_SUMMARY"] = capped_summary(joined)
         self.restore()
 
+    @property
+    def has_summary(self) -> bool:
+        return "GITHUB_STEP_SUMMARY" in self.paths
+
+    def summary_room(self, limit_bytes: int) -> int:
+        """Bytes left under ``limit_bytes`` for the gate's summary: what the file held when
+        taken and what the gate wrote since count, never what a run appended to it."""
+        before = len(self.snapshot.get("GITHUB_STEP_SUMMARY", b""))
+        return limit_bytes - before - len(self.own.get("GITHUB_STEP_SUMMARY", "").encode("utf-8"))
+
     def restore(self) -> None:
-        """Rewrite every file as it was when taken, plus what the gate wrote since."""
+        """Rewrite every file as it was when taken, plus what the gate wrote since.
+
+        A file that cannot be written is reported once (an ``OutputError`` naming it) and
+        left alone afterwards; the others are still written.
+        """
+        failures: list[OutputError] = []
         for name, path in self.paths.items():
+            if name in self.failed:
+                continue
             content = self.snapshot[name] + self.own.get(name, "").encode("utf-8")
-            _rewrite(path, content, name)
+            try:
+                _rewrite(path, content, name)
+            except OutputError as exc:
+                self.failed.add(name)
+                failures.append(exc)
+        if failures:
+            raise failures[0]
 
 
 def _read_start(path: Path) -> bytes:
+    """What the file held before the gate's runs; nothing when it cannot be read (writing
+    it will then fail, and name it, when the gate has something to say there)."""
     try:
         with path.open("rb") as handle:
             return handle.read(MAX_SNAPSHOT_BYTES)
-    except FileNotFoundError:
+    except OSError:
         return b""
-    except OSError as exc:
-        raise OutputError(f"{path} cannot be read: {exc.strerror}") from None
+
+
+def _describe(name: str) -> str:
+    return _DESCRIPTIONS.get(name, f"{name} file")
 
 
 def _rewrite(path: Path, content: bytes, name: str) -> None:
@@ -195,4 +224,4 @@ def _rewrite(path: Path, content: bytes, name: str) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(content)
     except OSError as exc:
-        raise OutputError(f"{name} file {path} cannot be written: {exc.strerror}") from None
+        raise OutputError(f"{_describe(name)} {path} cannot be written: {exc.strerror}") from None

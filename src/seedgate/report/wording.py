@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from seedgate.records import Comparison, Goal, MetricComparison, Verdict
 from seedgate.report import text as prose
-from seedgate.report.filters import decimals_for_spread, fmt_number, fmt_pct, one_line
+from seedgate.report.filters import clip, decimals_for_spread, fmt_number, fmt_pct, one_line
 
 _VERDICT_STYLE: Mapping[Verdict, tuple[str, str]] = {
     Verdict.REGRESSION: ("\u274c", "regression"),
@@ -72,7 +72,7 @@ def headline(comparison: Comparison) -> str:
     """One line of plain text: emoji and verdict, e.g. "❌ Regression in accuracy"."""
     verdict = comparison.verdict
     emoji = verdict_emoji(verdict)
-    names = ", ".join(one_line(m.name) for m in _decisive(comparison))
+    names = _headline_names(_decisive(comparison))
     suffix = f" in {names}" if names else ""
     if verdict is Verdict.REGRESSION:
         return f"{emoji} Regression{suffix}"
@@ -83,6 +83,16 @@ def headline(comparison: Comparison) -> str:
     if verdict is Verdict.INCONCLUSIVE:
         return f"{emoji} Inconclusive{' for ' + names if names else ''}"
     return f"{emoji} No baseline yet"
+
+
+HEADLINE_NAMES = 3  # the headline names at most this many metrics, then "and N more"
+STOP_REASON_CHARS = 300  # the first screen's stop line, whatever the number of metrics
+
+
+def _headline_names(metrics: Sequence[MetricComparison]) -> str:
+    shown = ", ".join(one_line(m.name) for m in metrics[:HEADLINE_NAMES])
+    rest = len(metrics) - HEADLINE_NAMES
+    return f"{shown} and {rest} more" if rest > 0 else shown
 
 
 def metric_decimals(metric: MetricComparison) -> int | None:
@@ -161,7 +171,7 @@ def short_commit(commit: str | None) -> str:
 
 def stop_text(comparison: Comparison) -> str:
     """The stop reason (first letter capitalised) and how many runs each side used."""
-    reason = one_line(prose.stop_reason(comparison))
+    reason = clip(one_line(prose.stop_reason(comparison)), STOP_REASON_CHARS)  # it may list metrics
     reason = reason[:1].upper() + reason[1:]
     if reason and not reason.endswith((".", "!", "?")):
         reason += "."

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from seedgate.config_values import MAX_SEED
 from seedgate.errors import RunSetError
 from seedgate.files import write_shared_text
 from seedgate.log_text import has_surrogates
@@ -24,7 +25,6 @@ from seedgate.run.metrics import metric_problem
 SCHEMA = "seedgate.runset/1"
 _SCHEMA_PREFIX = "seedgate.runset/"
 SCHEMA_VERSION = 1
-MAX_SEED = 2**63 - 1  # seeds, indices and derived seeds are non-negative 63-bit numbers
 _SEED_FIELDS = ("index", "seed", "data_seed", "init_seed")
 
 
