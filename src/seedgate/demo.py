@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TextIO
 
 from seedgate.config import Config
-from seedgate.directories import make_directories
 from seedgate.errors import ConfigError
+from seedgate.files import make_directories
 
 _EXAMPLE = Path("examples") / "mnist"
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from seedgate.directories import GITIGNORE, make_directories
+from seedgate.files import GITIGNORE, make_directories
 
 
 def test_a_created_seedgate_directory_ignores_itself(tmp_path: Path) -> None:
