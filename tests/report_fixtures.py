@@ -198,15 +198,46 @@ def comparison(
     return Comparison(**fields)  # type: ignore[arg-type]
 
 
-def regression_comparison() -> Comparison:
-    accuracy = metric(
-        "accuracy",
+def regressed_accuracy(
+    name: str = "accuracy",
+    *,
+    primary: bool = False,
+    looks: tuple[Look, ...] = (),
+    bad_seeds: tuple[int, ...] = (),
+) -> MetricComparison:
+    """Accuracy from 0.85 (20 baseline runs) down to 0.83 (5 candidate runs): a regression."""
+    return metric(
+        name,
         baseline=values(0.85, 0.004, 20, 1),
         candidate=values(0.83, 0.004, 5, 3),
         verdict=Verdict.REGRESSION,
-        primary=True,
-        looks=(look(20, 3, 1.9), look(20, 5, 3.1)),
-        bad_seeds=(4,),
+        primary=primary,
+        looks=looks,
+        bad_seeds=bad_seeds,
+    )
+
+
+def unresolvable_plan(
+    name: str, *, seed_std: float, effect_in_sd: float, power_at_cap: float
+) -> PowerPlan:
+    """The plan of a metric whose min_effect of 0.004 the cap of 20 runs cannot resolve."""
+    return PowerPlan(
+        metric=name,
+        seed_std=seed_std,
+        min_effect=0.004,
+        effect_in_sd=effect_in_sd,
+        runs_needed=None,
+        cap=20,
+        resolvable=False,
+        status=PlanStatus.SHORT,
+        baseline_n=20,
+        power_at_cap=power_at_cap,
+    )
+
+
+def regression_comparison() -> Comparison:
+    accuracy = regressed_accuracy(
+        primary=True, looks=(look(20, 3, 1.9), look(20, 5, 3.1)), bad_seeds=(4,)
     )
     loss = metric(
         "val_loss",
@@ -224,20 +255,7 @@ def regression_comparison() -> Comparison:
         failed_runs=(
             failed_run(5, 105, "exit code 137 (killed: out of memory)", "step 1\nKilled"),
         ),
-        plans=(
-            PowerPlan(
-                metric="val_loss",
-                seed_std=0.01,
-                min_effect=0.004,
-                effect_in_sd=0.4,
-                runs_needed=None,
-                cap=20,
-                resolvable=False,
-                status=PlanStatus.SHORT,
-                baseline_n=20,
-                power_at_cap=0.35,
-            ),
-        ),
+        plans=(unresolvable_plan("val_loss", seed_std=0.01, effect_in_sd=0.4, power_at_cap=0.35),),
         environment_differences=(EnvironmentDifference("tensorflow", "2.15.0", "2.16.1"),),
         notes=(Note(NoteKind.FAILED_RUNS, seeds=(105,)),),
         settings=SETTINGS,
