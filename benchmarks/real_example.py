@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TextIO
 
 import numpy as np
-from common import cached_runs
+from common import cached_runs, plus_minus, rate_cell
 
 from seedgate import compare
 from seedgate.config import Config, MinEffect, load_config
@@ -189,10 +189,6 @@ class Row:
     def rate(self, verdict: Verdict) -> float:
         return self.counts.get(verdict, 0) / self.reps
 
-    def rate_se(self, verdict: Verdict) -> float:
-        p = self.rate(verdict)
-        return math.sqrt(p * (1 - p) / self.reps)
-
 
 def replay_case(
     case: Case,
@@ -291,10 +287,6 @@ def gate_end_to_end(
 # --- the table ---------------------------------------------------------------------------
 
 
-def _pm(value: float, se: float, digits: int = 3) -> str:
-    return f"{value:.{digits}f} ± {se:.{digits}f}"
-
-
 def _sides(case: Case) -> str:
     return f"{case.baseline_label} / {case.pool.name}"
 
@@ -310,11 +302,11 @@ def replay_table(rows: Sequence[Row]) -> list[str]:
     ]
     for r in rows:
         e = r.case.effect
-        rates = " | ".join(_pm(r.rate(v), r.rate_se(v)) for v in VERDICTS)
+        rates = " | ".join(rate_cell(r.rate(v), r.reps) for v in VERDICTS)
         lines.append(
-            f"| {r.case.label} | {_sides(r.case)} | {_pm(e.in_sd, e.in_sd_se, 2)} "
+            f"| {r.case.label} | {_sides(r.case)} | {plus_minus(e.in_sd, e.in_sd_se, 2)} "
             f"| {r.setting} | {rates} "
-            f"| {_pm(r.runs_mean, r.runs_se, 2)} |"
+            f"| {plus_minus(r.runs_mean, r.runs_se, 2)} |"
         )
     return lines
 
@@ -344,8 +336,8 @@ def effect_lines(cases: Sequence[Case]) -> list[str]:
         "|---|---|---:|---:|",
     ]
     lines += [
-        f"| {c.label} | {_sides(c)} | {_pm(c.effect.drop, c.effect.drop_se, 4)} "
-        f"| {_pm(c.effect.in_sd, c.effect.in_sd_se, 2)} |"
+        f"| {c.label} | {_sides(c)} | {plus_minus(c.effect.drop, c.effect.drop_se, 4)} "
+        f"| {plus_minus(c.effect.in_sd, c.effect.in_sd_se, 2)} |"
         for c in cases
     ]
     return lines
