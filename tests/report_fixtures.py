@@ -75,6 +75,20 @@ def look(n_baseline: int, n_candidate: int, z: float) -> Look:
     )
 
 
+def _shift_and_p_better(
+    base: tuple[float, ...], cand: tuple[float, ...], goal: Goal
+) -> tuple[float | None, Interval | None, float | None]:
+    """Median pairwise shift, its 5th-95th percentile range and P(better); None without a base."""
+    if not base:
+        return None, None, None
+    diffs = sorted(c - b for c in cand for b in base)
+    shift_interval = Interval(diffs[len(diffs) // 20], diffs[-1 - len(diffs) // 20])
+    wins = sum(
+        (1.0 if (c - b) * goal.sign > 0 else 0.5 if c == b else 0.0) for c in cand for b in base
+    )
+    return float(np.median(diffs)), shift_interval, wins / len(diffs)
+
+
 def metric(
     name: str = "accuracy",
     *,
@@ -91,17 +105,7 @@ def metric(
     """A MetricComparison whose shift and P(better) are computed from the values."""
     cand = tuple(candidate) if candidate is not None else values(0.85, 0.004, 5, 2)
     base = tuple(baseline) if baseline is not None else ()
-    shift: float | None = None
-    shift_interval: Interval | None = None
-    p_better: float | None = None
-    if base:
-        diffs = sorted(c - b for c in cand for b in base)
-        shift = float(np.median(diffs))
-        shift_interval = Interval(diffs[len(diffs) // 20], diffs[-1 - len(diffs) // 20])
-        wins = sum(
-            (1.0 if (c - b) * goal.sign > 0 else 0.5 if c == b else 0.0) for c in cand for b in base
-        )
-        p_better = wins / len(diffs)
+    shift, shift_interval, p_better = _shift_and_p_better(base, cand, goal)
     return MetricComparison(
         name=name,
         goal=goal,
