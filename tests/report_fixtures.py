@@ -5,6 +5,7 @@ Test files import it as `report_fixtures` (pytest and mypy put tests/ on the pat
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections.abc import Sequence
 
@@ -276,5 +277,23 @@ def regression_comparison() -> Comparison:
                 test_set_error=0.0036,
                 advice=("Most noise comes from the data order; fix the shuffle seed.",),
             ),
+        ),
+    )
+
+
+def hostile_comparison() -> Comparison:
+    """The regression with hostile text in every field the report prints."""
+    base = regression_comparison()
+    named = dataclasses.replace(base.metrics[0], name=HOSTILE_NAME)
+    return dataclasses.replace(
+        base,
+        metrics=(named, base.metrics[1]),
+        failed_runs=(failed_run(5, 105, HOSTILE_REASON, HOSTILE_LOG),),
+        notes=(Note(NoteKind.NOT_IN_BASELINE, ("note with <iframe src=x> and | pipe",)),),
+        stop=Stop(StopKind.REGRESSION, ("stopped <b>now</b> | [x](javascript:y)",), runs=5, cap=20),
+        settings=dataclasses.replace(
+            SETTINGS,
+            primary="python -c 'print(`x`)' | tee <out>",
+            min_effects=(MinEffectSetting("a|b", 0.1, "c\nd"),),
         ),
     )
