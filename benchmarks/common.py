@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from seedgate.config import Config
+from seedgate.config import Config, MinEffect
 from seedgate.records import RunResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +35,17 @@ def plus_minus(value: float, se: float, digits: int = 3) -> str:
 def rate_cell(rate: float, reps: int) -> str:
     """A table cell: a rate over ``reps`` repetitions and its standard error."""
     return plus_minus(rate, rate_se(rate, reps))
+
+
+def with_absolute_min_effect(config: Config, metric: str, min_effect: float) -> Config:
+    """The config with ``metric``'s min_effect set to an absolute ``min_effect``."""
+    specs = tuple(
+        dataclasses.replace(s, min_effect=MinEffect(min_effect, relative=False))
+        if s.name == metric
+        else s
+        for s in config.metrics
+    )
+    return dataclasses.replace(config, metrics=specs)
 
 
 def metrics_agreement(a: tuple[RunResult, ...], b: tuple[RunResult, ...]) -> str:

@@ -6,7 +6,6 @@ benchmarks/real_example.py turns what these measure into its tables; its docstri
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import os
@@ -20,10 +19,10 @@ from pathlib import Path
 from typing import TextIO
 
 import numpy as np
-from common import cached_runs
+from common import cached_runs, with_absolute_min_effect
 
 from seedgate import compare
-from seedgate.config import Config, MinEffect, load_config
+from seedgate.config import Config, load_config
 from seedgate.errors import SeedgateError
 from seedgate.records import RunResult, RunSet, Verdict
 
@@ -206,13 +205,7 @@ def replay_case(
 
 def with_min_effect(config: Config, min_effect: float) -> Config:
     """The config with the primary metric's min_effect set to an absolute value."""
-    specs = tuple(
-        dataclasses.replace(s, min_effect=MinEffect(min_effect, relative=False))
-        if s.name == METRIC
-        else s
-        for s in config.metrics
-    )
-    return dataclasses.replace(config, metrics=specs)
+    return with_absolute_min_effect(config, METRIC, min_effect)
 
 
 # --- the real gate, end to end ------------------------------------------------------------
