@@ -1,14 +1,16 @@
-"""What the benchmarks share: where the example is, how a table names its command."""
+"""What the benchmarks share: where the example is, how a table names its command and
+writes a value with its standard error."""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import shlex
 import sys
 from pathlib import Path
 from typing import TextIO
 
-from seedgate.config import Config
+from seedgate.config import Config, MinEffect
 from seedgate.records import RunResult
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,6 +20,32 @@ EXAMPLE = ROOT / "examples" / "mnist" / "train.py"
 def this_command() -> str:
     """The command line that produced a table, printed above it."""
     return "python " + " ".join(shlex.quote(arg) for arg in sys.argv)
+
+
+def rate_se(rate: float, reps: int) -> float:
+    """The standard error of a rate measured over ``reps`` independent repetitions."""
+    return math.sqrt(rate * (1 - rate) / reps)
+
+
+def plus_minus(value: float, se: float, digits: int = 3) -> str:
+    """A table cell: the value and its standard error."""
+    return f"{value:.{digits}f} ± {se:.{digits}f}"
+
+
+def rate_cell(rate: float, reps: int) -> str:
+    """A table cell: a rate over ``reps`` repetitions and its standard error."""
+    return plus_minus(rate, rate_se(rate, reps))
+
+
+def with_absolute_min_effect(config: Config, metric: str, min_effect: float) -> Config:
+    """The config with ``metric``'s min_effect set to an absolute ``min_effect``."""
+    specs = tuple(
+        dataclasses.replace(s, min_effect=MinEffect(min_effect, relative=False))
+        if s.name == metric
+        else s
+        for s in config.metrics
+    )
+    return dataclasses.replace(config, metrics=specs)
 
 
 def metrics_agreement(a: tuple[RunResult, ...], b: tuple[RunResult, ...]) -> str:

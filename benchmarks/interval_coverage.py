@@ -9,20 +9,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from common import rate_cell
 from numpy.typing import NDArray
 
 from seedgate.records import Design
 from seedgate.stats.ranktest import exact_u_cdf
 
 FloatArray = NDArray[np.float64]
-
-
-def _se(rate: float, reps: int) -> float:
-    return math.sqrt(rate * (1 - rate) / reps)
-
-
-def _pm(value: float, se: float, digits: int = 3) -> str:
-    return f"{value:.{digits}f} ± {se:.{digits}f}"
 
 
 def _moses_k(n_c: int, n_b: int, z: float | None) -> int:
@@ -80,16 +73,14 @@ def coverage_lines(
     ]
     for (n, count, cover), (_, _, old) in zip(repeated, fixed, strict=True):
         if count:
-            lines.append(
-                f"| {n} | {count} | {_pm(cover, _se(cover, count))} | {_pm(old, _se(old, count))} |"
-            )
+            lines.append(f"| {n} | {count} | {rate_cell(cover, count)} | {rate_cell(old, count)} |")
     total = stop.size
 
     def overall(rows: list[tuple[int, int, float]]) -> float:
         return sum(count * cover for _, count, cover in rows if count) / total
 
     lines.append(
-        f"| any (at the stop) | {total} | {_pm(overall(repeated), _se(overall(repeated), total))} "
-        f"| {_pm(overall(fixed), _se(overall(fixed), total))} |"
+        f"| any (at the stop) | {total} | {rate_cell(overall(repeated), total)} "
+        f"| {rate_cell(overall(fixed), total)} |"
     )
     return [*lines, ""]

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
-from common import this_command
+from common import plus_minus, rate_cell, rate_se, this_command
 from numpy.typing import NDArray
-from verdict_quality import ALPHA, BASELINE_RUNS, _config, _se, runset
+from verdict_quality import ALPHA, BASELINE_RUNS, _config, runset
 
 from seedgate.compare import compare, runs_used
 from seedgate.records import Design, Verdict
@@ -152,10 +152,6 @@ def cells_for(
     return cells, checked
 
 
-def _pm(value: float, se: float, digits: int = 3) -> str:
-    return f"{value:.{digits}f} ± {se:.{digits}f}"
-
-
 def format_cells(cells: Sequence[Cell]) -> list[str]:
     lines = [
         (
@@ -166,9 +162,9 @@ def format_cells(cells: Sequence[Cell]) -> list[str]:
     ]
     lines += [
         f"| {c.noise} | {c.rho:g} | {c.drop:g} | {c.design} "
-        f"| {_pm(c.regression, _se(c.regression, c.reps))} "
-        f"| {_pm(c.no_change, _se(c.no_change, c.reps))} "
-        f"| {_pm(c.first_look, _se(c.first_look, c.reps))} | {_pm(c.runs_mean, c.runs_se, 2)} |"
+        f"| {rate_cell(c.regression, c.reps)} "
+        f"| {rate_cell(c.no_change, c.reps)} "
+        f"| {rate_cell(c.first_look, c.reps)} | {plus_minus(c.runs_mean, c.runs_se, 2)} |"
         for c in cells
     ]
     return lines
@@ -187,7 +183,7 @@ def _targets(cells: Sequence[Cell], reps: int) -> list[str]:
             c for c in cells if (c.noise, c.rho, c.drop, c.design) == (noise, rho, drop, design)
         )
 
-    limit = ALPHA + 2 * _se(ALPHA, reps)
+    limit = ALPHA + 2 * rate_se(ALPHA, reps)
     checks: list[tuple[str, float, str, float]] = [
         (f"false alarm, {c.noise}, rho {c.rho:g}, drop {c.drop:g}", c.regression, "<=", limit)
         for c in cells

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 from common import this_command
-from real_example import (
+from real_example_runs import (
     BASELINE_RUNS,
     EXAMPLE_CONFIG,
     METRIC,

@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from common import this_command
+from common import plus_minus, rate_cell, rate_se, this_command
 from interval_coverage import coverage_lines
 from numpy.typing import NDArray
 
@@ -98,10 +98,6 @@ class Cell:
     inconclusive: float
     runs_mean: float
     runs_se: float
-
-
-def _se(rate: float, reps: int) -> float:
-    return math.sqrt(rate * (1 - rate) / reps)
 
 
 def runset(values: FloatArray, seed_base: int = 0) -> RunSet:
@@ -193,10 +189,6 @@ def gate_cell(
     return cell, checked, candidate, baseline, result.look
 
 
-def _pm(value: float, se: float, digits: int = 3) -> str:
-    return f"{value:.{digits}f} ± {se:.{digits}f}"
-
-
 def format_cells(cells: Sequence[Cell]) -> list[str]:
     lines = [
         (
@@ -206,9 +198,9 @@ def format_cells(cells: Sequence[Cell]) -> list[str]:
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     lines += [
-        f"| {c.label} | {c.noise} | {c.drop:g} | {_pm(c.regression, _se(c.regression, c.reps))} "
-        f"| {_pm(c.no_change, _se(c.no_change, c.reps))} "
-        f"| {_pm(c.inconclusive, _se(c.inconclusive, c.reps))} | {_pm(c.runs_mean, c.runs_se, 2)} |"
+        f"| {c.label} | {c.noise} | {c.drop:g} | {rate_cell(c.regression, c.reps)} "
+        f"| {rate_cell(c.no_change, c.reps)} "
+        f"| {rate_cell(c.inconclusive, c.reps)} | {plus_minus(c.runs_mean, c.runs_se, 2)} |"
         for c in cells
     ]
     return lines
@@ -303,7 +295,7 @@ def _targets(cells: Sequence[Cell], reps: int) -> list[str]:
         ),
     ]
     checks += [
-        (f"false alarm, {c.noise}, {c.label}", c.regression, "<=", ALPHA + 2 * _se(ALPHA, reps))
+        (f"false alarm, {c.noise}, {c.label}", c.regression, "<=", ALPHA + 2 * rate_se(ALPHA, reps))
         for c in cells
         if c.noise in DISCRETE
     ]

@@ -5,6 +5,7 @@ Test files import it as `report_fixtures` (pytest and mypy put tests/ on the pat
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections.abc import Sequence
 
@@ -75,6 +76,20 @@ def look(n_baseline: int, n_candidate: int, z: float) -> Look:
     )
 
 
+def _shift_and_p_better(
+    base: tuple[float, ...], cand: tuple[float, ...], goal: Goal
+) -> tuple[float | None, Interval | None, float | None]:
+    """Median pairwise shift, its 5th-95th percentile range and P(better); None without a base."""
+    if not base:
+        return None, None, None
+    diffs = sorted(c - b for c in cand for b in base)
+    shift_interval = Interval(diffs[len(diffs) // 20], diffs[-1 - len(diffs) // 20])
+    wins = sum(
+        (1.0 if (c - b) * goal.sign > 0 else 0.5 if c == b else 0.0) for c in cand for b in base
+    )
+    return float(np.median(diffs)), shift_interval, wins / len(diffs)
+
+
 def metric(
     name: str = "accuracy",
     *,
@@ -91,17 +106,7 @@ def metric(
     """A MetricComparison whose shift and P(better) are computed from the values."""
     cand = tuple(candidate) if candidate is not None else values(0.85, 0.004, 5, 2)
     base = tuple(baseline) if baseline is not None else ()
-    shift: float | None = None
-    shift_interval: Interval | None = None
-    p_better: float | None = None
-    if base:
-        diffs = sorted(c - b for c in cand for b in base)
-        shift = float(np.median(diffs))
-        shift_interval = Interval(diffs[len(diffs) // 20], diffs[-1 - len(diffs) // 20])
-        wins = sum(
-            (1.0 if (c - b) * goal.sign > 0 else 0.5 if c == b else 0.0) for c in cand for b in base
-        )
-        p_better = wins / len(diffs)
+    shift, shift_interval, p_better = _shift_and_p_better(base, cand, goal)
     return MetricComparison(
         name=name,
         goal=goal,
@@ -198,15 +203,46 @@ def comparison(
     return Comparison(**fields)  # type: ignore[arg-type]
 
 
-def regression_comparison() -> Comparison:
-    accuracy = metric(
-        "accuracy",
+def regressed_accuracy(
+    name: str = "accuracy",
+    *,
+    primary: bool = False,
+    looks: tuple[Look, ...] = (),
+    bad_seeds: tuple[int, ...] = (),
+) -> MetricComparison:
+    """Accuracy from 0.85 (20 baseline runs) down to 0.83 (5 candidate runs): a regression."""
+    return metric(
+        name,
         baseline=values(0.85, 0.004, 20, 1),
         candidate=values(0.83, 0.004, 5, 3),
         verdict=Verdict.REGRESSION,
-        primary=True,
-        looks=(look(20, 3, 1.9), look(20, 5, 3.1)),
-        bad_seeds=(4,),
+        primary=primary,
+        looks=looks,
+        bad_seeds=bad_seeds,
+    )
+
+
+def unresolvable_plan(
+    name: str, *, seed_std: float, effect_in_sd: float, power_at_cap: float
+) -> PowerPlan:
+    """The plan of a metric whose min_effect of 0.004 the cap of 20 runs cannot resolve."""
+    return PowerPlan(
+        metric=name,
+        seed_std=seed_std,
+        min_effect=0.004,
+        effect_in_sd=effect_in_sd,
+        runs_needed=None,
+        cap=20,
+        resolvable=False,
+        status=PlanStatus.SHORT,
+        baseline_n=20,
+        power_at_cap=power_at_cap,
+    )
+
+
+def regression_comparison() -> Comparison:
+    accuracy = regressed_accuracy(
+        primary=True, looks=(look(20, 3, 1.9), look(20, 5, 3.1)), bad_seeds=(4,)
     )
     loss = metric(
         "val_loss",
@@ -224,20 +260,7 @@ def regression_comparison() -> Comparison:
         failed_runs=(
             failed_run(5, 105, "exit code 137 (killed: out of memory)", "step 1\nKilled"),
         ),
-        plans=(
-            PowerPlan(
-                metric="val_loss",
-                seed_std=0.01,
-                min_effect=0.004,
-                effect_in_sd=0.4,
-                runs_needed=None,
-                cap=20,
-                resolvable=False,
-                status=PlanStatus.SHORT,
-                baseline_n=20,
-                power_at_cap=0.35,
-            ),
-        ),
+        plans=(unresolvable_plan("val_loss", seed_std=0.01, effect_in_sd=0.4, power_at_cap=0.35),),
         environment_differences=(EnvironmentDifference("tensorflow", "2.15.0", "2.16.1"),),
         notes=(Note(NoteKind.FAILED_RUNS, seeds=(105,)),),
         settings=SETTINGS,
@@ -254,5 +277,23 @@ def regression_comparison() -> Comparison:
                 test_set_error=0.0036,
                 advice=("Most noise comes from the data order; fix the shuffle seed.",),
             ),
+        ),
+    )
+
+
+def hostile_comparison() -> Comparison:
+    """The regression with hostile text in every field the report prints."""
+    base = regression_comparison()
+    named = dataclasses.replace(base.metrics[0], name=HOSTILE_NAME)
+    return dataclasses.replace(
+        base,
+        metrics=(named, base.metrics[1]),
+        failed_runs=(failed_run(5, 105, HOSTILE_REASON, HOSTILE_LOG),),
+        notes=(Note(NoteKind.NOT_IN_BASELINE, ("note with <iframe src=x> and | pipe",)),),
+        stop=Stop(StopKind.REGRESSION, ("stopped <b>now</b> | [x](javascript:y)",), runs=5, cap=20),
+        settings=dataclasses.replace(
+            SETTINGS,
+            primary="python -c 'print(`x`)' | tee <out>",
+            min_effects=(MinEffectSetting("a|b", 0.1, "c\nd"),),
         ),
     )

@@ -17,6 +17,7 @@ from report_fixtures import (
     look,
     metric,
     regression_comparison,
+    unresolvable_plan,
     values,
 )
 from seedgate.records import (
@@ -24,8 +25,6 @@ from seedgate.records import (
     Goal,
     Note,
     NoteKind,
-    PlanStatus,
-    PowerPlan,
     Stop,
     StopKind,
     Verdict,
@@ -70,18 +69,7 @@ def inconclusive() -> Comparison:
         min_effect=0.004,
         looks=tuple(look(20, n, 0.6) for n in DESIGN.looks),
     )
-    plan = PowerPlan(
-        metric="loss",
-        seed_std=0.02,
-        min_effect=0.004,
-        effect_in_sd=0.2,
-        runs_needed=None,
-        cap=20,
-        resolvable=False,
-        status=PlanStatus.SHORT,
-        baseline_n=20,
-        power_at_cap=0.12,
-    )
+    plan = unresolvable_plan("loss", seed_std=0.02, effect_in_sd=0.2, power_at_cap=0.12)
     return comparison(
         Verdict.INCONCLUSIVE,
         (loss,),

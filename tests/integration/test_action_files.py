@@ -8,18 +8,12 @@ checked against our action.yml) and hadolint all run offline.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
-from typing import Any
-
-import pytest
-from ruamel.yaml import YAML
 
 from seedgate.action.settings import INPUT_NAMES, OUTPUT_NAMES
+from workflow_tools import ROOT, actionlint_repo, load, run, tool
 
-ROOT = Path(__file__).resolve().parents[2]
 ACTION = ROOT / "action.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 EXAMPLES = sorted((ROOT / "examples" / "workflows").glob("*.yml"))
@@ -27,21 +21,12 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 PUBLISHED = "seedgate/seedgate-action@v1"
 
 
-def tool(name: str) -> str:
-    """A validator from the dev extras: beside this Python first, then on PATH."""
-    beside = Path(sys.executable).parent / name
-    path = str(beside) if beside.is_file() else shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is not installed: pip install -e '.[dev]'")
-    return path
-
-
-def run(args: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
-
-
-def load(path: Path) -> Any:
-    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+def actionlint_with_the_action(
+    repo: Path, workflows: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """actionlint over ``workflows`` in a git repository holding action.yml and the Dockerfile."""
+    files = {"action.yml": ACTION, "Dockerfile": DOCKERFILE}
+    return actionlint_repo(repo, files, workflows)
 
 
 def test_the_workflow_files_exist() -> None:
@@ -67,41 +52,26 @@ def test_workflows_match_the_schema() -> None:
 
 
 def test_actionlint_accepts_the_workflows_and_their_use_of_our_inputs(tmp_path: Path) -> None:
-    actionlint, git = tool("actionlint"), tool("git")
-    workflows = tmp_path / ".github" / "workflows"
-    workflows.mkdir(parents=True)
-    shutil.copy(ACTION, tmp_path / "action.yml")
-    shutil.copy(DOCKERFILE, tmp_path / "Dockerfile")
-    for path in WORKFLOWS:
-        shutil.copy(path, workflows / path.name)
+    workflows = {path.name: path.read_text(encoding="utf-8") for path in WORKFLOWS}
     for path in EXAMPLES:
         text = path.read_text(encoding="utf-8")
         # the host example is checked by test_host_action_files.py; the fork-comment
         # workflow only posts a report another run made, so it uses no seedgate action
         uses_action = PUBLISHED in text or "seedgate-action/host@v1" in text
         assert uses_action or path.name == "seedgate-fork-comment.yml", path.name
-        (workflows / path.name).write_text(text, encoding="utf-8")
+        workflows[path.name] = text
         # The same workflow against this checkout's action.yml: actionlint then checks
         # every `with:` input and every `steps.*.outputs.*` against what we declare.
-        local = text.replace(PUBLISHED, "./")
-        (workflows / f"local-{path.name}").write_text(local, encoding="utf-8")
-    assert run([git, "init", "-q"], cwd=tmp_path).returncode == 0
-    done = run([actionlint, "-no-color"], cwd=tmp_path)
+        workflows[f"local-{path.name}"] = text.replace(PUBLISHED, "./")
+    done = actionlint_with_the_action(tmp_path, workflows)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_actionlint_would_catch_an_undeclared_input(tmp_path: Path) -> None:
-    actionlint, git = tool("actionlint"), tool("git")
-    workflows = tmp_path / ".github" / "workflows"
-    workflows.mkdir(parents=True)
-    shutil.copy(ACTION, tmp_path / "action.yml")
-    shutil.copy(DOCKERFILE, tmp_path / "Dockerfile")
     text = (ROOT / "examples/workflows/seedgate.yml").read_text(encoding="utf-8")
     text = text.replace(PUBLISHED, "./")
     text = text.replace("min-effect:", "minimum-effect:")
-    (workflows / "bad.yml").write_text(text, encoding="utf-8")
-    assert run([git, "init", "-q"], cwd=tmp_path).returncode == 0
-    done = run([actionlint, "-no-color"], cwd=tmp_path)
+    done = actionlint_with_the_action(tmp_path, {"bad.yml": text})
     assert done.returncode != 0
     assert "minimum-effect" in done.stdout
 

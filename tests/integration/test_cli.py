@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-EXPERIMENT = Path(__file__).parent / "cli_fixtures" / "experiment.py"
+from cli_runner import EXPERIMENT, experiment, seedgate
+
 CONFIG = """
 max_runs = 10
 looks = [3, 5, 10]
@@ -27,21 +28,6 @@ min_effect = 0.02
 """
 
 
-def seedgate(cwd: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "seedgate", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def experiment(*flags: str) -> list[str]:
-    return ["--", sys.executable, str(EXPERIMENT), *flags]
-
-
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     (tmp_path / "seedgate.toml").write_text(CONFIG)
@@ -49,6 +35,14 @@ def project(tmp_path: Path) -> Path:
     assert done.returncode == 0, done.stderr
     assert (tmp_path / ".seedgate" / "baseline.json").is_file()
     return tmp_path
+
+
+def three_run_candidate(project: Path) -> Path:
+    """cand.json in ``project``: three runs of the unchanged experiment."""
+    candidate = project / "cand.json"
+    done = seedgate(project, "run", "--runs", "3", "--out", str(candidate), *experiment())
+    assert done.returncode == 0
+    return candidate
 
 
 def assert_no_traceback(done: subprocess.CompletedProcess[str]) -> None:
@@ -123,11 +117,7 @@ def test_too_many_failures_is_exit_3_and_keeps_the_finished_runs(tmp_path: Path)
 
 
 def test_corrupt_and_foreign_baselines_are_clear_errors(project: Path) -> None:
-    candidate = project / "cand.json"
-    assert (
-        seedgate(project, "run", "--runs", "3", "--out", str(candidate), *experiment()).returncode
-        == 0
-    )
+    candidate = three_run_candidate(project)
     truncated = project / "truncated.json"
     truncated.write_text((project / ".seedgate" / "baseline.json").read_text()[:200])
     foreign = project / "foreign.json"
@@ -333,11 +323,7 @@ def test_flag_values_are_parsed_by_the_config_and_named(tmp_path: Path) -> None:
 
 
 def test_an_internal_error_exits_2_not_1(project: Path) -> None:
-    candidate = project / "cand.json"
-    assert (
-        seedgate(project, "run", "--runs", "3", "--out", str(candidate), *experiment()).returncode
-        == 0
-    )
+    candidate = three_run_candidate(project)
     directory = project / "a-directory"
     directory.mkdir()
     baseline = project / ".seedgate" / "baseline.json"

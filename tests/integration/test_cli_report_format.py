@@ -14,19 +14,9 @@ from pathlib import Path
 
 import pytest
 
-EXPERIMENT = Path(__file__).parent / "cli_fixtures" / "experiment.py"
+from cli_runner import experiment, seedgate
+
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-def seedgate(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "seedgate", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def on_terminal(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
@@ -59,7 +49,7 @@ def on_terminal(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str
 @pytest.fixture(scope="module")
 def runsets(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     folder = tmp_path_factory.mktemp("runsets")
-    command = ["--", sys.executable, str(EXPERIMENT)]
+    command = experiment()
     for name, runs in (("base.json", "8"), ("cand.json", "5")):
         done = seedgate(folder, "run", "--runs", runs, "--out", name, *command)
         assert done.returncode == 0, done.stderr

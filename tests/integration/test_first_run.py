@@ -2,36 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).parent / "cli_fixtures" / "fresh_script.py"
+import cli_runner
+from cli_runner import fresh_script
 
-
-def seedgate(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "seedgate", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-
-
-def script(*flags: str) -> list[str]:
-    return ["--", sys.executable, str(SCRIPT), *flags]
+# fresh_script.py trains for real: slower than the experiment fixture
+seedgate = functools.partial(cli_runner.seedgate, timeout=300)
 
 
 def test_an_unchanged_script_without_config_reaches_no_change(tmp_path: Path) -> None:
-    baseline = seedgate(tmp_path, "baseline", *script())
+    baseline = seedgate(tmp_path, "baseline", *fresh_script())
     assert baseline.returncode == 0, baseline.stderr
-    done = seedgate(tmp_path, "gate", "--format", "json", *script())
+    done = seedgate(tmp_path, "gate", "--format", "json", *fresh_script())
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["verdict"] == "no-change"
@@ -43,7 +32,7 @@ def test_an_unchanged_script_without_config_reaches_no_change(tmp_path: Path) ->
 
 
 def test_a_min_effect_the_runs_cannot_resolve_is_named_before_running(tmp_path: Path) -> None:
-    baseline = seedgate(tmp_path, "baseline", *script("--accuracy-sd", "0.03"))
+    baseline = seedgate(tmp_path, "baseline", *fresh_script("--accuracy-sd", "0.03"))
     assert baseline.returncode == 0, baseline.stderr
     done = seedgate(tmp_path, "plan")
     assert done.returncode == 0, done.stderr
@@ -57,7 +46,7 @@ def test_a_min_effect_the_runs_cannot_resolve_is_named_before_running(tmp_path: 
 def test_the_seedgate_directory_stays_out_of_git_status(tmp_path: Path) -> None:
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
     subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
-    done = seedgate(tmp_path, "baseline", "--runs", "3", *script())
+    done = seedgate(tmp_path, "baseline", "--runs", "3", *fresh_script())
     assert done.returncode == 0, done.stderr
     assert (tmp_path / ".seedgate" / "baseline.json").is_file()
     assert (tmp_path / ".seedgate" / ".gitignore").read_text().splitlines()[-1] == "*"
@@ -72,7 +61,7 @@ def test_the_seedgate_directory_stays_out_of_git_status(tmp_path: Path) -> None:
 
 
 def test_gate_warns_before_its_first_run(tmp_path: Path) -> None:
-    noisy = script("--accuracy-sd", "0.03")
+    noisy = fresh_script("--accuracy-sd", "0.03")
     assert seedgate(tmp_path, "baseline", *noisy).returncode == 0
     done = seedgate(tmp_path, "gate", "--max-runs", "5", "--looks", "3,5", *noisy)
     assert done.returncode == 0, done.stderr

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
+
+from workflow_tools import run
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / "examples" / "workflows" / "seedgate-fork-comment.yml"
@@ -75,15 +76,7 @@ def post(
     (tmp_path / "script.js").write_text(the_script(), encoding="utf-8")
     (tmp_path / "harness.js").write_text(HARNESS, encoding="utf-8")
     env = {"HEAD_SHA": HEAD_SHA, "HEAD_REPO": HEAD_REPO, "RUN_URL": "https://github.com/run/1"}
-    done = subprocess.run(
-        [node, "harness.js", str(state), "script.js"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run([node, "harness.js", str(state), "script.js"], cwd=tmp_path, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     calls: list[dict[str, Any]] = json.loads(done.stdout)
     return calls

@@ -9,16 +9,15 @@ offline.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from ruamel.yaml import YAML
 
-ROOT = Path(__file__).resolve().parents[2]
+from workflow_tools import ROOT, actionlint_repo, load, run, tool
+
 HOST = ROOT / "host" / "action.yml"
 CONTAINER = ROOT / "action.yml"
 HOST_EXAMPLE = ROOT / "examples" / "workflows" / "seedgate-host.yml"
@@ -28,33 +27,11 @@ PUBLISHED = "seedgate/seedgate-action/host@v1"
 HOST_ONLY_INPUTS = ("python",)
 
 
-def tool(name: str) -> str:
-    """A validator from the dev extras: beside this Python first, then on PATH."""
-    beside = Path(sys.executable).parent / name
-    path = str(beside) if beside.is_file() else shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is not installed: pip install -e '.[dev]'")
-    return path
-
-
-def run(args: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
-
-
-def load(path: Path) -> Any:
-    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-
-
-def actionlint_repo(tmp_path: Path, workflows: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def actionlint_with_the_host_action(
+    repo: Path, workflows: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     """actionlint over ``workflows`` in a git repository that holds host/action.yml."""
-    folder = tmp_path / ".github" / "workflows"
-    folder.mkdir(parents=True)
-    (tmp_path / "host").mkdir()
-    shutil.copy(HOST, tmp_path / "host" / "action.yml")
-    for name, text in workflows.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    assert run([tool("git"), "init", "-q"], cwd=tmp_path).returncode == 0
-    return run([tool("actionlint"), "-no-color"], cwd=tmp_path)
+    return actionlint_repo(repo, {"host/action.yml": HOST}, workflows)
 
 
 def gate_step() -> dict[str, Any]:
@@ -110,14 +87,8 @@ def test_the_install_step_installs_the_actions_own_checkout_without_the_token() 
 def test_bash_hands_hyphenated_names_to_the_program_it_execs() -> None:
     env = {"PATH": "/usr/bin:/bin", "INPUT_GITHUB-TOKEN": "secret", "INPUT_PYTHON": sys.executable}
     script = 'exec "$INPUT_PYTHON" -c "import os; print(os.environ[\'INPUT_GITHUB-TOKEN\'])"'
-    done = subprocess.run(
-        [tool("bash"), "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    bash = [tool("bash"), "--noprofile", "--norc", "-eo", "pipefail", "-c", script]
+    done = run(bash, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "secret"
 
@@ -135,7 +106,7 @@ def test_actionlint_accepts_the_composite_steps_as_a_job(tmp_path: Path) -> None
         yaml.dump(workflow, stream)
     repo = tmp_path / "repo"
     repo.mkdir()
-    done = actionlint_repo(repo, {"steps.yml": out.read_text(encoding="utf-8")})
+    done = actionlint_with_the_host_action(repo, {"steps.yml": out.read_text(encoding="utf-8")})
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -143,7 +114,7 @@ def test_actionlint_checks_the_example_against_the_host_action(tmp_path: Path) -
     text = HOST_EXAMPLE.read_text(encoding="utf-8")
     assert PUBLISHED in text
     local = text.replace(PUBLISHED, "./host")
-    done = actionlint_repo(tmp_path, {"published.yml": text, "local.yml": local})
+    done = actionlint_with_the_host_action(tmp_path, {"published.yml": text, "local.yml": local})
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -151,7 +122,7 @@ def test_actionlint_would_catch_an_undeclared_input_or_output(tmp_path: Path) ->
     local = HOST_EXAMPLE.read_text(encoding="utf-8").replace(PUBLISHED, "./host")
     local = local.replace("jobs: auto", "jobs: auto\n          minimum-effect: 1%")
     local = local.replace("outputs.report-path", "outputs.report")
-    done = actionlint_repo(tmp_path, {"bad.yml": local})
+    done = actionlint_with_the_host_action(tmp_path, {"bad.yml": local})
     assert done.returncode != 0
     assert 'input "minimum-effect" is not defined' in done.stdout
     assert 'property "report" is not defined' in done.stdout
@@ -190,7 +161,7 @@ def test_pypi_workflow_publishes_by_trusted_publishing_from_tags() -> None:
 
 
 def test_actionlint_accepts_the_pypi_workflow(tmp_path: Path) -> None:
-    done = actionlint_repo(tmp_path, {"pypi.yml": PYPI.read_text(encoding="utf-8")})
+    done = actionlint_with_the_host_action(tmp_path, {"pypi.yml": PYPI.read_text(encoding="utf-8")})
     assert done.returncode == 0, done.stdout + done.stderr
 
 

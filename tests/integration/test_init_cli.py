@@ -2,40 +2,27 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+import cli_runner
+from cli_runner import FRESH_SCRIPT, fresh_script
 from seedgate.config import load_config
 
-SCRIPT = Path(__file__).parent / "cli_fixtures" / "fresh_script.py"
+# fresh_script.py trains for real: slower than the experiment fixture
+seedgate = functools.partial(cli_runner.seedgate, timeout=300)
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path("/usr/share/datasets/fashion-mnist")
 
 
-def seedgate(cwd: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "seedgate", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def script(*flags: str) -> list[str]:
-    return ["--", sys.executable, str(SCRIPT), *flags]
-
-
 def test_init_then_baseline_plan_and_gate_use_the_written_config(tmp_path: Path) -> None:
-    done = seedgate(tmp_path, "init", *script())
+    done = seedgate(tmp_path, "init", *fresh_script())
     assert done.returncode == 0, done.stderr
     header, *rows = done.stdout.splitlines()
     assert header.split() == ["metric", "mean", "seed", "SD", "goal", "min_effect"]
@@ -43,7 +30,7 @@ def test_init_then_baseline_plan_and_gate_use_the_written_config(tmp_path: Path)
     assert rows[1].split()[-1] == "gates"
     config = load_config({}, config_path=tmp_path / "seedgate.toml")
     assert config.command is not None
-    assert str(SCRIPT) in config.command
+    assert str(FRESH_SCRIPT) in config.command
     assert [s.name for s in config.metrics if s.primary] == ["accuracy"]
 
     assert seedgate(tmp_path, "baseline").returncode == 0
@@ -62,18 +49,18 @@ def test_init_then_baseline_plan_and_gate_use_the_written_config(tmp_path: Path)
 
 def test_init_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     (tmp_path / "seedgate.toml").write_text("# mine\n")
-    done = seedgate(tmp_path, "init", *script())
+    done = seedgate(tmp_path, "init", *fresh_script())
     assert done.returncode == 2
     assert "seedgate.toml already exists; pass --force to overwrite it" in done.stderr
     assert "[init] run" not in done.stderr  # refused before running anything
     assert (tmp_path / "seedgate.toml").read_text() == "# mine\n"
-    forced = seedgate(tmp_path, "init", "--force", "--runs", "3", *script())
+    forced = seedgate(tmp_path, "init", "--force", "--runs", "3", *fresh_script())
     assert forced.returncode == 0, forced.stderr
     assert "primary = true" in (tmp_path / "seedgate.toml").read_text()
 
 
 def test_init_reads_an_existing_baseline(tmp_path: Path) -> None:
-    made = seedgate(tmp_path, "run", "--runs", "6", "--out", "runs.json", *script())
+    made = seedgate(tmp_path, "run", "--runs", "6", "--out", "runs.json", *fresh_script())
     assert made.returncode == 0, made.stderr
     done = seedgate(tmp_path, "init", "--baseline", "runs.json", "--out", "gate.toml")
     assert done.returncode == 0, done.stderr
@@ -82,7 +69,7 @@ def test_init_reads_an_existing_baseline(tmp_path: Path) -> None:
     assert "Measured from 6 runs of runs.json" in text
     config = load_config({}, config_path=tmp_path / "gate.toml")
     assert config.command is not None
-    assert str(SCRIPT) in config.command
+    assert str(FRESH_SCRIPT) in config.command
 
 
 def test_init_without_a_command_is_a_usage_error(tmp_path: Path) -> None:

@@ -7,13 +7,12 @@ way the Actions runner reads a step's log: line by line, a line starting with ``
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import cli_runner
 from actions_log import own_commands_only, read_log
 
 HOSTILE = Path(__file__).parents[1] / "fixtures" / "hostile_run.py"
@@ -22,15 +21,7 @@ CONFIG = 'max_runs = 2\nlooks = [2]\ntimeout = 60\n[metric.accuracy]\ngoal = "ma
 
 def seedgate(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
     (cwd / "seedgate.toml").write_text(CONFIG)
-    done = subprocess.run(
-        [sys.executable, "-m", "seedgate", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
+    done = cli_runner.seedgate(cwd, *args, env=env)
     assert done.returncode in (0, 2, 3), done.stderr  # never 1, never a crash
     return done.stdout + done.stderr
 

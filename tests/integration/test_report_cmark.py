@@ -9,15 +9,13 @@ from html.parser import HTMLParser
 
 import pytest
 
+import report_fixtures
 from report_fixtures import (
     HOSTILE_LOG,
     HOSTILE_NAME,
     HOSTILE_REASON,
-    SETTINGS,
     comparison,
-    failed_run,
     metric,
-    regression_comparison,
 )
 from seedgate.records import (
     Comparison,
@@ -25,8 +23,6 @@ from seedgate.records import (
     MinEffectSetting,
     Note,
     NoteKind,
-    Stop,
-    StopKind,
     Verdict,
 )
 from seedgate.report import comment_marker, render_markdown
@@ -133,12 +129,12 @@ def plain(text: str) -> str:
 
 
 def hostile_comparison() -> Comparison:
-    base = regression_comparison()
-    named = dataclasses.replace(base.metrics[0], name=HOSTILE_NAME)
+    """report_fixtures' hostile comparison, with links and an image in its note, an
+    environment difference and a script in a metric's min_effect as well."""
+    base = report_fixtures.hostile_comparison()
+    assert base.settings is not None
     return dataclasses.replace(
         base,
-        metrics=(named, base.metrics[1]),
-        failed_runs=(failed_run(5, 105, HOSTILE_REASON, HOSTILE_LOG),),
         notes=(
             Note(
                 NoteKind.NOT_IN_BASELINE,
@@ -148,11 +144,8 @@ def hostile_comparison() -> Comparison:
         environment_differences=(
             EnvironmentDifference("<img src=x onerror=alert(1)>", "a|b", None),
         ),
-        stop=Stop(StopKind.REGRESSION, ("stopped <b>now</b> | [x](javascript:y)",), runs=5, cap=20),
         settings=dataclasses.replace(
-            SETTINGS,
-            primary="python -c 'print(`x`)' | tee <out>",
-            min_effects=(MinEffectSetting("k|<script>", 0.1, "v\nw"),),
+            base.settings, min_effects=(MinEffectSetting("k|<script>", 0.1, "v\nw"),)
         ),
     )
 

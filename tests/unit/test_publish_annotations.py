@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 
-from report_fixtures import comparison, failed_run, metric, regression_comparison, values
+from report_fixtures import comparison, failed_run, regressed_accuracy, regression_comparison
 from seedgate.github.commands import Annotations
 from seedgate.github.publish import annotate
 from seedgate.records import Comparison, Interval, Stop, StopKind, Verdict
@@ -31,24 +31,16 @@ def test_a_gating_regression_is_an_error_with_the_reports_numbers() -> None:
 
 
 def test_a_name_with_a_newline_stays_on_one_annotation_line() -> None:
-    forged = metric(
-        "acc\n::error title=FORGED::x",
-        baseline=values(0.85, 0.004, 20, 1),
-        candidate=values(0.83, 0.004, 5, 3),
-        verdict=Verdict.REGRESSION,
-    )
+    forged = regressed_accuracy("acc\n::error title=FORGED::x")
     lines = annotations_of(comparison(Verdict.REGRESSION, metrics=[forged]))
     assert len(lines) == 1
     assert "acc ::error title=FORGED" in lines[0]
 
 
 def test_infinite_values_are_written_not_crashed_on() -> None:
-    wild = metric(
-        baseline=values(0.85, 0.004, 20, 1),
-        candidate=values(0.83, 0.004, 5, 3),
-        verdict=Verdict.REGRESSION,
+    wild = dataclasses.replace(
+        regressed_accuracy(), shift=-float("inf"), shift_interval=Interval(-1e308, 1e308)
     )
-    wild = dataclasses.replace(wild, shift=-float("inf"), shift_interval=Interval(-1e308, 1e308))
     (line,) = annotations_of(comparison(Verdict.REGRESSION, metrics=[wild]))
     assert "shift -\u221e [-1e308, 1e308]" in line
 

@@ -51,6 +51,21 @@ def _mutated(**changes: object) -> str:
     return json.dumps(data)
 
 
+def _run0(**changes: object) -> dict[str, object]:
+    run: dict[str, object] = runset_to_dict(_runset())["runs"][0]
+    return {**run, **changes}
+
+
+def _refusal(tmp_path: Path, text: str, fragment: str) -> str:
+    """The RunSetError reading ``text`` from a file raises: it names the file and ``fragment``."""
+    path = _write(tmp_path, text)
+    with pytest.raises(RunSetError) as caught:
+        read_runset(path)
+    assert fragment in str(caught.value)
+    assert str(path) in str(caught.value)
+    return str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
@@ -63,26 +78,17 @@ def _mutated(**changes: object) -> str:
         (_mutated(command=5), "field 'command' = 5, expected a string"),
         (_mutated(runs=[{"index": 0}]), "runs[0]: missing field 'status'"),
         (
-            _mutated(runs=[{**runset_to_dict(_runset())["runs"][0], "status": "weird"}]),
+            _mutated(runs=[_run0(status="weird")]),
             "status 'weird', expected one of ok, failed, timed-out",
         ),
-        (
-            _mutated(
-                runs=[{**runset_to_dict(_runset())["runs"][0], "metrics": {"accuracy": "hi"}}]
-            ),
-            "is not a number: 'hi'",
-        ),
+        (_mutated(runs=[_run0(metrics={"accuracy": "hi"})]), "is not a number: 'hi'"),
         (_mutated(environment={"cpu": 3}), "environment must map strings to strings"),
     ],
 )
 def test_corrupt_files_are_clear_errors_naming_the_file(
     tmp_path: Path, text: str, fragment: str
 ) -> None:
-    path = _write(tmp_path, text)
-    with pytest.raises(RunSetError) as caught:
-        read_runset(path)
-    assert fragment in str(caught.value)
-    assert str(path) in str(caught.value)
+    _refusal(tmp_path, text, fragment)
 
 
 def test_binary_and_missing_files(tmp_path: Path) -> None:
@@ -98,11 +104,6 @@ def test_nan_metric_in_file_is_rejected(tmp_path: Path) -> None:
     text = runset_to_json(_runset()).replace("0.81", "NaN")
     with pytest.raises(RunSetError, match="NaN is not a JSON number"):
         read_runset(_write(tmp_path, text))
-
-
-def _run0(**changes: object) -> dict[str, object]:
-    run: dict[str, object] = runset_to_dict(_runset())["runs"][0]
-    return {**run, **changes}
 
 
 HOSTILE = [
@@ -132,12 +133,7 @@ HOSTILE = [
 def test_hostile_runsets_are_refused_with_a_runset_error(
     tmp_path: Path, text: str, fragment: str
 ) -> None:
-    path = _write(tmp_path, text)
-    with pytest.raises(RunSetError) as caught:
-        read_runset(path)
-    assert fragment in str(caught.value)
-    assert str(path) in str(caught.value)
-    str(caught.value).encode("utf-8")  # printable as it is
+    _refusal(tmp_path, text, fragment).encode("utf-8")  # printable as it is
 
 
 def test_write_failures_name_the_path(tmp_path: Path) -> None:
