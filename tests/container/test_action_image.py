@@ -25,6 +25,7 @@ import pytest
 from github_fake import FakeGitHub, parse_output_file
 from images import EngineError, action_image
 
+from actions_log import read_log
 from github_runner import (
     PR_NUMBER,
     Job,
@@ -256,7 +257,9 @@ def test_a_hostile_command_cannot_reach_the_gates_token_outputs_or_log(
     assert 1 not in seen["environ_read"]  # /proc/1/environ holds the token: closed
     assert seen["token_seen"] == []  # nor in the shell's ($PPID) environment
     assert 1 not in seen["fd_written"]  # /proc/1/fd/1, the gate's own log: closed
-    assert "FORGED" not in result.stdout + result.stderr
+    # the run's own output shows inside its stop-commands fence; no forged command is read
+    assert not [c for c in read_log(result.stdout).commands if "FORGED" in c]
+    assert "FORGED" not in result.stderr
     assert len(seen["appended"]) >= 5  # it found the mounted files and wrote them ...
     assert result.outputs["verdict"] == "no-baseline"  # ... and none of it stayed
     assert "LD_PRELOAD" not in result.outputs
