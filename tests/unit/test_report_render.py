@@ -354,3 +354,9 @@ def test_a_shift_without_an_interval_says_why_instead_of_n_a() -> None:
     row = next(line for line in first_screen(markdown).splitlines() if "| ★ accuracy" in line)
     assert "[too few runs for a 95% interval]" in row
     assert "n/a" not in row
+
+
+def test_the_bad_seed_legend_shows_only_when_a_seed_is_flagged() -> None:
+    legend = "\u26a0 marks a seed flagged as a possible bad seed."
+    assert legend in render_markdown(regression_comparison())  # seed 4 is flagged there
+    assert legend not in render_markdown(comparison())
