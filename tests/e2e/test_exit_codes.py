@@ -4,14 +4,18 @@ and the outputs known so far), 3 failed or cancelled runs with the finished ones
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from github_runner import (
     MAIN_SHA,
     PR_NUMBER,
+    ROOT,
     HostJob,
     Result,
     Workflow,
@@ -114,3 +118,20 @@ def test_a_passing_and_a_failing_verdict_are_0_and_1(
         codes[result.outputs["verdict"]] = result.returncode
         assert not result.annotations("error") or result.returncode == 1
     assert codes == {"no-change": 0, "regression": 1}
+
+
+def test_an_image_whose_seedgate_cannot_load_exits_2_not_1(tmp_path: Path) -> None:
+    broken = tmp_path / "seedgate"
+    broken.mkdir()
+    (broken / "__init__.py").write_text("raise RuntimeError('half-installed')\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "entrypoint.py")],
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stdout.startswith("::error title=seedgate%3A internal error::cannot load seedgate")
+    assert "Traceback" not in done.stderr
