@@ -70,10 +70,10 @@ def test_actionlint_accepts_the_workflows_and_their_use_of_our_inputs(tmp_path: 
 def test_actionlint_would_catch_an_undeclared_input(tmp_path: Path) -> None:
     text = (ROOT / "examples/workflows/seedgate.yml").read_text(encoding="utf-8")
     text = text.replace(PUBLISHED, "./")
-    text = text.replace("min-effect:", "minimum-effect:")
+    text = text.replace("max-runs:", "maximum-runs:")
     done = actionlint_with_the_action(tmp_path, {"bad.yml": text})
     assert done.returncode != 0
-    assert "minimum-effect" in done.stdout
+    assert "maximum-runs" in done.stdout
 
 
 def test_hadolint_accepts_the_dockerfile() -> None:
