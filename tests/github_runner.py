@@ -362,6 +362,16 @@ def artifact_zip(name: str, data: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def run_with_a_directory_as(workflow: Workflow, variable: str, name: str) -> tuple[Result, Path]:
+    """A push job on the default branch whose runner file ``variable`` is a directory
+    called ``name``, so every write to it fails; the result and that directory."""
+    job = workflow.prepare("push", push_event(), ref="refs/heads/master", sha=MAIN_SHA)
+    unwritable = job.output.parent / name
+    unwritable.mkdir()
+    job.env[variable] = str(unwritable)
+    return workflow.finish(job, workflow.start(job)), unwritable
+
+
 def publish_baseline(
     fake: FakeGitHub,
     data: bytes,

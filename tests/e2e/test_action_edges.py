@@ -24,6 +24,7 @@ from github_runner import (
     push_event,
     run_pr,
     run_push,
+    run_with_a_directory_as,
 )
 from seedgate.github.publish import COMMENT_LIMIT_CHARS
 
@@ -110,12 +111,7 @@ def test_a_hostile_command_cannot_reach_the_token_the_outputs_or_the_log(
 
 
 def test_an_unwritable_outputs_file_exits_2_naming_it(workflow: Workflow) -> None:
-    job = workflow.prepare("push", push_event(), ref="refs/heads/master", sha=MAIN_SHA)
-    unwritable = job.output.parent / "output-is-a-directory"
-    unwritable.mkdir()
-    job.env["GITHUB_OUTPUT"] = str(unwritable)
-
-    result = workflow.finish(job, workflow.start(job))
+    result, unwritable = run_with_a_directory_as(workflow, "GITHUB_OUTPUT", "output-is-a-dir")
 
     assert result.returncode == 2, result.stdout + result.stderr
     (error,) = result.annotations("error")

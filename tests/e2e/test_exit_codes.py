@@ -22,6 +22,7 @@ from github_runner import (
     pr_event,
     publish_baseline,
     push_event,
+    run_with_a_directory_as,
 )
 from seedgate.runset.codec import read_runset
 
@@ -87,12 +88,7 @@ def test_cancelled_while_publishing_exits_3_keeping_the_runs_and_outputs(
 
 
 def test_an_unwritable_summary_exits_2_with_the_outputs_known_so_far(workflow: Workflow) -> None:
-    job = workflow.prepare("push", push_event(), ref="refs/heads/master", sha=MAIN_SHA)
-    unwritable = job.summary.parent / "summary-is-a-directory"
-    unwritable.mkdir()
-    job.env["GITHUB_STEP_SUMMARY"] = str(unwritable)
-
-    result = workflow.finish(job, workflow.start(job))
+    result, _ = run_with_a_directory_as(workflow, "GITHUB_STEP_SUMMARY", "summary-is-a-directory")
 
     assert result.returncode == 2, result.stdout + result.stderr
     (error,) = result.annotations("error")
