@@ -25,15 +25,12 @@ from seedgate.errors import CancellationError, RunnerError, RunSetError
 from seedgate.log_text import one_line
 from seedgate.records import Comparison, NoiseBreakdown, PowerPlan, RunResult, RunSet
 from seedgate.report.text import stop_reason
-from seedgate.resolution import gate_warnings
+from seedgate.resolution import gate_design, gate_warnings
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import RunSpec, run_specs
 from seedgate.runset import fingerprint
 from seedgate.runset.codec import read_runset
 from seedgate.runset.shards import Shard, merge_runsets, shard_indices
-from seedgate.stats.design import calibrate
-from seedgate.stats.paired import TYPICAL_CORRELATION
-from seedgate.stats.paired import calibrate as paired_calibrate
 from seedgate.stats.planning import plan_runs
 from seedgate.store.noise import NOISE_FILE, read_noise
 
@@ -270,12 +267,7 @@ def compare_runsets(
 def plan_runs_needed(config: Config, baseline: RunSet) -> tuple[PowerPlan, ...]:
     """For each gated metric: the candidate runs likely needed to resolve its min_effect."""
     schedule = config.look_schedule()
-    levels = (config.alpha, config.power, config.simulations, config.stats_seed)
-    n_baseline = len(baseline.ok_runs)
-    # the gate pairs run i with the baseline's run i when there is a twin for every run
-    pairs = n_baseline >= schedule[-1] and len(schedule) > 1
-    design = (paired_calibrate if pairs else calibrate)(schedule, n_baseline, *levels)
-    correlation = TYPICAL_CORRELATION if pairs else None
+    design, correlation = gate_design(config, baseline)
     plans = []
     for name in config.gated_metric_names(baseline.metric_names()):
         values = baseline.values(name)

@@ -9,6 +9,12 @@ From the baseline's seed SD and the calibrated design, with the normal approxima
 - the candidate runs the configured min_effect needs against this baseline, and
 - the runs on each side (baseline_runs = max_runs) that would resolve it, for when the
   baseline's own noise is the limit.
+
+When the candidate's seeds will pair with the baseline's (``pairs_with``: decided from the
+seed lists, as the gate decides), the design is the paired one and the runs needed are also
+given for a change that keeps the same-seed correlation at ``TYPICAL_CORRELATION``: the
+correlation is only known once candidate runs exist, so that figure is what pairing can do,
+and the unpaired one what a change that decorrelates the seeds needs.
 """
 
 from __future__ import annotations
@@ -22,9 +28,12 @@ import numpy as np
 
 from seedgate.config import Config, MetricSpec
 from seedgate.defaults import why_chosen
-from seedgate.records import Design, RunSet
+from seedgate.records import Design, PairingStatus, RunSet
+from seedgate.run.seeds import run_specs
+from seedgate.stats import paired
 from seedgate.stats.design import calibrate
 from seedgate.stats.planning import runs_needed
+from seedgate.stats.twins import pair_seeds
 
 _BISECTION_STEPS = 60
 _LARGEST_EFFECT_SD = 64.0  # beyond this every design either resolves or never will
@@ -42,26 +51,32 @@ class Resolution:
     runs_each_side: int | None  # baseline_runs = max_runs = this resolves min_effect
     cap: int
     design: Design
+    correlation: float | None = None  # same-seed correlation assumed for paired seeds
+    paired_runs_needed: int | None = None  # candidate runs for min_effect at that correlation
+    paired_smallest_effect: float | None = None  # smallest effect resolved at that correlation
 
     @property
     def resolvable(self) -> bool:
         return self.runs_needed is not None and self.runs_needed <= self.cap
 
 
-def _resolved_by(effect_sd: float, design: Design, cap: int) -> bool:
-    needed = runs_needed(effect_sd, design)
+def _resolved_by(effect_sd: float, design: Design, cap: int, correlation: float | None) -> bool:
+    needed = runs_needed(effect_sd, design, correlation=correlation)
     return needed is not None and max(needed, design.looks[0]) <= cap
 
 
-def smallest_resolvable_sd(design: Design, cap: int) -> float | None:
-    """The smallest effect, in seed-SDs, detected with the design's power by ``cap`` runs."""
+def smallest_resolvable_sd(
+    design: Design, cap: int, correlation: float | None = None
+) -> float | None:
+    """The smallest effect, in seed-SDs, detected with the design's power by ``cap`` runs
+    (``correlation``: paired seeds at that same-seed correlation)."""
     high = _LARGEST_EFFECT_SD
-    if not _resolved_by(high, design, cap):
+    if not _resolved_by(high, design, cap, correlation):
         return None
     low = 0.0
     for _ in range(_BISECTION_STEPS):
         middle = (low + high) / 2
-        if _resolved_by(middle, design, cap):
+        if _resolved_by(middle, design, cap, correlation):
             high = middle
         else:
             low = middle
@@ -69,9 +84,15 @@ def smallest_resolvable_sd(design: Design, cap: int) -> float | None:
 
 
 def resolve(
-    baseline_values: Sequence[float], min_effect: float, design: Design, *, metric: str
+    baseline_values: Sequence[float],
+    min_effect: float,
+    design: Design,
+    *,
+    metric: str,
+    correlation: float | None = None,
 ) -> Resolution | None:
-    """What ``min_effect`` (absolute) needs, from the baseline's values (None: fewer than 2)."""
+    """What ``min_effect`` (absolute) needs, from the baseline's values (None: fewer than 2).
+    ``correlation``: the same-seed correlation to plan paired seeds with (None: unpaired)."""
     if len(baseline_values) < 2:  # a seed SD needs two runs
         return None
     seed_std = float(np.std(baseline_values, ddof=1))
@@ -80,14 +101,29 @@ def resolve(
         first = design.looks[0]
         return Resolution(metric, 0.0, min_effect, 0.0, first, first, cap, design)
     smallest_sd = smallest_resolvable_sd(design, cap)
-    needed = each_side = None
+    needed = each_side = paired_needed = None
     if min_effect > 0:
         effect_sd = min_effect / seed_std
-        needed = runs_needed(effect_sd, design)
-        needed = None if needed is None else max(needed, design.looks[0])
+        needed = _from_first_look(runs_needed(effect_sd, design), design)
         each_side = runs_needed(effect_sd, dataclasses.replace(design, baseline_n=None))
+        if correlation is not None:
+            paired_needed = _from_first_look(
+                runs_needed(effect_sd, design, correlation=correlation), design
+            )
     smallest = None if smallest_sd is None else smallest_sd * seed_std
-    return Resolution(metric, seed_std, min_effect, smallest, needed, each_side, cap, design)
+    paired_smallest = None
+    if correlation is not None:
+        paired_sd = smallest_resolvable_sd(design, cap, correlation)
+        paired_smallest = None if paired_sd is None else paired_sd * seed_std
+    return Resolution(
+        metric, seed_std, min_effect, smallest, needed, each_side, cap, design,
+        correlation, paired_needed, paired_smallest,
+    )  # fmt: skip
+
+
+def _from_first_look(needed: int | None, design: Design) -> int | None:
+    """The design never decides before its first look."""
+    return None if needed is None else max(needed, design.looks[0])
 
 
 def warning_text(resolution: Resolution) -> str | None:
@@ -107,8 +143,15 @@ def warning_text(resolution: Resolution) -> str | None:
         need = f"cannot be resolved against a baseline of {design.baseline_n} runs"
     else:
         need = f"needs about {r.runs_needed} candidate runs"
+    if r.paired_runs_needed is not None and r.paired_runs_needed <= r.cap:
+        return f"note: {head} is {noise}; with {power}, unpaired, it {need}" + _paired_rescue(r)
     text = f"warning: {head} is {noise}; with {power} it {need}, and max_runs is {r.cap}: "
     text += f"expect 'inconclusive' after {r.cap} runs."
+    if r.correlation is not None and r.paired_runs_needed is not None:
+        text += (
+            f" Paired with the baseline's seeds it still needs about {r.paired_runs_needed} "
+            f"runs when the same-seed correlation is {r.correlation:.1f}."
+        )
     if r.smallest_effect is not None:
         text += (
             f" The smallest effect these runs resolve is {r.smallest_effect:.4g} "
@@ -121,6 +164,18 @@ def warning_text(resolution: Resolution) -> str | None:
             f"(baseline_runs = max_runs = {r.runs_each_side})."
         )
     return text
+
+
+def _paired_rescue(r: Resolution) -> str:
+    """The rest of the note for a min_effect only paired seeds resolve within the cap."""
+    beyond = f", more than max_runs {r.cap}" if r.runs_needed is not None else ""
+    return (
+        f"{beyond}. The candidate's seeds pair with the baseline's: a change "
+        f"that keeps the same-seed correlation near {r.correlation:.1f} (a learning-rate or "
+        f"epoch change) resolves it in about {r.paired_runs_needed} runs; one that decorrelates "
+        f"the seeds (a new architecture, another data pipeline) ends 'inconclusive' after "
+        f"{r.cap} runs."
+    )
 
 
 def gating_specs(config: Config, reported: tuple[str, ...]) -> tuple[MetricSpec, ...]:
@@ -145,26 +200,45 @@ def default_metric_note(config: Config, reported: tuple[str, ...]) -> str | None
     return text + ". Name them with [metric.NAME] in seedgate.toml, or run `seedgate init`."
 
 
+def pairs_with(config: Config, baseline: RunSet) -> bool:
+    """Whether a gate against ``baseline`` will pair the candidate's runs with its runs:
+    ``stats.twins.pair_seeds`` on the seeds the candidate's runs will get (failures aside)."""
+    schedule = config.look_schedule()
+    seeds = [spec.seed for spec in run_specs(range(schedule[-1]), config.seed_base)]
+    twins = pair_seeds(
+        seeds,
+        [run.seed for run in baseline.ok_runs],
+        cap=schedule[-1],
+        lockstep=False,
+        looks=len(schedule),
+    )
+    return twins.status is PairingStatus.PAIRED
+
+
+def gate_design(config: Config, baseline: RunSet) -> tuple[Design, float | None]:
+    """The design a gate against ``baseline`` calibrates, and the same-seed correlation its
+    plans assume (``TYPICAL_CORRELATION`` when the seeds will pair, else None)."""
+    schedule = config.look_schedule()
+    levels = (config.alpha, config.power, config.simulations, config.stats_seed)
+    n_baseline = len(baseline.ok_runs)
+    if pairs_with(config, baseline):
+        return paired.calibrate(schedule, n_baseline, *levels), paired.TYPICAL_CORRELATION
+    return calibrate(schedule, n_baseline, *levels), None
+
+
 def resolutions(config: Config, baseline: RunSet) -> tuple[Resolution, ...]:
     """What each gating metric's min_effect asks of the configured runs, from ``baseline``."""
-    n_baseline = len(baseline.ok_runs)
-    if n_baseline < 2:  # no seed SD, nothing to plan from
+    if len(baseline.ok_runs) < 2:  # no seed SD, nothing to plan from
         return ()
-    design = calibrate(
-        config.look_schedule(),
-        n_baseline,
-        config.alpha,
-        config.power,
-        config.simulations,
-        config.stats_seed,
-    )
+    design, correlation = gate_design(config, baseline)
     found = []
     for spec in gating_specs(config, baseline.metric_names()):
         values = baseline.values(spec.name)
         if not values or not all(math.isfinite(v) for v in values):
             continue
         effect = spec.min_effect.absolute(float(np.mean(values)))
-        if (resolution := resolve(values, effect, design, metric=spec.name)) is not None:
+        resolution = resolve(values, effect, design, metric=spec.name, correlation=correlation)
+        if resolution is not None:
             found.append(resolution)
     return tuple(found)
 
@@ -182,9 +256,18 @@ def smallest_effect_text(resolution: Resolution) -> str:
     r = resolution
     if r.smallest_effect is None:
         return f"{r.metric}: a cap of {r.cap} runs resolves no effect against this baseline."
-    in_sd = f" ({r.smallest_effect / r.seed_std:.2f} seed-SDs)" if r.seed_std else ""
-    return (
+    text = (
         f"{r.metric}: the smallest effect a baseline of {r.design.baseline_n} runs and at most "
-        f"{r.cap} candidate runs resolve is {r.smallest_effect:.4g}{in_sd}; "
-        f"min_effect is {r.min_effect:.4g}."
+        f"{r.cap} candidate runs resolve is {_effect(r.smallest_effect, r.seed_std)}"
     )
+    if r.paired_smallest_effect is not None:
+        text += (
+            f" when the change decorrelates the seeds, and "
+            f"{_effect(r.paired_smallest_effect, r.seed_std)} with paired seeds at a same-seed "
+            f"correlation of {r.correlation:.1f}"
+        )
+    return f"{text}; min_effect is {r.min_effect:.4g}."
+
+
+def _effect(amount: float, seed_std: float) -> str:
+    return f"{amount:.4g} ({amount / seed_std:.2f} seed-SDs)" if seed_std else f"{amount:.4g}"
