@@ -136,6 +136,19 @@ def test_paired_design_raises_the_unpaired_bound_and_spends_early() -> None:
         paired.calibrate(LOOKS, 10, 0.05, 0.9, 20000, 0)
 
 
+def test_a_larger_paired_share_moves_alpha_from_the_unpaired_bound_to_the_paired_one() -> None:
+    default = design()
+    more = paired.calibrate(LOOKS, 20, 0.05, 0.9, 20000, 0, paired_share=0.8)
+    assert more.paired_bounds[0] < default.paired_bounds[0]
+    assert more.bounds_alpha[-1] > default.bounds_alpha[-1]
+    earlier = paired.calibrate(LOOKS, 20, 0.05, 0.9, 20000, 0, early_share=0.99)
+    assert earlier.paired_bounds[0] < default.paired_bounds[0]  # more of it at the first look
+    assert earlier.paired_bounds[-1] > default.paired_bounds[-1]
+    for shares in ({"paired_share": 1.0}, {"paired_share": 0.0}, {"early_share": 0.0}):
+        with pytest.raises(ValueError, match="paired_share must be in"):
+            paired.calibrate(LOOKS, 20, 0.05, 0.9, 20000, 0, **shares)
+
+
 @pytest.mark.parametrize("rho", [0.0, 0.6, 0.95])
 def test_false_alarms_stay_within_alpha_at_any_correlation(rho: float) -> None:
     rng = np.random.default_rng(int(rho * 100))

@@ -117,13 +117,13 @@ def evidence(
     return np.stack(unpaired, 1), np.stack(paired, 1), np.stack(summed, 1)
 
 
-def _spent(looks: tuple[int, ...]) -> FloatArray:
-    """Share of the paired alpha spent at each look (sums to 1): EARLY_SHARE linearly up to
-    a quarter of the cap, the rest linearly after it (0.54, 0.36, 0.03, 0.03, 0.03 for the
-    default looks)."""
+def _spent(looks: tuple[int, ...], early_share: float) -> FloatArray:
+    """Share of the paired alpha spent at each look (sums to 1): ``early_share`` linearly up
+    to a quarter of the cap, the rest linearly after it (0.54, 0.36, 0.03, 0.03, 0.03 for the
+    default looks and EARLY_SHARE)."""
     t = np.asarray(looks, dtype=float) / looks[-1]
-    early = EARLY_SHARE * np.minimum(1.0, 4 * t)
-    late = (1 - EARLY_SHARE) * np.maximum(0.0, (t - 0.25) / 0.75)
+    early = early_share * np.minimum(1.0, 4 * t)
+    late = (1 - early_share) * np.maximum(0.0, (t - 0.25) / 0.75)
     shares: FloatArray = np.diff(early + late, prepend=0.0)
     return shares
 
@@ -191,17 +191,27 @@ def calibrate(  # noqa: PLR0917 - the six arguments are the cache key, passed in
     power: float,
     simulations: int,
     seed: int,
+    *,
+    paired_share: float = PAIRED_SHARE,
+    early_share: float = EARLY_SHARE,
 ) -> Design:
     """The paired design for this schedule and stored baseline size (cached, reproducible).
 
-    Needs ``baseline_n >= looks[-1]`` (every candidate run has its twin).
+    Needs ``baseline_n >= looks[-1]`` (every candidate run has its twin). ``paired_share``
+    and ``early_share`` split alpha (the defaults are the gate's; benchmarks/
+    paired_frontier.py sweeps them).
     """
+    if not (0 < paired_share < 1 and 0 < early_share <= 1):
+        raise ValueError(
+            f"paired_share must be in (0, 1) and early_share in (0, 1], "
+            f"got {paired_share} and {early_share}"
+        )
     schedule = sequential.validate_looks(looks)
     if baseline_n < schedule[-1]:
         raise ValueError(f"pairing needs a twin for every run: {baseline_n} < {schedule[-1]}")
     base = sequential.calibrate(schedule, baseline_n, alpha, power, simulations, seed)
     unpaired, paired, summed = _null_draws(schedule, baseline_n, simulations, seed)
-    paired_bounds = _spending_bounds(paired, alpha * PAIRED_SHARE, _spent(schedule))
+    paired_bounds = _spending_bounds(paired, alpha * paired_share, _spent(schedule, early_share))
     weights = sequential.shape_weights(schedule, baseline_n, sequential.REGRESSION_SHAPE)
     crossed: BoolArray = np.asarray((paired >= paired_bounds).any(axis=1))
     constant = _union_constant((unpaired / weights).max(axis=1), crossed, alpha)
