@@ -173,7 +173,7 @@ def _paired_rescue(r: Resolution) -> str:
         f"{beyond}. The candidate's seeds pair with the baseline's: a change "
         f"that keeps the same-seed correlation near {r.correlation:.1f} (a learning-rate or "
         f"epoch change) resolves it in about {r.paired_runs_needed} runs; one that decorrelates "
-        f"the seeds (a new architecture, another data pipeline) ends 'inconclusive' after "
+        f"the seeds (a new architecture, another data pipeline) may end 'inconclusive' after "
         f"{r.cap} runs."
     )
 
