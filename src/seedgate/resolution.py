@@ -32,7 +32,7 @@ from seedgate.records import Design, PairingStatus, RunSet
 from seedgate.run.seeds import run_specs
 from seedgate.stats import paired
 from seedgate.stats.design import calibrate
-from seedgate.stats.planning import runs_needed
+from seedgate.stats.planning import candidate_runs_needed, runs_needed
 from seedgate.stats.twins import pair_seeds
 
 _BISECTION_STEPS = 60
@@ -61,8 +61,8 @@ class Resolution:
 
 
 def _resolved_by(effect_sd: float, design: Design, cap: int, correlation: float | None) -> bool:
-    needed = runs_needed(effect_sd, design, correlation=correlation)
-    return needed is not None and max(needed, design.looks[0]) <= cap
+    needed = candidate_runs_needed(effect_sd, design, correlation=correlation)
+    return needed is not None and needed <= cap
 
 
 def smallest_resolvable_sd(
@@ -104,12 +104,10 @@ def resolve(
     needed = each_side = paired_needed = None
     if min_effect > 0:
         effect_sd = min_effect / seed_std
-        needed = _from_first_look(runs_needed(effect_sd, design), design)
+        needed = candidate_runs_needed(effect_sd, design)
         each_side = runs_needed(effect_sd, dataclasses.replace(design, baseline_n=None))
         if correlation is not None:
-            paired_needed = _from_first_look(
-                runs_needed(effect_sd, design, correlation=correlation), design
-            )
+            paired_needed = candidate_runs_needed(effect_sd, design, correlation=correlation)
     smallest = None if smallest_sd is None else smallest_sd * seed_std
     paired_smallest = None
     if correlation is not None:
@@ -119,11 +117,6 @@ def resolve(
         metric, seed_std, min_effect, smallest, needed, each_side, cap, design,
         correlation, paired_needed, paired_smallest,
     )  # fmt: skip
-
-
-def _from_first_look(needed: int | None, design: Design) -> int | None:
-    """The design never decides before its first look."""
-    return None if needed is None else max(needed, design.looks[0])
 
 
 def warning_text(resolution: Resolution) -> str | None:

@@ -84,6 +84,14 @@ def runs_needed(
     return None
 
 
+def candidate_runs_needed(
+    effect_sd: float, design: Design, *, correlation: float | None = None
+) -> int | None:
+    """``runs_needed``, but never fewer than the first look: the design decides no sooner."""
+    needed = runs_needed(effect_sd, design, correlation=correlation)
+    return None if needed is None else max(needed, design.looks[0])
+
+
 def _correlated_normals(
     rng: np.random.Generator, reps: int, design: Design, correlation: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -175,9 +183,7 @@ def _resolved(
     """The plan of a metric with a seed SD and a min_effect: runs, delivered power, shortfall."""
     cap = base.cap
     paired = correlation is not None and bool(design.paired_bounds)
-    needed = runs_needed(effect_sd, design, correlation=correlation if paired else None)
-    if needed is not None:
-        needed = max(needed, design.looks[0])  # the design never decides before its first look
+    needed = candidate_runs_needed(effect_sd, design, correlation=correlation if paired else None)
     plan = replace(
         base,
         effect_in_sd=effect_sd,
