@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from seedgate.config import Config, MinEffect
+from seedgate.config.settings import Config, MinEffect
 from seedgate.records import RunResult
 
 ROOT = Path(__file__).resolve().parents[1]

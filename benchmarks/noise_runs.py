@@ -15,8 +15,8 @@ from typing import TextIO
 
 from common import ROOT, cached_runs, with_absolute_min_effect
 
-from seedgate.config import Config, load_config
-from seedgate.explain import render_explain, run_explain
+from seedgate.config.settings import Config, load_config
+from seedgate.planning.explain import render_explain, run_explain
 from seedgate.records import Interval, NoiseBreakdown, RunResult
 from seedgate.stats.variance import (
     DATA_ORDER,

@@ -6,7 +6,7 @@
 For every (training-set size, test-set size) setting of `examples/mnist/train.py` (seeds
 read from SEEDGATE_DATA_SEED / SEEDGATE_INIT_SEED):
 
-1. `seedgate explain` as the CLI runs it: seedgate.explain.run_explain (runs varying only
+1. `seedgate explain` as the CLI runs it: seedgate.planning.explain.run_explain (runs varying only
    the data seed, runs varying only the init seed, repeats of identical seeds), its advice
    with accuracy's min_effect set to 1 percentage point, and render_explain (each report
    is kept under --cache as explain-<setting>.md).

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from common import this_command
 
-from seedgate.config import Config
+from seedgate.config.settings import Config
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import run_specs
 
@@ -44,7 +44,7 @@ METRICS_SCRIPT = (
 )
 PEAK_MEMORY_SCRIPT = """
 import json, resource, sys, tempfile
-from seedgate.config import Config
+from seedgate.config.settings import Config
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import run_specs
 command, runs = sys.argv[1], int(sys.argv[2])
@@ -94,10 +94,10 @@ def peak_memory_mb(command: str, runs: int) -> float:
 
 def help_startup(samples: int) -> tuple[str, list[float]]:
     """Median wall time of ``seedgate --help`` (or of importing the runner, if no CLI yet)."""
-    if importlib.util.find_spec("seedgate.cli") is not None:
+    if importlib.util.find_spec("seedgate.cli.main") is not None:
         label, argv = "python -m seedgate --help", [sys.executable, "-m", "seedgate", "--help"]
     else:
-        label = 'python -c "import seedgate.run.runner" (no seedgate.cli yet)'
+        label = 'python -c "import seedgate.run.runner" (no seedgate.cli.main yet)'
         argv = [sys.executable, "-c", "import seedgate.run.runner"]
     times = []
     for _ in range(samples):

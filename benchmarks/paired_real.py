@@ -50,7 +50,7 @@ from real_example_runs import (
 )
 
 from seedgate.compare import compare, runs_used
-from seedgate.config import MinEffect
+from seedgate.config.settings import MinEffect
 from seedgate.errors import SeedgateError
 from seedgate.records import PairingStatus, RunResult, RunSet, RunStatus, Verdict
 from seedgate.runset.codec import read_runset, write_runset

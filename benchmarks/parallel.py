@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from common import EXAMPLE, ROOT, metrics_agreement, this_command
 
-from seedgate.config import Config, usable_cores
+from seedgate.config.settings import Config, usable_cores
 from seedgate.records import RunResult
 from seedgate.run.child_env import THREAD_VARIABLES
 from seedgate.run.runner import Runner

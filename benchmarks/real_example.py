@@ -63,7 +63,7 @@ from real_example_runs import (
     values,
 )
 
-from seedgate.config import Config
+from seedgate.config.settings import Config
 from seedgate.errors import SeedgateError
 from seedgate.records import RunResult, Verdict
 from seedgate.runset.codec import read_runset, write_runset

@@ -22,7 +22,7 @@ import numpy as np
 from common import cached_runs, with_absolute_min_effect
 
 from seedgate import compare
-from seedgate.config import Config, load_config
+from seedgate.config.settings import Config, load_config
 from seedgate.errors import SeedgateError
 from seedgate.records import RunResult, RunSet, Verdict
 

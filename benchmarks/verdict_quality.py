@@ -37,7 +37,7 @@ from interval_coverage import coverage_lines
 from numpy.typing import NDArray
 
 from seedgate.compare import compare, runs_used
-from seedgate.config import Config, MetricSpec, MinEffect
+from seedgate.config.settings import Config, MetricSpec, MinEffect
 from seedgate.records import Design, Goal, RunResult, RunSet, RunStatus, Verdict
 from seedgate.stats.design import calibrate
 from seedgate.stats.operating import Outcome, simulate

@@ -26,7 +26,7 @@ import time
 
 from common import EXAMPLE, ROOT, metrics_agreement, this_command
 
-from seedgate.config import Config
+from seedgate.config.settings import Config
 from seedgate.records import RunResult
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import run_specs

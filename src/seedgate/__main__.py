@@ -1,3 +1,3 @@
-from seedgate.cli import main
+from seedgate.cli.main import main
 
 raise SystemExit(main())

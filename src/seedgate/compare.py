@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from seedgate import outcome
-from seedgate.config import Config, MetricSpec
+from seedgate.config.settings import Config, MetricSpec
 from seedgate.errors import RunSetError
 from seedgate.outcome import is_open, runs_used
 from seedgate.records import (

@@ -20,19 +20,19 @@ from pathlib import Path
 from typing import TextIO
 
 from seedgate import compare
-from seedgate.config import Config
+from seedgate.config.settings import Config
 from seedgate.errors import CancellationError, RunnerError, RunSetError
 from seedgate.log_text import one_line
+from seedgate.planning.noise import NOISE_FILE, read_noise
+from seedgate.planning.resolution import gate_design, gate_warnings
 from seedgate.records import Comparison, NoiseBreakdown, PowerPlan, RunResult, RunSet
 from seedgate.report.text import stop_reason
-from seedgate.resolution import gate_design, gate_warnings
+from seedgate.run import fingerprint
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import RunSpec, run_specs
-from seedgate.runset import fingerprint
 from seedgate.runset.codec import read_runset
 from seedgate.runset.shards import Shard, merge_runsets, shard_indices
 from seedgate.stats.planning import plan_runs
-from seedgate.store.noise import NOISE_FILE, read_noise
 
 
 @dataclass(frozen=True)

@@ -206,7 +206,7 @@ def test_usage_and_config_errors_exit_2(tmp_path: Path) -> None:
 def test_help_does_not_import_scipy_or_tensorflow() -> None:
     code = (
         "import sys, contextlib, io\n"
-        "from seedgate import cli\n"
+        "from seedgate.cli import main as cli\n"
         "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
         "    cli.main(['--help'])\n"
         "heavy = [m for m in ('scipy', 'tensorflow', 'numpy') if m in sys.modules]\n"

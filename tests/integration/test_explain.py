@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from seedgate.config import Config, build_config
+from seedgate.config.settings import Config, build_config
 from seedgate.errors import ConfigError, RunnerError
-from seedgate.explain import gate_runs, plan_explain, render_explain, run_explain
+from seedgate.planning.explain import gate_runs, plan_explain, render_explain, run_explain
 from seedgate.records import NoiseBreakdown, VarianceComponent
 from seedgate.stats import design as sequential
 from seedgate.stats.planning import runs_needed

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from seedgate.records import EnvironmentDifference
-from seedgate.runset.fingerprint import (
+from seedgate.run.fingerprint import (
     REPRODUCIBILITY_KEYS,
     container_image,
     cpu_model_from_cpuinfo,
@@ -73,7 +73,7 @@ def test_tensorflow_version_comes_from_metadata() -> None:
 
 def test_fingerprint_does_not_import_tensorflow() -> None:
     code = (
-        "import sys; from seedgate.runset.fingerprint import fingerprint; f = fingerprint(); "
+        "import sys; from seedgate.run.fingerprint import fingerprint; f = fingerprint(); "
         "assert 'tensorflow' not in sys.modules, 'imported'; print(f['tensorflow'])"
     )
     done = subprocess.run(
@@ -185,7 +185,7 @@ def test_installed_frameworks_are_read_without_importing_them(tmp_path: Path) ->
     (site / "torch").mkdir()
     (site / "torch" / "__init__.py").write_text("raise SystemExit('torch was imported')\n")
     code = (
-        "import json, sys; from seedgate.runset.fingerprint import fingerprint; "
+        "import json, sys; from seedgate.run.fingerprint import fingerprint; "
         "f = fingerprint(); assert 'torch' not in sys.modules; print(json.dumps(f))"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}

@@ -13,7 +13,7 @@ import pytest
 
 import cli_runner
 from cli_runner import FRESH_SCRIPT, fresh_script
-from seedgate.config import load_config
+from seedgate.config.settings import load_config
 
 # fresh_script.py trains for real: slower than the experiment fixture
 seedgate = functools.partial(cli_runner.seedgate, timeout=300)

@@ -78,7 +78,7 @@ def test_the_wheel_holds_the_templates_the_marker_and_the_licence(dist: Path) ->
     metadata = zipfile.ZipFile(wheel).read(f"{info}/METADATA").decode()
     assert "License-Expression: MIT" in metadata.splitlines()
     entry_points = zipfile.ZipFile(wheel).read(f"{info}/entry_points.txt").decode()
-    assert "seedgate = seedgate.cli:main" in entry_points
+    assert "seedgate = seedgate.cli.main:main" in entry_points
     assert not any(n.startswith(("tests/", "examples/", "benchmarks/")) for n in names)
 
 

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 
 from seedgate import pipeline
-from seedgate.config import Config, build_config
+from seedgate.config.settings import Config, build_config
 from seedgate.errors import CancellationError, RunnerError
 from seedgate.records import RunSet, Verdict
+from seedgate.run import fingerprint
 from seedgate.run.interrupts import interrupt_on_sigterm
-from seedgate.runset import fingerprint
 from seedgate.runset.shards import Shard
 
 METRICS = (

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from seedgate.config import Config
+from seedgate.config.settings import Config
 from seedgate.records import RunResult, RunStatus
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import run_specs

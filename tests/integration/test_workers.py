@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from seedgate.config import Config
+from seedgate.config.settings import Config
 from seedgate.errors import ConfigError, RunnerError
 from seedgate.records import RunResult, RunStatus
 from seedgate.run.runner import Runner

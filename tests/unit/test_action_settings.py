@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from seedgate.action.settings import Mode, Role, read_settings
-from seedgate.config import MinEffect
+from seedgate.config.settings import MinEffect
 from seedgate.errors import ConfigError
 from seedgate.github.publish import CommentMode
 from seedgate.records import FailOn

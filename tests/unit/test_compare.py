@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from seedgate.compare import compare, is_open, runs_used
-from seedgate.config import Config, MetricSpec, MinEffect
+from seedgate.config.settings import Config, MetricSpec, MinEffect
 from seedgate.errors import RunSetError
 from seedgate.records import Bound, Goal, Multiplicity, RunResult, RunSet, RunStatus, Verdict
 from seedgate.report.text import note, settings_rows, stop_reason

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from seedgate.config import (
+from seedgate.config.settings import (
     DEFAULT_MIN_EFFECT,
     SETTING_KEYS,
     Config,

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from seedgate.config import Config, MinEffect, build_config
-from seedgate.defaults import default_gating_metric, name_words, why_chosen
+from seedgate.config.defaults import default_gating_metric, name_words, why_chosen
+from seedgate.config.settings import Config, MinEffect, build_config
 from seedgate.records import Goal
 
 

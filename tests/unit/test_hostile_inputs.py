@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from report_fixtures import regression_comparison
 from seedgate.errors import RunSetError, StoreError
+from seedgate.planning.noise import read_noise, write_noise
 from seedgate.records import RunResult, RunSet, RunStatus
 from seedgate.run.metrics import InvalidMetricsError, validate_metrics
 from seedgate.runset.codec import (
@@ -29,7 +30,6 @@ from seedgate.runset.codec import (
     runset_to_json,
 )
 from seedgate.store.github_artifact import extract_runset
-from seedgate.store.noise import read_noise, write_noise
 
 FAST = settings(
     max_examples=150,

@@ -4,9 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from seedgate.config import Config, MinEffect, load_config
-from seedgate.errors import ConfigError
-from seedgate.init import (
+from seedgate.cli.init import (
     init_design,
     measure,
     nice_ceiling,
@@ -16,8 +14,10 @@ from seedgate.init import (
     suggest_min_effect,
     write_config,
 )
+from seedgate.config.settings import Config, MinEffect, load_config
+from seedgate.errors import ConfigError
+from seedgate.planning.resolution import smallest_resolvable_sd
 from seedgate.records import Goal, RunResult, RunSet, RunStatus
-from seedgate.resolution import smallest_resolvable_sd
 
 
 def _runset(columns: dict[str, list[float]], command: str = "python train.py") -> RunSet:

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from seedgate.compare import compare, runs_used
-from seedgate.config import Config, MetricSpec, MinEffect
+from seedgate.config.settings import Config, MetricSpec, MinEffect
 from seedgate.records import (
     Analysis,
     Design,

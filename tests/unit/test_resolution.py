@@ -3,10 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seedgate.config import Config, build_config
+from seedgate.config.settings import Config, build_config
 from seedgate.pipeline import plan_runs_needed
-from seedgate.records import Design, RunResult, RunSet, RunStatus
-from seedgate.resolution import (
+from seedgate.planning.resolution import (
     default_metric_note,
     gate_design,
     gate_warnings,
@@ -18,6 +17,7 @@ from seedgate.resolution import (
     smallest_resolvable_sd,
     warning_text,
 )
+from seedgate.records import Design, RunResult, RunSet, RunStatus
 from seedgate.stats import design as sequential
 from seedgate.stats.planning import runs_needed
 

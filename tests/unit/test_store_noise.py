@@ -6,7 +6,7 @@ import pytest
 
 from report_fixtures import regression_comparison
 from seedgate.errors import RunSetError
-from seedgate.store.noise import read_noise, write_noise
+from seedgate.planning.noise import read_noise, write_noise
 
 
 def test_round_trip(tmp_path: Path) -> None:

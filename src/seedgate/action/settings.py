@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from seedgate.config import Config, load_config
+from seedgate.config.settings import Config, load_config
 from seedgate.errors import ConfigError
 from seedgate.github.context import BASELINE_EVENTS, RunContext
 from seedgate.github.publish import GITHUB_ACTIONS_BOT, CommentMode

@@ -29,7 +29,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, TextIO
 
-from seedgate.config import Config, usable_cores
+from seedgate.config.settings import Config, usable_cores
 from seedgate.errors import ConfigError, RunnerError
 from seedgate.log_text import one_line
 from seedgate.records import RunResult, RunStatus

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from seedgate.config_values import MAX_SEED
+from seedgate.config.values import MAX_SEED
 from seedgate.errors import RunSetError
 from seedgate.files import write_shared_text
 from seedgate.log_text import has_surrogates

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seedgate.config_values import (
+from seedgate.config.defaults import default_gating_metric
+from seedgate.config.values import (
     MAX_SEED,
     expect_enum,
     expect_float,
@@ -30,7 +31,6 @@ from seedgate.config_values import (
     expect_seconds,
     expect_str,
 )
-from seedgate.defaults import default_gating_metric
 from seedgate.errors import ConfigError
 from seedgate.records import FailOn, Goal
 

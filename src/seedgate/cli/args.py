@@ -1,4 +1,4 @@
-"""The command line's words: every subcommand, its flags and their help (``seedgate.cli``
+"""The command line's words: every subcommand, its flags and their help (``seedgate.cli.main``
 runs them). Setting flags keep their text; ``seedgate.config`` parses it, so an error names
 the setting."""
 
@@ -25,7 +25,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def _add_settings(parser: argparse.ArgumentParser) -> None:
-    # values stay text here: seedgate.config parses every setting, from any source
+    # values stay text here: seedgate.config.settings parses every setting, from any source
     group = parser.add_argument_group("settings (override seedgate.toml / [tool.seedgate])")
     group.add_argument("--config", type=Path, help="config file (default: ./seedgate.toml)")
     group.add_argument(

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from seedgate.config import DEFAULT_LOOKS, Config
+from seedgate.config.settings import DEFAULT_LOOKS, Config
 from seedgate.errors import ConfigError, RunnerError
 from seedgate.log_text import safe_lines
 from seedgate.records import NoiseBreakdown, RunResult

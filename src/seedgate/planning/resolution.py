@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seedgate.config import Config, MetricSpec
-from seedgate.defaults import why_chosen
+from seedgate.config.defaults import why_chosen
+from seedgate.config.settings import Config, MetricSpec
 from seedgate.records import Design, PairingStatus, RunSet
 from seedgate.run.seeds import run_specs
 from seedgate.stats import paired

@@ -2,7 +2,8 @@
 
 Runs the command a few times (or reads a baseline RunSet), shows each metric's mean and seed
 SD, and writes a commented seedgate.toml: the command, every metric with its goal and a
-min_effect the default runs resolve, the metric that gates (the rule of ``seedgate.defaults``)
+min_effect the default runs resolve, the metric that gates
+(the rule of ``seedgate.config.defaults``)
 marked primary, and the workflow step to paste. A seed SD from a few runs is often far too
 low (3 runs of the bundled example gave 0.0014 where 20 give 0.0049), so min_effect is
 sized from the SD's one-sided 80% upper confidence bound (normal noise), not the estimate.
@@ -11,6 +12,7 @@ sized from the SD's one-sided 80% upper confidence bound (normal noise), not the
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import re
@@ -22,11 +24,12 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from seedgate.config import RESERVED_METRICS, Config, MetricSpec, build_config
-from seedgate.defaults import default_gating_metric, why_chosen
-from seedgate.errors import ConfigError
+from seedgate.cli.common import command_text
+from seedgate.config.defaults import default_gating_metric, why_chosen
+from seedgate.config.settings import RESERVED_METRICS, Config, MetricSpec, build_config
+from seedgate.errors import ConfigError, ExitCode
+from seedgate.planning.resolution import smallest_resolvable_sd
 from seedgate.records import Design, Goal, RunSet
-from seedgate.resolution import smallest_resolvable_sd
 
 _NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)  # at most 25% up
 SD_CONFIDENCE = 0.8  # min_effect is resolvable with this confidence in the seed SD
@@ -256,3 +259,16 @@ def run_init(request: InitRequest, *, out: TextIO, log: TextIO = sys.stderr) -> 
         "then `seedgate gate` on a change",
         file=log,
     )
+
+
+def command(args: argparse.Namespace) -> int:
+    settings = {k: getattr(args, k) for k in ("runs", "jobs", "timeout")}
+    request = InitRequest(
+        command=command_text(args.cmd or []),
+        baseline=args.baseline,
+        out=args.out,
+        force=args.force,
+        settings={k: v for k, v in settings.items() if v is not None},
+    )
+    run_init(request, out=sys.stdout)
+    return ExitCode.OK

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import os
 import shlex
@@ -14,7 +15,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from seedgate.config import Config
+from seedgate.cli.common import load_settings, stdout_format
+from seedgate.config.settings import Config
 from seedgate.errors import ConfigError
 from seedgate.files import make_directories
 
@@ -94,3 +96,18 @@ def run_demo(
         file=out,
     )
     return 0
+
+
+def command(args: argparse.Namespace) -> int:
+    if args.config is None:
+        args.config = find_example() / "seedgate.toml"
+    # the demo runs as many seeds at once as there are cores unless --jobs says otherwise
+    config = load_settings(args, jobs="auto" if args.jobs is None else args.jobs)
+    return run_demo(
+        config,
+        workdir=args.workdir,
+        baseline_runs=args.baseline_runs,
+        changed_lr=args.lr,
+        out=sys.stdout,
+        text=stdout_format(None, sys.stdout) == "text",
+    )

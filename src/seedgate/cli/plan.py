@@ -1,0 +1,25 @@
+"""`seedgate plan`: from a baseline, the runs each metric needs and the smallest effect resolved."""
+
+from __future__ import annotations
+
+import argparse
+
+from seedgate.cli.common import MAKE_BASELINE, load_baseline, load_settings, warn_resolution
+from seedgate.errors import ConfigError, ExitCode
+
+
+def command(args: argparse.Namespace) -> int:
+    from seedgate.pipeline import plan_runs_needed
+    from seedgate.planning.resolution import resolutions, smallest_effect_text
+    from seedgate.report.text import plan_sentence
+
+    config = load_settings(args)
+    baseline = load_baseline(args, config)
+    if baseline is None:
+        raise ConfigError(f"plan: no baseline; pass --baseline FILE or {MAKE_BASELINE}")
+    warn_resolution(config, baseline)
+    for plan in plan_runs_needed(config, baseline):
+        print(plan_sentence(plan))
+    for resolution in resolutions(config, baseline):
+        print(smallest_effect_text(resolution))
+    return ExitCode.OK
