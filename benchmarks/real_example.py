@@ -303,7 +303,7 @@ def _notes(args: argparse.Namespace, results: Results) -> str:
     jobs = example_config(jobs=0 if args.jobs == "auto" else int(args.jobs)).usable_jobs()
     cold_s = sum(r.duration_s for _, runs in results.pools for r in runs) / jobs
     reference_mean = float(values([r for _, runs in results.pools[:2] for r in runs]).mean())
-    example_effect = example_config().spec_for(METRIC).min_effect.absolute(reference_mean)
+    example_effect = example_config().spec_for(METRIC).min_effect.absolute([reference_mean])
     return (
         "Notes: the replays resample finite pools, so they understate the variability of real "
         f"gates: with {args.pool} runs per pool the replays share their runs (a "

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-import numpy as np
-
 from seedgate import outcome
 from seedgate.config.settings import Config, MetricSpec
 from seedgate.errors import RunSetError
@@ -303,13 +301,12 @@ def _metric(
     base = _side(baseline, spec.name) if baseline is not None else None
     if base is not None and not base.values:
         base = None
-    reference = float(np.mean(base.values if base is not None else cand.values))
     metric = _Metric(
         spec=spec,
         gating=primary is None or spec.name == primary,
         candidate=cand,
         baseline=base,
-        min_effect=spec.min_effect.absolute(reference),
+        min_effect=spec.min_effect.absolute(base.values if base is not None else cand.values),
         design=None,
         raw=[],
     )

@@ -24,15 +24,14 @@ from seedgate.config.settings import Config
 from seedgate.errors import CancellationError, RunnerError, RunSetError
 from seedgate.log_text import one_line
 from seedgate.planning.noise import NOISE_FILE, read_noise
-from seedgate.planning.resolution import gate_design, gate_warnings
-from seedgate.records import Comparison, NoiseBreakdown, PowerPlan, RunResult, RunSet
-from seedgate.report.text import stop_reason
+from seedgate.records import Comparison, NoiseBreakdown, RunResult, RunSet
+from seedgate.report.plans import gate_warnings
+from seedgate.report.wording import look_progress
 from seedgate.run import fingerprint
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import RunSpec, run_specs
 from seedgate.runset.codec import read_runset
 from seedgate.runset.shards import Shard, merge_runsets, shard_indices
-from seedgate.stats.planning import plan_runs
 
 
 @dataclass(frozen=True)
@@ -237,7 +236,7 @@ def _looks(
             baseline, runs, config, schedule=schedule, lockstep=lockstep is not None, noise=noise
         )
         if baseline is not None:
-            out.write(f"[gate] look {number}/{len(schedule)}: {stop_reason(comparison)}\n")
+            out.write(look_progress(number, len(schedule), comparison) + "\n")
             out.flush()
         if baseline is None or not compare.is_open(comparison) or look == schedule[-1]:
             return GateOutcome(comparison, runs, baseline)
@@ -262,22 +261,6 @@ def compare_runsets(
         noise = read_noise(config.store / NOISE_FILE)
     drift = fingerprint.differences(baseline.environment, candidate.environment) if baseline else ()
     return dataclasses.replace(comparison, environment_differences=drift, noise=noise)
-
-
-def plan_runs_needed(config: Config, baseline: RunSet) -> tuple[PowerPlan, ...]:
-    """For each gated metric: the candidate runs likely needed to resolve its min_effect."""
-    schedule = config.look_schedule()
-    design, correlation = gate_design(config, baseline)
-    plans = []
-    for name in config.gated_metric_names(baseline.metric_names()):
-        values = baseline.values(name)
-        effect = (
-            config.spec_for(name).min_effect.absolute(sum(values) / len(values)) if values else 0.0
-        )
-        plans.append(
-            plan_runs(values, effect, design, schedule[-1], metric=name, correlation=correlation)
-        )
-    return tuple(plans)
 
 
 def merge_folder(folder: Path) -> RunSet:

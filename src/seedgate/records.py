@@ -236,7 +236,7 @@ class Design:
 
 
 class PlanStatus(str, enum.Enum):
-    """What a power plan found (report.text turns it into a sentence)."""
+    """What a power plan found (report.plans turns it into a sentence)."""
 
     NO_SPREAD = "no-spread"  # fewer than 2 baseline runs: no seed SD
     ZERO_MIN_EFFECT = "zero-min-effect"  # no-change can never be concluded
@@ -278,7 +278,7 @@ class EnvironmentDifference:
 
 
 class StopKind(str, enum.Enum):
-    """Why the gate stopped, or why it is still running (report.text says it in words)."""
+    """Why the gate stopped, or why it is still running (report.wording says it in words)."""
 
     NO_BASELINE = "no-baseline"
     REGRESSION = "regression"  # metrics: the first to cross; runs/look: where
@@ -356,7 +356,7 @@ class Comparison:
     verdict: Verdict
     metrics: tuple[MetricComparison, ...]
     design: Design | None
-    stop: Stop  # which bound at which look, or why none (report.text.stop_reason)
+    stop: Stop  # which bound at which look, or why none (report.wording.stop_reason)
     baseline_commit: str | None
     candidate_commit: str | None
     baseline_runs: int  # successful baseline runs used

@@ -91,7 +91,7 @@ def test_known_components_are_recovered_and_non_determinism_detected(tmp_path: P
     text = render_explain([breakdown], config=config)
     assert "Identical seeds do NOT reproduce" in text
     assert "The largest source is initialisation" in text
-    n = gate_runs(breakdown.total_variance**0.5, 0.1, (0.05, 0.9), cap=20, paired=None)
+    n = gate_runs(breakdown.total_variance**0.5, 0.1, config, paired=None)
     runs = "more candidate runs than any cap allows" if n is None else f"{n} candidate runs"
     assert f"takes about {runs}" in text
     assert "against a 20-run baseline with unrelated seeds" in text
@@ -142,17 +142,17 @@ def test_a_command_that_always_fails_raises_with_its_reason(tmp_path: Path) -> N
 
 
 def test_gate_runs_come_from_the_planning_formula_and_pairing_needs_fewer() -> None:
-    levels = (0.05, 0.9)
-    design = sequential.calibrate((3, 5, 10, 15, 20), 20, 0.05, 0.9, 20_000, 0)
-    assert gate_runs(0.01, 0.02, levels, cap=20, paired=None) == runs_needed(2.0, design)
+    config = Config()
+    design = sequential.calibrate((3, 5, 10, 15, 20), 20, 0.05, 0.9, 20_000, config.stats_seed)
+    assert gate_runs(0.01, 0.02, config, paired=None) == runs_needed(2.0, design)
     # one seed-SD against a 20-run baseline: far beyond the cap unpaired, within it paired
-    unpaired = gate_runs(0.01, 0.01, levels, cap=20, paired=None)
-    paired = gate_runs(0.01, 0.01, levels, cap=20, paired=0.8)
+    unpaired = gate_runs(0.01, 0.01, config, paired=None)
+    paired = gate_runs(0.01, 0.01, config, paired=0.8)
     assert unpaired is not None
     assert paired is not None
     assert paired <= 20 < unpaired
-    assert gate_runs(0.0, 0.01, levels, cap=20, paired=None) == 3  # deterministic: first look
-    assert gate_runs(0.01, 0.0, levels, cap=20, paired=None) is None
+    assert gate_runs(0.0, 0.01, config, paired=None) == 3  # deterministic: first look
+    assert gate_runs(0.01, 0.0, config, paired=None) is None
 
 
 def test_render_recomputes_advice_for_a_given_min_effect(tmp_path: Path) -> None:

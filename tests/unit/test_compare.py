@@ -12,7 +12,7 @@ from seedgate.compare import compare, is_open, runs_used
 from seedgate.config.settings import Config, MetricSpec, MinEffect
 from seedgate.errors import RunSetError
 from seedgate.records import Bound, Goal, Multiplicity, RunResult, RunSet, RunStatus, Verdict
-from seedgate.report.text import note, settings_rows, stop_reason
+from seedgate.report.wording import note, settings_rows, stop_reason
 from seedgate.stats.design import holm
 from seedgate.stats.ranktest import u_statistic
 

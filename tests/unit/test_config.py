@@ -40,9 +40,9 @@ def test_metric_tables_become_specs_with_absolute_and_relative_effects() -> None
     )
     accuracy, loss = config.metrics
     assert accuracy.primary
-    assert accuracy.min_effect.absolute(0.8) == pytest.approx(0.01)
+    assert accuracy.min_effect.absolute([0.8]) == pytest.approx(0.01)
     assert loss.goal is Goal.MINIMIZE
-    assert loss.min_effect.absolute(0.4) == pytest.approx(0.002)  # 0.5% of 0.4
+    assert loss.min_effect.absolute([0.4]) == pytest.approx(0.002)  # 0.5% of 0.4
 
 
 def test_unconfigured_metric_goal_is_guessed_from_its_name() -> None:

@@ -20,7 +20,7 @@ from seedgate.records import (
     RunStatus,
     Verdict,
 )
-from seedgate.report.text import note, pairing_line
+from seedgate.report.wording import note, pairing_line
 from seedgate.stats import paired
 from seedgate.stats.operating import Outcome, simulate
 from seedgate.stats.twins import pair_seeds, replayed_seeds, same_seed_correlation

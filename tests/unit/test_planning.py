@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from seedgate.records import Design, PlanStatus
-from seedgate.report.text import plan_sentence
+from seedgate.report.plans import plan_sentence
 from seedgate.stats import design as sequential
 from seedgate.stats import paired
 from seedgate.stats.planning import approximate_power, delivered_power, plan_runs, runs_needed

@@ -7,14 +7,14 @@ import io
 
 from report_fixtures import comparison, failed_run, regressed_accuracy, regression_comparison
 from seedgate.github.commands import Annotations
-from seedgate.github.publish import annotate
 from seedgate.records import Comparison, Interval, Stop, StopKind, Verdict
+from seedgate.report.annotations import annotations_for
 from seedgate.report.filters import fmt_interval, fmt_number, fmt_signed
 
 
 def annotations_of(result: Comparison) -> list[str]:
     out = io.StringIO()
-    annotate(result, Annotations(out))
+    Annotations(out).emit_each(annotations_for(result))
     return out.getvalue().splitlines()
 
 

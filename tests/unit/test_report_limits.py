@@ -30,13 +30,13 @@ from report_markdown import (
     outside_fences,
 )
 from seedgate.errors import ReportError
+from seedgate.github.publish import COMMENT_LIMIT_CHARS
 from seedgate.records import (
     Comparison,
     Interval,
     Verdict,
 )
 from seedgate.report import (
-    GITHUB_COMMENT_LIMIT,
     SCHEMA,
     comment_marker,
     comparison_to_dict,
@@ -176,8 +176,8 @@ def test_trimming_drops_per_run_values_first_then_charts() -> None:
 def test_trimming_never_exceeds_the_limit_and_keeps_headline_and_table() -> None:
     result = big_comparison()
     full = render_markdown(result)
-    assert len(full) > GITHUB_COMMENT_LIMIT
-    for limit in (GITHUB_COMMENT_LIMIT, 20_000, 8_000, 4_000, 2_000):
+    assert len(full) > COMMENT_LIMIT_CHARS
+    for limit in (COMMENT_LIMIT_CHARS, 20_000, 8_000, 4_000, 2_000):
         text = render_markdown(result, max_chars=limit, comment_id="x")
         assert text_length(text) <= limit
         assert len(text) <= text_length(text)

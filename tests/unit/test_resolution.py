@@ -4,20 +4,21 @@ import numpy as np
 import pytest
 
 from seedgate.config.settings import Config, build_config
-from seedgate.pipeline import plan_runs_needed
+from seedgate.planning.design import design_for, pairs_with
 from seedgate.planning.resolution import (
-    default_metric_note,
-    gate_design,
-    gate_warnings,
     gating_specs,
-    pairs_with,
+    plan_runs_needed,
     resolutions,
     resolve,
-    smallest_effect_text,
     smallest_resolvable_sd,
-    warning_text,
 )
 from seedgate.records import Design, RunResult, RunSet, RunStatus
+from seedgate.report.plans import (
+    default_metric_note,
+    gate_warnings,
+    smallest_effect_text,
+    warning_text,
+)
 from seedgate.stats import design as sequential
 from seedgate.stats.planning import runs_needed
 
@@ -163,10 +164,10 @@ def test_pairing_is_predicted_from_the_seed_lists_as_the_gate_decides() -> None:
     short = _runset({"accuracy": _values(0.01, n=12)})
     assert not pairs_with(Config(), short)  # no twin for runs 13-20
     assert not pairs_with(build_config({"max_runs": 3}), _runset(values))  # a single look
-    design, correlation = gate_design(Config(), _runset(values))
+    design, correlation = design_for(Config(), _runset(values))
     assert design.paired_bounds
     assert correlation is not None
-    design, correlation = gate_design(Config(), _runset(values, seed_base=100))
+    design, correlation = design_for(Config(), _runset(values, seed_base=100))
     assert not design.paired_bounds
     assert correlation is None
 

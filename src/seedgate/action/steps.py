@@ -44,10 +44,10 @@ from seedgate.errors import (
     SeedgateError,
 )
 from seedgate.github import commands
-from seedgate.github.publish import annotate
 from seedgate.log_text import safe_lines
 from seedgate.pipeline import GateOutcome, compare_runsets, merge_folder, run_fixed, run_gate
 from seedgate.records import RunSet
+from seedgate.report.annotations import annotations_for
 from seedgate.run import child_env
 from seedgate.run.interrupts import interrupt_on_sigterm
 from seedgate.run.process import follow_output
@@ -236,7 +236,7 @@ def annotate_step(
     services: Services,
 ) -> None:
     """Annotations: regressions, failed runs, an open answer, a missing baseline."""
-    annotate(outcome.comparison, services.annotations)
+    services.annotations.emit_each(annotations_for(outcome.comparison))
     if settings.role is Role.GATE and found is None:
         services.warn(no_baseline_advice(settings), title="no baseline")
 

@@ -99,7 +99,7 @@ def load_baseline(args: argparse.Namespace, config: Config) -> RunSet | None:
 
 def warn_resolution(config: Config, baseline: RunSet | None) -> None:
     """Before running: which metric gates by default, and min_effects the runs cannot resolve."""
-    from seedgate.planning.resolution import gate_warnings
+    from seedgate.report.plans import gate_warnings
 
     for line in gate_warnings(config, baseline) if baseline is not None else ():
         print(f"seedgate: {line}", file=sys.stderr)

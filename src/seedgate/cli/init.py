@@ -28,6 +28,7 @@ from seedgate.cli.common import command_text
 from seedgate.config.defaults import default_gating_metric, why_chosen
 from seedgate.config.settings import RESERVED_METRICS, Config, MetricSpec, build_config
 from seedgate.errors import ConfigError, ExitCode
+from seedgate.planning.design import design_for
 from seedgate.planning.resolution import smallest_resolvable_sd
 from seedgate.records import Design, Goal, RunSet
 
@@ -190,17 +191,9 @@ def render_config(
 
 
 def init_design(config: Config) -> Design:
-    """The default design the suggested min_effects are resolved under."""
-    from seedgate.stats.design import calibrate
-
-    return calibrate(
-        config.look_schedule(),
-        config.baseline_runs,
-        config.alpha,
-        config.power,
-        config.simulations,
-        config.stats_seed,
-    )
+    """The design the suggested min_effects are resolved under: a ``baseline_runs`` baseline,
+    unpaired (a change may decorrelate the seeds)."""
+    return design_for(config, None).design
 
 
 def write_config(path: Path, text: str, *, force: bool) -> None:

@@ -9,9 +9,8 @@ from seedgate.errors import ConfigError, ExitCode
 
 
 def command(args: argparse.Namespace) -> int:
-    from seedgate.pipeline import plan_runs_needed
-    from seedgate.planning.resolution import resolutions, smallest_effect_text
-    from seedgate.report.text import plan_sentence
+    from seedgate.planning.resolution import plan_runs_needed, resolutions
+    from seedgate.report.plans import plan_sentence, smallest_effect_text
 
     config = load_settings(args)
     baseline = load_baseline(args, config)

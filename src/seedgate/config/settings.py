@@ -13,7 +13,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,8 +52,12 @@ class MinEffect:
     value: float
     relative: bool
 
-    def absolute(self, reference: float) -> float:
-        return abs(reference) * self.value if self.relative else self.value
+    def absolute(self, reference: Sequence[float]) -> float:
+        """In the metric's units: a relative min_effect is a share of the mean of the
+        ``reference`` values (the baseline's, as a rule); 0 when there are none."""
+        if not self.relative:
+            return self.value
+        return abs(math.fsum(reference) / len(reference)) * self.value if reference else 0.0
 
     def __str__(self) -> str:
         return f"{self.value * 100:g}%" if self.relative else f"{self.value:g}"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import errno
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -72,6 +72,11 @@ class Annotations:
         self._limit = limit
         self._counts = dict.fromkeys(self.KINDS, 0)
         self.dropped = dict.fromkeys(self.KINDS, 0)
+
+    def emit_each(self, notes: Iterable[tuple[str, str, str]]) -> None:
+        """Write each (kind, message, title), as ``report.annotations`` words them."""
+        for kind, message, title in notes:
+            self.emit(kind, message, title=title)
 
     def emit(self, kind: str, message: str, *, title: str = "") -> bool:
         """Write one annotation; False when the kind's limit was already reached."""

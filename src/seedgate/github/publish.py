@@ -1,4 +1,4 @@
-"""Where the answer goes on GitHub: the sticky PR comment, annotations, sizes that fit.
+"""Where the answer goes on GitHub: the sticky PR comment and sizes that fit.
 
 The comment is found by the report's hidden marker (which includes ``comment-id``, so
 several gated models or matrix jobs keep separate comments) and updated in place. Anyone
@@ -21,12 +21,10 @@ from typing import Any
 
 from seedgate.errors import GitHubError
 from seedgate.github.client import GitHubClient
-from seedgate.github.commands import STEP_SUMMARY_LIMIT_BYTES, Annotations
-from seedgate.records import Comparison, MetricComparison, Summary, Verdict
-from seedgate.report.filters import fmt_interval, fmt_number, fmt_signed, one_line
-from seedgate.report.text import stop_reason
+from seedgate.github.commands import STEP_SUMMARY_LIMIT_BYTES
+from seedgate.records import Verdict
 
-COMMENT_LIMIT_CHARS = 65_536
+COMMENT_LIMIT_CHARS = 65_536  # characters in a PR comment body
 GITHUB_ACTIONS_BOT = "github-actions[bot]"  # the author of comments made with GITHUB_TOKEN
 # the runner's cap, less room for what other steps append
 SUMMARY_LIMIT_BYTES = STEP_SUMMARY_LIMIT_BYTES - 4096
@@ -162,47 +160,6 @@ def _cut_to_bytes(text: str, limit_bytes: int) -> str:
     room = max(0, limit_bytes - len(note.encode("utf-8")))
     head = text.encode("utf-8")[:room].decode("utf-8", errors="ignore")
     return head + note if len(note.encode("utf-8")) <= limit_bytes else head
-
-
-def annotate(comparison: Comparison, annotations: Annotations) -> None:
-    """Regressions as errors (gating) or warnings, plus failed runs and open answers."""
-    for metric in comparison.metrics:
-        if metric.verdict is Verdict.REGRESSION:
-            kind = "error" if metric.gating else "warning"
-            annotations.emit(kind, _regression_text(metric), title=f"seedgate: {metric.name}")
-    for run in comparison.failed_runs:
-        reason = run.reason or run.status.value
-        annotations.emit(
-            "warning", f"run with seed {run.seed} failed: {reason}", title="seedgate: failed run"
-        )
-    if comparison.verdict is Verdict.INCONCLUSIVE:
-        annotations.emit(
-            "warning",
-            f"inconclusive after {comparison.candidate_runs} runs: {stop_reason(comparison)}",
-            title="seedgate: inconclusive",
-        )
-
-
-def _regression_text(metric: MetricComparison) -> str:
-    """One plain line for the annotation, numbers formatted as the report formats them."""
-    parts = [f"{one_line(metric.name)} regressed"]
-    if metric.baseline is not None:
-        parts.append(
-            f"baseline {_sample(metric.baseline)} -> candidate {_sample(metric.candidate)}"
-        )
-    if metric.shift is not None:
-        interval = metric.shift_interval
-        parts.append(
-            f"shift {fmt_signed(metric.shift)}" + (f" {fmt_interval(interval)}" if interval else "")
-        )
-    parts.append(
-        f"smallest change that matters {fmt_number(metric.min_effect)} ({metric.goal.value})"
-    )
-    return "; ".join(parts)
-
-
-def _sample(summary: Summary) -> str:
-    return f"{fmt_number(summary.mean)} ± {fmt_number(summary.std)} (n={summary.n})"
 
 
 def _html_url(comment: dict[str, Any]) -> str | None:

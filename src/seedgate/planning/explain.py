@@ -21,14 +21,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from seedgate.config.settings import DEFAULT_LOOKS, Config
+from seedgate.config.settings import Config
 from seedgate.errors import ConfigError, RunnerError
 from seedgate.log_text import safe_lines
+from seedgate.planning.design import design_for
 from seedgate.records import NoiseBreakdown, RunResult
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import RunSpec, run_spec
-from seedgate.stats import design as sequential
-from seedgate.stats import paired as paired_design
 from seedgate.stats.paired import TYPICAL_CORRELATION
 from seedgate.stats.planning import runs_needed
 from seedgate.stats.variance import NoiseDesign, decompose
@@ -138,14 +137,12 @@ def breakdowns_from_results(
             )
         breakdown = decompose(name, design, n_test=size)
         spec = config.spec_for(name)
-        effect = spec.min_effect.absolute(statistics.fmean(design.all_values()))
+        effect = spec.min_effect.absolute(design.all_values())
         advice = advise(
             breakdown,
             min_effect=effect,
-            alpha=config.alpha,
-            power=config.power,
+            config=config,
             n_test=size,
-            max_runs=config.max_runs,
         )
         breakdowns.append(dataclasses.replace(breakdown, advice=advice))
     return tuple(breakdowns)
@@ -186,19 +183,15 @@ def _z(probability: float) -> float:
     return statistics.NormalDist().inv_cdf(probability)
 
 
-def gate_runs(
-    sd: float, min_effect: float, levels: tuple[float, float], *, cap: int, paired: float | None
-) -> int | None:
-    """Candidate runs the gate needs for min_effect against a ``cap``-run baseline, from
-    ``stats.planning.runs_needed`` (the one formula); ``paired``: the same-seed correlation
-    of paired seeds (None: unrelated seeds). ``levels``: (alpha, power)."""
+def gate_runs(sd: float, min_effect: float, config: Config, *, paired: float | None) -> int | None:
+    """Candidate runs the gate needs for min_effect against a ``max_runs``-run baseline, from
+    ``stats.planning.runs_needed`` (the one formula) under ``planning.design.design_for``;
+    ``paired``: the same-seed correlation of paired seeds (None: unrelated seeds)."""
     if min_effect <= 0:
         return None
-    looks = (*(n for n in DEFAULT_LOOKS if n < cap), cap)
-    calibrate = paired_design.calibrate if paired is not None else sequential.calibrate
-    design = calibrate(looks, cap, levels[0], levels[1], 20_000, 0)
+    design = design_for(config, config.max_runs, correlation=paired).design
     if sd == 0:
-        return looks[0]
+        return design.looks[0]
     return runs_needed(min_effect / sd, design, correlation=paired)
 
 
@@ -244,27 +237,22 @@ def _determinism_line(breakdown: NoiseBreakdown, proportion: bool) -> str:
 
 
 def _runs_line(
-    breakdown: NoiseBreakdown,
-    min_effect: float,
-    levels: tuple[float, float],
-    proportion: bool,
-    *,
-    cap: int | None,
+    breakdown: NoiseBreakdown, min_effect: float, config: Config, *, proportion: bool
 ) -> str:
     if min_effect <= 0:
         return (
             "min_effect is 0: no number of runs resolves it; set the smallest change that matters."
         )
     sd = math.sqrt(breakdown.total_variance)
-    cap = cap or 20
-    unpaired = gate_runs(sd, min_effect, levels, cap=cap, paired=None)
+    cap = config.max_runs
+    unpaired = gate_runs(sd, min_effect, config, paired=None)
     share = next((c.share for c in breakdown.components if c.source == "non-determinism"), 0.0)
     rho = min(TYPICAL_CORRELATION, 1 - share)
-    paired = gate_runs(sd, min_effect, levels, cap=cap, paired=rho)
+    paired = gate_runs(sd, min_effect, config, paired=rho)
     return (
         f"Resolving min_effect {_amount(min_effect, proportion)} with seed SD "
-        f"{_amount(sd, proportion)} at alpha {levels[0]:g} and power {levels[1]:g} takes about "
-        f"{_runs_text(unpaired, cap)} against a {cap}-run baseline with unrelated seeds, and "
+        f"{_amount(sd, proportion)} at alpha {config.alpha:g} and power {config.power:g} takes "
+        f"about {_runs_text(unpaired, cap)} against a {cap}-run baseline with unrelated seeds, and "
         f"{_runs_text(paired, cap)} with paired seeds (seedgate gives run i the same seed on "
         f"both sides) for a change whose same-seed correlation is {rho:.2f}."
         + (
@@ -312,10 +300,8 @@ def advise(
     breakdown: NoiseBreakdown,
     *,
     min_effect: float,
-    alpha: float = 0.05,
-    power: float = 0.9,
+    config: Config,
     n_test: int | None = None,
-    max_runs: int | None = None,
 ) -> tuple[str, ...]:
     """Plain sentences: spread, dominant source, determinism, runs needed, test-set limit."""
     proportion = _is_proportion(breakdown)
@@ -325,7 +311,7 @@ def advise(
         top = max(breakdown.components, key=lambda c: c.share)
         lines.append(f"The largest source is {top.source} ({_share(top.share)} of the variance).")
     lines.append(_determinism_line(breakdown, proportion))
-    lines.append(_runs_line(breakdown, min_effect, (alpha, power), proportion, cap=max_runs))
+    lines.append(_runs_line(breakdown, min_effect, config, proportion=proportion))
     test_line = _test_set_line(breakdown, n_test, min_effect)
     if test_line:
         lines.append(test_line)
@@ -359,8 +345,7 @@ def render_explain(
     The advice stored by :func:`run_explain` is used unless ``min_effect`` (absolute, per
     metric) is given, in which case it is recomputed with the config's alpha and power.
     """
-    alpha = config.alpha if config else 0.05
-    power = config.power if config else 0.9
+    config = config or Config()
     lines = ["# Where the noise comes from", ""]
     if not breakdowns:
         lines.append("No metric was reported by the runs.")
@@ -370,10 +355,8 @@ def render_explain(
             advice = advise(
                 breakdown,
                 min_effect=min_effect[breakdown.metric],
-                alpha=alpha,
-                power=power,
+                config=config,
                 n_test=n_test,
-                max_runs=config.max_runs if config else None,
             )
         lines += [f"## {breakdown.metric}", "", *_table(breakdown), ""]
         lines += [f"- {sentence}" for sentence in advice]

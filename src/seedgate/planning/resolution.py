@@ -10,7 +10,7 @@ From the baseline's seed SD and the calibrated design, with the normal approxima
 - the runs on each side (baseline_runs = max_runs) that would resolve it, for when the
   baseline's own noise is the limit.
 
-When the candidate's seeds will pair with the baseline's (``pairs_with``: decided from the
+When the candidate's seeds will pair with the baseline's (``planning.design.pairs_with``: from the
 seed lists, as the gate decides), the design is the paired one and the runs needed are also
 given for a change that keeps the same-seed correlation at ``TYPICAL_CORRELATION``: the
 correlation is only known once candidate runs exist, so that figure is what pairing can do,
@@ -26,14 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seedgate.config.defaults import why_chosen
 from seedgate.config.settings import Config, MetricSpec
-from seedgate.records import Design, PairingStatus, RunSet
-from seedgate.run.seeds import run_specs
-from seedgate.stats import paired
-from seedgate.stats.design import calibrate
-from seedgate.stats.planning import candidate_runs_needed, runs_needed
-from seedgate.stats.twins import pair_seeds
+from seedgate.planning.design import design_for
+from seedgate.records import Design, PowerPlan, RunSet
+from seedgate.stats.planning import candidate_runs_needed, plan_runs, runs_needed
 
 _BISECTION_STEPS = 60
 _LARGEST_EFFECT_SD = 64.0  # beyond this every design either resolves or never will
@@ -119,58 +115,6 @@ def resolve(
     )  # fmt: skip
 
 
-def warning_text(resolution: Resolution) -> str | None:
-    """A warning naming the runs needed, or None when the cap resolves min_effect."""
-    if resolution.resolvable:
-        return None
-    r, design = resolution, resolution.design
-    head = f"{r.metric}: min_effect {r.min_effect:.4g}"
-    if r.min_effect <= 0:
-        return (
-            f"warning: {r.metric}: min_effect is 0, so the gate can never conclude no-change (an "
-            "unchanged candidate ends inconclusive); set the smallest change that matters."
-        )
-    noise = f"{r.min_effect / r.seed_std:.2f} seed-SDs (seed SD {r.seed_std:.4g})"
-    power = f"{design.power:.0%} power at alpha {design.alpha:g}"
-    if r.runs_needed is None:
-        need = f"cannot be resolved against a baseline of {design.baseline_n} runs"
-    else:
-        need = f"needs about {r.runs_needed} candidate runs"
-    if r.paired_runs_needed is not None and r.paired_runs_needed <= r.cap:
-        return f"note: {head} is {noise}; with {power}, unpaired, it {need}" + _paired_rescue(r)
-    text = f"warning: {head} is {noise}; with {power} it {need}, and max_runs is {r.cap}: "
-    text += f"expect 'inconclusive' after {r.cap} runs."
-    if r.correlation is not None and r.paired_runs_needed is not None:
-        text += (
-            f" Paired with the baseline's seeds it still needs about {r.paired_runs_needed} "
-            f"runs when the same-seed correlation is {r.correlation:.1f}."
-        )
-    if r.smallest_effect is not None:
-        text += (
-            f" The smallest effect these runs resolve is {r.smallest_effect:.4g} "
-            f"({r.smallest_effect / r.seed_std:.2f} seed-SDs): raise min_effect to at least that"
-        )
-        text += "," if r.runs_each_side is not None else "."
-    if r.runs_each_side is not None:
-        text += (
-            f" or make about {r.runs_each_side} runs on each side "
-            f"(baseline_runs = max_runs = {r.runs_each_side})."
-        )
-    return text
-
-
-def _paired_rescue(r: Resolution) -> str:
-    """The rest of the note for a min_effect only paired seeds resolve within the cap."""
-    beyond = f", more than max_runs {r.cap}" if r.runs_needed is not None else ""
-    return (
-        f"{beyond}. The candidate's seeds pair with the baseline's: a change "
-        f"that keeps the same-seed correlation near {r.correlation:.1f} (a learning-rate or "
-        f"epoch change) resolves it in about {r.paired_runs_needed} runs; one that decorrelates "
-        f"the seeds (a new architecture, another data pipeline) may end 'inconclusive' after "
-        f"{r.cap} runs."
-    )
-
-
 def gating_specs(config: Config, reported: tuple[str, ...]) -> tuple[MetricSpec, ...]:
     """The specs that decide the verdict: the primary one if any, else all compared."""
     specs = config.metric_specs(reported)
@@ -178,89 +122,33 @@ def gating_specs(config: Config, reported: tuple[str, ...]) -> tuple[MetricSpec,
     return primary or specs
 
 
-def default_metric_note(config: Config, reported: tuple[str, ...]) -> str | None:
-    """Which metric gates when the config names none, and why (None: the config names them)."""
-    if config.metrics:
-        return None
-    specs = config.metric_specs(reported)
-    chosen = next((s.name for s in specs if s.primary), None)
-    if chosen is None:
-        return None
-    others = [s.name for s in specs if not s.primary]
-    text = f"note: no metrics configured: {chosen} gates ({why_chosen(chosen)})"
-    if others:
-        text += f"; {', '.join(others)} {'is' if len(others) == 1 else 'are'} reported only"
-    return text + ". Name them with [metric.NAME] in seedgate.toml, or run `seedgate init`."
-
-
-def pairs_with(config: Config, baseline: RunSet) -> bool:
-    """Whether a gate against ``baseline`` will pair the candidate's runs with its runs:
-    ``stats.twins.pair_seeds`` on the seeds the candidate's runs will get (failures aside)."""
-    schedule = config.look_schedule()
-    seeds = [spec.seed for spec in run_specs(range(schedule[-1]), config.seed_base)]
-    twins = pair_seeds(
-        seeds,
-        [run.seed for run in baseline.ok_runs],
-        cap=schedule[-1],
-        lockstep=False,
-        looks=len(schedule),
-    )
-    return twins.status is PairingStatus.PAIRED
-
-
-def gate_design(config: Config, baseline: RunSet) -> tuple[Design, float | None]:
-    """The design a gate against ``baseline`` calibrates, and the same-seed correlation its
-    plans assume (``TYPICAL_CORRELATION`` when the seeds will pair, else None)."""
-    schedule = config.look_schedule()
-    levels = (config.alpha, config.power, config.simulations, config.stats_seed)
-    n_baseline = len(baseline.ok_runs)
-    if pairs_with(config, baseline):
-        return paired.calibrate(schedule, n_baseline, *levels), paired.TYPICAL_CORRELATION
-    return calibrate(schedule, n_baseline, *levels), None
-
-
 def resolutions(config: Config, baseline: RunSet) -> tuple[Resolution, ...]:
     """What each gating metric's min_effect asks of the configured runs, from ``baseline``."""
     if len(baseline.ok_runs) < 2:  # no seed SD, nothing to plan from
         return ()
-    design, correlation = gate_design(config, baseline)
+    design, correlation = design_for(config, baseline)
     found = []
     for spec in gating_specs(config, baseline.metric_names()):
         values = baseline.values(spec.name)
         if not values or not all(math.isfinite(v) for v in values):
             continue
-        effect = spec.min_effect.absolute(float(np.mean(values)))
+        effect = spec.min_effect.absolute(values)
         resolution = resolve(values, effect, design, metric=spec.name, correlation=correlation)
         if resolution is not None:
             found.append(resolution)
     return tuple(found)
 
 
-def gate_warnings(config: Config, baseline: RunSet) -> tuple[str, ...]:
-    """What to tell the user before gating against ``baseline``: the default metric choice,
-    and each gating metric whose min_effect the configured runs cannot resolve."""
-    note = default_metric_note(config, baseline.metric_names())
-    warnings = (warning_text(r) for r in resolutions(config, baseline))
-    return tuple(line for line in (note, *warnings) if line is not None)
-
-
-def smallest_effect_text(resolution: Resolution) -> str:
-    """One line for ``seedgate plan``: the smallest effect these runs resolve."""
-    r = resolution
-    if r.smallest_effect is None:
-        return f"{r.metric}: a cap of {r.cap} runs resolves no effect against this baseline."
-    text = (
-        f"{r.metric}: the smallest effect a baseline of {r.design.baseline_n} runs and at most "
-        f"{r.cap} candidate runs resolve is {_effect(r.smallest_effect, r.seed_std)}"
-    )
-    if r.paired_smallest_effect is not None:
-        text += (
-            f" when the change decorrelates the seeds, and "
-            f"{_effect(r.paired_smallest_effect, r.seed_std)} with paired seeds at a same-seed "
-            f"correlation of {r.correlation:.1f}"
+def plan_runs_needed(config: Config, baseline: RunSet) -> tuple[PowerPlan, ...]:
+    """For each gated metric: the candidate runs likely needed to resolve its min_effect."""
+    design, correlation = design_for(config, baseline)
+    plans = []
+    for name in config.gated_metric_names(baseline.metric_names()):
+        values = baseline.values(name)
+        effect = config.spec_for(name).min_effect.absolute(values)
+        plans.append(
+            plan_runs(
+                values, effect, design, design.looks[-1], metric=name, correlation=correlation
+            )
         )
-    return f"{text}; min_effect is {r.min_effect:.4g}."
-
-
-def _effect(amount: float, seed_std: float) -> str:
-    return f"{amount:.4g} ({amount / seed_std:.2f} seed-SDs)" if seed_std else f"{amount:.4g}"
+    return tuple(plans)

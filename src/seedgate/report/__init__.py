@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from seedgate.report.cells import comment_marker
 from seedgate.report.render import (
-    GITHUB_COMMENT_LIMIT,
-    JOB_SUMMARY_LIMIT,
     SCHEMA,
     comparison_to_dict,
     render_json,
@@ -19,8 +17,6 @@ from seedgate.report.terminal import render_text
 from seedgate.report.wording import goal_arrow, headline, verdict_emoji, verdict_text
 
 __all__ = [
-    "GITHUB_COMMENT_LIMIT",
-    "JOB_SUMMARY_LIMIT",
     "SCHEMA",
     "comment_marker",
     "comparison_to_dict",

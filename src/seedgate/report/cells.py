@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from seedgate.errors import ReportError
 from seedgate.records import Comparison, Look, MetricComparison, NoiseBreakdown, Summary
-from seedgate.report import text as prose
+from seedgate.report import wording
 from seedgate.report.filters import (
     Markdown,
     fmt_interval,
@@ -236,7 +236,7 @@ def settings_rows(comparison: Comparison) -> list[tuple[str, str]]:
         ("candidate commit", comparison.candidate_commit or "none"),
     ]
     if comparison.settings is not None:
-        rows += prose.settings_rows(comparison.settings)
+        rows += wording.settings_rows(comparison.settings)
     return rows
 
 

@@ -25,7 +25,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from seedgate.errors import ReportError
 from seedgate.records import Comparison, MetricComparison
-from seedgate.report import text as prose
+from seedgate.report import plans, wording
 from seedgate.report.cells import (
     bad_seed_line,
     comment_marker,
@@ -65,8 +65,6 @@ from seedgate.report.wording import (
 )
 
 SCHEMA = "seedgate.comparison/1"
-GITHUB_COMMENT_LIMIT = 65_536  # characters in a PR comment body
-JOB_SUMMARY_LIMIT = 1024 * 1024  # bytes in a job summary step (UTF-8)
 FIRST_SCREEN_LINES = 15  # Markdown lines above the first <details>, marker included
 _TEMPLATE = "report.md.j2"
 # Lines of the first screen besides the table rows: marker, title, blank, headline, blank,
@@ -227,9 +225,9 @@ def _render(
         "evidence_table": evidence_table(comparison) if sections.evidence else None,
         "settings_rows": settings_rows(comparison),
         "flagged": [m for m in comparison.metrics if m.bad_seeds],
-        "plan_notes": [prose.plan_sentence(p) for p in comparison.plans],
-        "notes": [prose.note(n) for n in comparison.notes],
-        "pairing_lines": [line for m in comparison.metrics if (line := prose.pairing_line(m))],
+        "plan_notes": [plans.plan_sentence(p) for p in comparison.plans],
+        "notes": [wording.note(n) for n in comparison.notes],
+        "pairing_lines": [line for m in comparison.metrics if (line := wording.pairing_line(m))],
         "charts": charts(comparison) if sections.charts else [],
         "failed_logs": [r for r in comparison.failed_runs if r.log_tail],
     }
@@ -319,7 +317,7 @@ def comparison_to_dict(comparison: Comparison) -> dict[str, Any]:
     """The Comparison as JSON-ready data, with a schema key and the headline."""
     data: dict[str, Any] = {"schema": SCHEMA, "headline": headline(comparison)}
     data.update(_jsonable(comparison))
-    data["stop_reason"] = prose.stop_reason(comparison)
+    data["stop_reason"] = wording.stop_reason(comparison)
     return data
 
 

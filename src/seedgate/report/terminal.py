@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from seedgate.records import Comparison, MetricComparison, Verdict
-from seedgate.report import text as prose
+from seedgate.report import plans, wording
 from seedgate.report.charts import strip_plot
 from seedgate.report.filters import fmt_interval, fmt_number, fmt_signed, one_line
 from seedgate.report.wording import (
@@ -94,9 +94,9 @@ def _table(gating: Sequence[MetricComparison], others: Sequence[MetricComparison
 
 
 def _notes(comparison: Comparison) -> list[str]:
-    notes = [line for m in comparison.metrics if (line := prose.pairing_line(m))]
-    notes += [prose.plan_sentence(plan) for plan in comparison.plans]
-    notes += [prose.note(n) for n in comparison.notes]
+    notes = [line for m in comparison.metrics if (line := wording.pairing_line(m))]
+    notes += [plans.plan_sentence(plan) for plan in comparison.plans]
+    notes += [wording.note(n) for n in comparison.notes]
     notes += [
         f"{one_line(r.reason or 'no reason given')} (run {r.index}, seed {r.seed}, "
         f"{r.status.value})"

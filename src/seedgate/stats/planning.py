@@ -140,7 +140,7 @@ def plan_runs(
     metric: str,
     correlation: float | None = None,
 ) -> PowerPlan:
-    """The plan for one metric (data; report.text says it in words): candidate runs needed
+    """The plan for one metric (data; report.wording says it in words): candidate runs needed
     for min_effect (absolute, metric units) at the design's alpha/power, the power the
     design delivers with this baseline and cap, and whether the cap falls short.
     ``baseline_values``: shape (n_b,). ``correlation``: the observed same-seed correlation
