@@ -13,9 +13,8 @@ from common import rate_cell
 from numpy.typing import NDArray
 
 from seedgate.records import Design
+from seedgate.stats import FloatArray
 from seedgate.stats.ranktest import exact_u_cdf
-
-FloatArray = NDArray[np.float64]
 
 
 def _moses_k(n_c: int, n_b: int, z: float | None) -> int:

@@ -26,16 +26,14 @@ from statistics import NormalDist
 
 import numpy as np
 from common import plus_minus, rate_cell, rate_se, this_command
-from numpy.typing import NDArray
 from verdict_quality import ALPHA, BASELINE_RUNS, _config, runset
 
 from seedgate.compare import compare, runs_used
 from seedgate.records import Design, Verdict
+from seedgate.stats import FloatArray, paired
 from seedgate.stats import design as sequential
-from seedgate.stats import paired
 from seedgate.stats.operating import Outcome, simulate
 
-FloatArray = NDArray[np.float64]
 Quantile = Callable[[FloatArray], FloatArray]
 LOOKS = (3, 5, 10, 15, 20)
 _OUTCOME = {

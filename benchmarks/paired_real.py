@@ -54,9 +54,9 @@ from seedgate.config.settings import MinEffect
 from seedgate.errors import SeedgateError
 from seedgate.records import PairingStatus, RunResult, RunSet, RunStatus, Verdict
 from seedgate.runset.codec import read_runset, write_runset
+from seedgate.stats import FloatArray
 
 CHANGED_LR = 8e-4
-FloatArray = np.ndarray
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,10 +39,10 @@ from numpy.typing import NDArray
 from seedgate.compare import compare, runs_used
 from seedgate.config.settings import Config, MetricSpec, MinEffect
 from seedgate.records import Design, Goal, RunResult, RunSet, RunStatus, Verdict
+from seedgate.stats import FloatArray
 from seedgate.stats.design import calibrate
 from seedgate.stats.operating import Outcome, simulate
 
-FloatArray = NDArray[np.float64]
 Draw = Callable[[np.random.Generator, tuple[int, ...]], FloatArray]
 METRIC = "score"
 ALPHA = 0.05

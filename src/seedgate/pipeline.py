@@ -35,7 +35,7 @@ from seedgate.runset.shards import Shard, merge_runsets, shard_indices
 
 
 @dataclass(frozen=True)
-class GateOutcome:
+class GateResult:
     comparison: Comparison
     candidate: RunSet
     baseline: RunSet | None
@@ -188,7 +188,7 @@ def run_gate(
     *,
     out: TextIO,
     baseline_command: str | None = None,
-) -> GateOutcome:
+) -> GateResult:
     """Add candidate runs look by look while the answer is open.
 
     With ``baseline_command`` and no stored baseline, both sides run in lockstep in this
@@ -225,7 +225,7 @@ def _looks(
     candidate: SideRuns,
     lockstep: SideRuns | None,
     out: TextIO,
-) -> GateOutcome:
+) -> GateResult:
     schedule = config.look_schedule()
     noise = read_noise(config.store / NOISE_FILE)  # once per gate, not at every look
     for number, look in enumerate(schedule, start=1):
@@ -239,7 +239,7 @@ def _looks(
             out.write(look_progress(number, len(schedule), comparison) + "\n")
             out.flush()
         if baseline is None or not compare.is_open(comparison) or look == schedule[-1]:
-            return GateOutcome(comparison, runs, baseline)
+            return GateResult(comparison, runs, baseline)
     raise AssertionError("the look schedule always ends with max_runs")  # pragma: no cover
 
 

@@ -26,7 +26,7 @@ from seedgate.records import (
     Verdict,
 )
 from seedgate.report import comment_marker, render_markdown
-from seedgate.report.filters import one_line
+from seedgate.report.filters import single_spaced
 
 CMARK = shutil.which("cmark-gfm")  # a missing renderer fails these tests; it never skips them
 
@@ -125,7 +125,7 @@ def to_html(markdown: str, extensions: tuple[str, ...] = ("table",)) -> ReportHt
 
 def plain(text: str) -> str:
     """Cell text as a reader sees it (the zero-width space that stops mentions removed)."""
-    return one_line(text.replace("\u200b", ""))
+    return single_spaced(text.replace("\u200b", ""))
 
 
 def hostile_comparison() -> Comparison:
@@ -173,7 +173,7 @@ def test_first_table_has_a_row_per_gating_metric_and_five_columns(
 
 def test_hostile_name_appears_as_text(hostile_html: ReportHtml) -> None:
     first_cell = hostile_html.tables[0][1][0]
-    assert plain(first_cell) == f"\u2605 {one_line(HOSTILE_NAME)} \u2191"
+    assert plain(first_cell) == f"\u2605 {single_spaced(HOSTILE_NAME)} \u2191"
 
 
 def test_nothing_is_injected(hostile_html: ReportHtml) -> None:
@@ -185,7 +185,7 @@ def test_nothing_is_injected(hostile_html: ReportHtml) -> None:
 def test_failed_run_reason_and_log_are_text(hostile_html: ReportHtml) -> None:
     failed = next(t for t in hostile_html.tables if t[0] == ["Run", "Seed", "Status", "Reason"])
     assert failed[1][:3] == ["5", "105", "failed"]
-    assert plain(failed[1][3]) == one_line(HOSTILE_REASON)
+    assert plain(failed[1][3]) == single_spaced(HOSTILE_REASON)
     logs = [text for cls, text in hostile_html.code_blocks if cls == "language-text"]
     assert HOSTILE_LOG + "\n" in logs
 

@@ -17,7 +17,7 @@ import pytest
 from seedgate.config.settings import Config
 from seedgate.errors import ConfigError, RunnerError
 from seedgate.records import RunResult, RunSet, RunStatus
-from seedgate.run.runner import Runner, format_command
+from seedgate.run.runner import Runner, fill_placeholders
 from seedgate.run.seeds import run_spec, run_specs
 from seedgate.runset.shards import merge_runsets, parse_shard, shard_indices
 
@@ -70,7 +70,7 @@ def test_seeds_reach_the_run_through_placeholders_and_variables(tmp_path: Path) 
 
 def test_other_braces_in_the_command_are_left_alone() -> None:
     spec = run_spec(3)
-    command = format_command("awk '{print $1}' {seed} {seeds} {index}", spec)
+    command = fill_placeholders("awk '{print $1}' {seed} {seeds} {index}", spec)
     assert command == "awk '{print $1}' 3 {seeds} 3"
 
 

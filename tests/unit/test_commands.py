@@ -21,14 +21,14 @@ def test_property_escaping_covers_colon_and_comma() -> None:
     assert commands.escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
 
 
-def test_format_command_with_properties() -> None:
-    line = commands.format_command("error", "accuracy fell\nby 2%", {"title": "seedgate: a,b"})
+def test_workflow_command_with_properties() -> None:
+    line = commands.workflow_command("error", "accuracy fell\nby 2%", {"title": "seedgate: a,b"})
     assert line == "::error title=seedgate%3A a%2Cb::accuracy fell%0Aby 2%25"
     assert "\n" not in line
 
 
-def test_format_command_without_properties() -> None:
-    assert commands.format_command("warning", "x", {"title": ""}) == "::warning::x"
+def test_workflow_command_without_properties() -> None:
+    assert commands.workflow_command("warning", "x", {"title": ""}) == "::warning::x"
 
 
 def test_add_mask_masks_every_line() -> None:

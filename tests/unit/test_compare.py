@@ -12,7 +12,7 @@ from seedgate.compare import compare, is_open, runs_used
 from seedgate.config.settings import Config, MetricSpec, MinEffect
 from seedgate.errors import RunSetError
 from seedgate.records import Bound, Goal, Multiplicity, RunResult, RunSet, RunStatus, Verdict
-from seedgate.report.wording import note, settings_rows, stop_reason
+from seedgate.report.wording import gate_settings_rows, note, stop_reason
 from seedgate.stats.design import holm
 from seedgate.stats.ranktest import u_statistic
 
@@ -126,7 +126,7 @@ def test_single_look_uses_exact_u_p_values() -> None:
     assert look.p_no_change == pytest.approx(margin.pvalue)
     assert result.settings is not None
     assert result.settings.single_look
-    assert dict(settings_rows(result.settings))["test"].startswith(
+    assert dict(gate_settings_rows(result.settings))["test"].startswith(
         "single look: exact Mann-Whitney U p-value <= 0.05"
     )
 
@@ -334,7 +334,7 @@ def test_relative_min_effect_is_scaled_by_the_baseline_mean() -> None:
     )
     assert result.metrics[0].min_effect == pytest.approx(0.01 * np.mean(values))
     assert result.settings is not None
-    assert dict(settings_rows(result.settings))["min_effect.accuracy"].endswith("(1%)")
+    assert dict(gate_settings_rows(result.settings))["min_effect.accuracy"].endswith("(1%)")
 
 
 def test_settings_plans_and_design_are_filled() -> None:
@@ -349,7 +349,7 @@ def test_settings_plans_and_design_are_filled() -> None:
     assert result.design.looks == LOOKS
     assert result.design.baseline_n == 20
     assert result.settings is not None
-    assert dict(settings_rows(result.settings))["test"].startswith("group-sequential")
+    assert dict(gate_settings_rows(result.settings))["test"].startswith("group-sequential")
     assert result.design.alpha == 0.05
     (plan,) = result.plans
     assert plan.metric == "accuracy"

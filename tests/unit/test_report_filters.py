@@ -20,7 +20,7 @@ from seedgate.report.filters import (
     longest_backtick_run,
     md_escape,
     mermaid_label,
-    one_line,
+    single_spaced,
     tail_lines,
 )
 
@@ -111,7 +111,7 @@ def test_md_escape_clips_before_escaping() -> None:
 def test_clip_and_one_line() -> None:
     assert clip("abc", 3) == "abc"
     assert clip("abcd", 3) == "ab\u2026"
-    assert one_line("a \n\n b") == "a b"
+    assert single_spaced("a \n\n b") == "a b"
     with pytest.raises(ValueError, match="max_len"):
         clip("abc", 0)
 

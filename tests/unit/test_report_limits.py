@@ -44,7 +44,7 @@ from seedgate.report import (
     render_json,
     render_markdown,
 )
-from seedgate.report.filters import Markdown, one_line
+from seedgate.report.filters import Markdown, single_spaced
 from seedgate.report.render import _environment, text_length
 
 # --- hostile text -------------------------------------------------------------------------
@@ -277,4 +277,4 @@ def test_hostile_text_survives_json_unchanged() -> None:
     data = json.loads(render_json(hostile_comparison()))
     assert data["metrics"][0]["name"] == HOSTILE_NAME
     assert data["failed_runs"][0]["log_tail"] == HOSTILE_LOG
-    assert "stopped <b>now</b> | [x](javascript:y)" in one_line(data["stop_reason"])
+    assert "stopped <b>now</b> | [x](javascript:y)" in single_spaced(data["stop_reason"])

@@ -17,7 +17,6 @@ from seedgate.files import write_shared_text
 from seedgate.github import commands
 from seedgate.github.publish import (
     COMMENT_LIMIT_CHARS,
-    FORK_ADVICE,
     SUMMARY_LIMIT_BYTES,
     fit_to_bytes,
     is_read_only_token,
@@ -26,6 +25,7 @@ from seedgate.github.publish import (
 from seedgate.log_text import safe_lines
 from seedgate.records import Comparison, RunSet
 from seedgate.report import comment_marker, render_json, render_markdown
+from seedgate.report.annotations import FORK_ADVICE
 from seedgate.report.failed_runs import render_failed_experiment
 from seedgate.runset.codec import write_runset
 
@@ -59,7 +59,7 @@ class Journal:
         message = safe_lines(error) or type(error).__name__
         if code is ExitCode.RUNS_FAILED:
             message += self._keep_finished(error, message)
-        line = commands.format_command("error", message, {"title": f"seedgate: {title}"})
+        line = commands.workflow_command("error", message, {"title": f"seedgate: {title}"})
         self.out.write(line + "\n")
         self.out.flush()
         return code

@@ -45,7 +45,7 @@ from seedgate.errors import (
 )
 from seedgate.github import commands
 from seedgate.log_text import safe_lines
-from seedgate.pipeline import GateOutcome, compare_runsets, merge_folder, run_fixed, run_gate
+from seedgate.pipeline import GateResult, compare_runsets, merge_folder, run_fixed, run_gate
 from seedgate.records import RunSet
 from seedgate.report.annotations import annotations_for
 from seedgate.run import child_env
@@ -199,16 +199,16 @@ def baseline_step(settings: ActionSettings, services: Services) -> FoundBaseline
 
 def runs_step(
     settings: ActionSettings, baseline: RunSet | None, services: Services, journal: Journal
-) -> GateOutcome:
+) -> GateResult:
     """Run (or merge the shards' runs), compare, and keep the runs as a file."""
     config, out = settings.config, services.out
     if settings.mode is Mode.COMPARE:
         runs = merge_folder(settings.runs_path)
         services.say(f"merged {len(runs.runs)} runs from {settings.relative(settings.runs_path)}")
-        outcome = GateOutcome(compare_runsets(baseline, runs, config), runs, baseline)
+        outcome = GateResult(compare_runsets(baseline, runs, config), runs, baseline)
     elif settings.role is Role.BASELINE:
         runs = run_fixed(config, runs=config.baseline_runs, out=out, label="baseline")
-        outcome = GateOutcome(compare_runsets(None, runs, config), runs, None)
+        outcome = GateResult(compare_runsets(None, runs, config), runs, None)
     else:
         outcome = run_gate(config, baseline, out=out)
     journal.runs = outcome.candidate
@@ -231,7 +231,7 @@ def keep_runs(settings: ActionSettings, runs: RunSet, services: Services, journa
 
 def annotate_step(
     settings: ActionSettings,
-    outcome: GateOutcome,
+    outcome: GateResult,
     found: FoundBaseline | None,
     services: Services,
 ) -> None:
@@ -241,7 +241,7 @@ def annotate_step(
         services.warn(no_baseline_advice(settings), title="no baseline")
 
 
-def exit_code_step(settings: ActionSettings, outcome: GateOutcome, services: Services) -> ExitCode:
+def exit_code_step(settings: ActionSettings, outcome: GateResult, services: Services) -> ExitCode:
     """1 only for a gate's verdict that ``fail-on`` names; a baseline always passes."""
     verdict = outcome.comparison.verdict
     if settings.role is Role.GATE and settings.config.fail_on.fails(verdict):

@@ -49,7 +49,7 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def format_command(name: str, message: str, properties: Mapping[str, str] | None = None) -> str:
+def workflow_command(name: str, message: str, properties: Mapping[str, str] | None = None) -> str:
     props = ",".join(
         f"{key}={escape_property(value)}" for key, value in (properties or {}).items() if value
     )
@@ -86,7 +86,7 @@ class Annotations:
             self.dropped[kind] += 1
             return False
         self._counts[kind] += 1
-        self._out.write(format_command(kind, message, {"title": title}) + "\n")
+        self._out.write(workflow_command(kind, message, {"title": title}) + "\n")
         self._out.flush()
         return True
 

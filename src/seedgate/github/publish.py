@@ -32,15 +32,6 @@ HTTP_FORBIDDEN = 403
 HTTP_SERVER_ERROR = 500
 MIN_RENDER_CAP = 1000
 
-FORK_ADVICE = (
-    "This pull request comes from a fork, so its token is read-only and seedgate cannot "
-    "comment. The verdict is in the job summary and the step outputs. To comment on fork "
-    "pull requests, upload .seedgate/report.md with actions/upload-artifact here, and post "
-    "it from a second workflow triggered by `workflow_run` (types: [completed]) that has "
-    "`pull-requests: write` and downloads the artifact with `run-id: "
-    "${{ github.event.workflow_run.id }}`."
-)
-
 
 class CommentMode(str, enum.Enum):
     ALWAYS = "always"

@@ -8,8 +8,18 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from seedgate.records import Comparison, MetricComparison, Summary, Verdict
-from seedgate.report.filters import fmt_interval, fmt_number, fmt_signed, one_line
+from seedgate.report.filters import fmt_interval, fmt_number, fmt_signed, single_spaced
 from seedgate.report.wording import stop_reason
+
+# the warning when a fork's read-only token cannot comment
+FORK_ADVICE = (
+    "This pull request comes from a fork, so its token is read-only and seedgate cannot "
+    "comment. The verdict is in the job summary and the step outputs. To comment on fork "
+    "pull requests, upload .seedgate/report.md with actions/upload-artifact here, and post "
+    "it from a second workflow triggered by `workflow_run` (types: [completed]) that has "
+    "`pull-requests: write` and downloads the artifact with `run-id: "
+    "${{ github.event.workflow_run.id }}`."
+)
 
 
 class Annotation(NamedTuple):
@@ -50,7 +60,7 @@ def annotations_for(comparison: Comparison) -> tuple[Annotation, ...]:
 
 def _regression_text(metric: MetricComparison) -> str:
     """One plain line for the annotation, numbers formatted as the report formats them."""
-    parts = [f"{one_line(metric.name)} regressed"]
+    parts = [f"{single_spaced(metric.name)} regressed"]
     if metric.baseline is not None:
         parts.append(
             f"baseline {_sample(metric.baseline)} -> candidate {_sample(metric.candidate)}"

@@ -22,7 +22,7 @@ from seedgate.report.filters import (
     fmt_signed,
     fmt_z,
     md_escape,
-    one_line,
+    single_spaced,
 )
 from seedgate.report.wording import (
     PRIMARY_STAR,
@@ -236,7 +236,7 @@ def settings_rows(comparison: Comparison) -> list[tuple[str, str]]:
         ("candidate commit", comparison.candidate_commit or "none"),
     ]
     if comparison.settings is not None:
-        rows += wording.settings_rows(comparison.settings)
+        rows += wording.gate_settings_rows(comparison.settings)
     return rows
 
 
@@ -254,7 +254,7 @@ def run_link(run_url: str) -> Markdown:
     if (
         parsed.scheme not in ("http", "https")
         or not parsed.netloc
-        or one_line(run_url) != run_url
+        or single_spaced(run_url) != run_url
         or " " in run_url
     ):
         raise ReportError(

@@ -18,7 +18,7 @@ import statistics
 from collections.abc import Sequence
 
 from seedgate.records import Goal, MetricComparison
-from seedgate.report.filters import decimals_for_spread, fmt_number, mermaid_label, one_line
+from seedgate.report.filters import decimals_for_spread, fmt_number, mermaid_label, single_spaced
 
 # Grey baseline bars, blue candidate bars, amber min_effect lines: readable on GitHub's
 # light and dark themes. xychart has no legend, so the report's caption names the colours.
@@ -142,7 +142,7 @@ def chart_caption(metric: MetricComparison) -> str:
             f"{COLOUR_WORDS['min_effect']} lines: baseline mean \u00b1 min_effect "
             f"({fmt_number(metric.min_effect)})"
         )
-    return f"{one_line(metric.name)} ({_GOAL_WORDS[metric.goal]}): " + "; ".join(parts) + "."
+    return f"{single_spaced(metric.name)} ({_GOAL_WORDS[metric.goal]}): " + "; ".join(parts) + "."
 
 
 def _strip_row(values: Sequence[float], low: float, high: float, width: int) -> str:

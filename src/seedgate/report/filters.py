@@ -53,7 +53,7 @@ def clip(text: str, max_len: int) -> str:
     return text[: max_len - 1] + ELLIPSIS
 
 
-def one_line(value: object) -> str:
+def single_spaced(value: object) -> str:
     """str(value) with control characters and runs of whitespace folded into one space."""
     return _SPACES.sub(" ", _CONTROL.sub(" ", str(value))).strip()
 
@@ -69,7 +69,7 @@ def md_escape(value: object, max_len: int | None = None) -> Markdown:
     Newlines become spaces (a newline would end a table row), every character that
     opens inline syntax is backslash-escaped, and a leading list/heading marker too.
     """
-    text = one_line(value)
+    text = single_spaced(value)
     if max_len is not None:
         text = clip(text, max_len)
     out = [_AT if ch == "@" else "\\" + ch if ch in _ALWAYS_ESCAPED else ch for ch in text]
@@ -212,6 +212,6 @@ def fmt_z(value: float | None) -> Markdown:
 
 def mermaid_label(value: object, max_len: int = 60) -> str:
     """Text for a quoted Mermaid label: no quotes, brackets, newlines, HTML or comments."""
-    text = _PERCENT_RUN.sub("%", _MERMAID_UNSAFE.sub(" ", one_line(value)))
+    text = _PERCENT_RUN.sub("%", _MERMAID_UNSAFE.sub(" ", single_spaced(value)))
     text = _SPACES.sub(" ", text).strip()
     return clip(text, max_len) if text else "value"

@@ -17,7 +17,7 @@ from rich.text import Text
 from seedgate.records import Comparison, MetricComparison, Verdict
 from seedgate.report import plans, wording
 from seedgate.report.charts import strip_plot
-from seedgate.report.filters import fmt_interval, fmt_number, fmt_signed, one_line
+from seedgate.report.filters import fmt_interval, fmt_number, fmt_signed, single_spaced
 from seedgate.report.wording import (
     PRIMARY_STAR,
     environment_text,
@@ -65,7 +65,7 @@ def _difference(metric: MetricComparison) -> str:
 
 def _name(metric: MetricComparison) -> str:
     star = f"{PRIMARY_STAR} " if metric.primary else ""
-    return f"{star}{one_line(metric.name)} {goal_arrow(metric.goal)}"
+    return f"{star}{single_spaced(metric.name)} {goal_arrow(metric.goal)}"
 
 
 def _table(gating: Sequence[MetricComparison], others: Sequence[MetricComparison]) -> Table:
@@ -98,11 +98,11 @@ def _notes(comparison: Comparison) -> list[str]:
     notes += [plans.plan_sentence(plan) for plan in comparison.plans]
     notes += [wording.note(n) for n in comparison.notes]
     notes += [
-        f"{one_line(r.reason or 'no reason given')} (run {r.index}, seed {r.seed}, "
+        f"{single_spaced(r.reason or 'no reason given')} (run {r.index}, seed {r.seed}, "
         f"{r.status.value})"
         for r in comparison.failed_runs
     ]
-    return [one_line(n) for n in notes]
+    return [single_spaced(n) for n in notes]
 
 
 def _print_body(console: Console, comparison: Comparison) -> None:
@@ -116,7 +116,7 @@ def _print_body(console: Console, comparison: Comparison) -> None:
     for metric in gating:
         rows = strip_plot(metric)
         if rows:
-            console.print(Text(f"{one_line(metric.name)}: runs per column", style="bold"))
+            console.print(Text(f"{single_spaced(metric.name)}: runs per column", style="bold"))
             for row in rows:
                 console.print(Text(row), soft_wrap=True)
             console.print()
@@ -143,7 +143,7 @@ def render_text(
         emoji=False,
         markup=False,
     )
-    heading = Text(f"{one_line(title)}  ", style="bold")
+    heading = Text(f"{single_spaced(title)}  ", style="bold")
     heading.append(headline(comparison), style=_STYLE[comparison.verdict])
     console.print(heading)
     _print_body(console, comparison)

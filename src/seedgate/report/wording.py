@@ -26,7 +26,7 @@ from seedgate.records import (
     StopKind,
     Verdict,
 )
-from seedgate.report.filters import clip, decimals_for_spread, fmt_number, fmt_pct, one_line
+from seedgate.report.filters import clip, decimals_for_spread, fmt_number, fmt_pct, single_spaced
 
 _VERDICT_STYLE: Mapping[Verdict, tuple[str, str]] = {
     Verdict.REGRESSION: ("\u274c", "regression"),
@@ -104,7 +104,7 @@ STOP_REASON_CHARS = 300  # the first screen's stop line, whatever the number of 
 
 
 def _headline_names(metrics: Sequence[MetricComparison]) -> str:
-    shown = ", ".join(one_line(m.name) for m in metrics[:HEADLINE_NAMES])
+    shown = ", ".join(single_spaced(m.name) for m in metrics[:HEADLINE_NAMES])
     rest = len(metrics) - HEADLINE_NAMES
     return f"{shown} and {rest} more" if rest > 0 else shown
 
@@ -140,7 +140,7 @@ def _amount(metric: MetricComparison, shift: float) -> str:
 
 
 def _names(metrics: Sequence[MetricComparison]) -> str:
-    first = one_line(metrics[0].name)
+    first = single_spaced(metrics[0].name)
     return first if len(metrics) == 1 else f"{first} and {len(metrics) - 1} more"
 
 
@@ -171,8 +171,8 @@ def why(comparison: Comparison) -> str:
     extra = len(decisive) - 1
     more = f" (and {extra} more metric{'s' if extra > 1 else ''})" if extra else ""
     return (
-        f"{one_line(lead.name)} is {direction} by {_amount(lead, lead.shift)}{more}, more than "
-        f"seed noise explains after {runs} candidate runs "
+        f"{single_spaced(lead.name)} is {direction} by {_amount(lead, lead.shift)}{more}, more "
+        f"than seed noise explains after {runs} candidate runs "
         f"(min_effect {fmt_number(lead.min_effect)})."
     )
 
@@ -185,7 +185,7 @@ def short_commit(commit: str | None) -> str:
 
 def stop_text(comparison: Comparison) -> str:
     """The stop reason (first letter capitalised) and how many runs each side used."""
-    reason = clip(one_line(stop_reason(comparison)), STOP_REASON_CHARS)  # it may list metrics
+    reason = clip(single_spaced(stop_reason(comparison)), STOP_REASON_CHARS)  # it may list metrics
     reason = reason[:1].upper() + reason[1:]
     if reason and not reason.endswith((".", "!", "?")):
         reason += "."
@@ -207,8 +207,8 @@ def environment_text(comparison: Comparison) -> str | None:
     if not comparison.environment_differences:
         return None
     changes = "; ".join(
-        f"{one_line(d.key)} {one_line(d.baseline or 'not recorded')} \u2192 "
-        f"{one_line(d.candidate or 'not recorded')}"
+        f"{single_spaced(d.key)} {single_spaced(d.baseline or 'not recorded')} \u2192 "
+        f"{single_spaced(d.candidate or 'not recorded')}"
         for d in comparison.environment_differences
     )
     return (
@@ -221,7 +221,8 @@ def p_better_text(comparison: Comparison) -> str | None:
     rated = [m for m in comparison.metrics if m.p_better is not None]
     if not rated:
         return None
-    return "P(better): " + ", ".join(f"{one_line(m.name)} {m.p_better:.2f}" for m in rated) + "."
+    shown = ", ".join(f"{single_spaced(m.name)} {m.p_better:.2f}" for m in rated)
+    return f"P(better): {shown}."
 
 
 def seed_list(seeds: Sequence[int]) -> str:
@@ -341,7 +342,7 @@ def pairing_line(metric: MetricComparison) -> str | None:
     )
 
 
-def settings_rows(settings: GateSettings) -> list[tuple[str, str]]:
+def gate_settings_rows(settings: GateSettings) -> list[tuple[str, str]]:
     """(setting, value) pairs for the settings the Design does not show."""
     rows = [
         (

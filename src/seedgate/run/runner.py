@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 _PLACEHOLDER = re.compile(r"\{(seed|data_seed|init_seed|index)\}")
 
 
-def format_command(template: str, spec: RunSpec) -> str:
+def fill_placeholders(template: str, spec: RunSpec) -> str:
     """Replace ``{seed}``, ``{data_seed}``, ``{init_seed}``, ``{index}``; other braces stay."""
     values = {
         "seed": spec.seed,
@@ -287,7 +287,7 @@ class Runner:
         return f"seedgate [{self._label}] run {spec.index + 1} (seed {spec.seed})"
 
     def _run_subprocess(self, spec: RunSpec, sink: Callable[[bytes], None] | None) -> RunResult:
-        command = format_command(self._command, spec)
+        command = fill_placeholders(self._command, spec)
         with tempfile.TemporaryDirectory(prefix="seedgate-run-") as scratch:
             metrics_file = Path(scratch) / "metrics.json"
             env = {

@@ -51,8 +51,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from seedgate.records import Bound, Design
+from seedgate.stats import FloatArray
 
-FloatArray = NDArray[np.float64]
 _BATCH_CELLS = 4_000_000  # pairwise comparisons simulated per batch (bounds memory)
 
 

@@ -11,14 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import numpy as np
-
 from seedgate.records import Analysis, Bound, Design, Goal, Look
+from seedgate.stats import FloatArray, paired
 from seedgate.stats import design as sequential
-from seedgate.stats import paired
 from seedgate.stats.ranktest import Alternative, one_sided_test, oriented, resolved_u
-
-FloatArray = np.ndarray
 
 
 def _z(better: FloatArray, worse: FloatArray, *, ties_favour_better: bool) -> float:

@@ -19,10 +19,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from seedgate.records import Design
-from seedgate.stats import paired
+from seedgate.stats import FloatArray, paired
 from seedgate.stats.ranktest import exact_u_cdf
 
-FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 _ROWS_PER_CHUNK = 2_000
 

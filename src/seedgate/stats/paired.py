@@ -45,9 +45,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from seedgate.records import Design
+from seedgate.stats import FloatArray
 from seedgate.stats import design as sequential
 
-FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 LAMBDA = 0.1
 PAIRED_SHARE = 0.65

@@ -21,11 +21,10 @@ from statistics import NormalDist
 from typing import Literal
 
 import numpy as np
-from numpy.typing import NDArray
 
 from seedgate.records import Goal, Interval
+from seedgate.stats import FloatArray
 
-FloatArray = NDArray[np.float64]
 ArrayLike = Sequence[float] | FloatArray
 
 # Beyond this many pairs the exact null distribution is replaced by the normal one
