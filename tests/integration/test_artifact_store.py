@@ -9,13 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from github_fake import FORK_REPO_ID, OWNER, REPO_ID, FakeGitHub
 
 from seedgate.errors import GitHubError, RunSetError, StoreError
 from seedgate.github.client import GitHubClient, RetryPolicy
 from seedgate.records import RunResult, RunSet, RunStatus
 from seedgate.runset.codec import runset_to_json
 from seedgate.store.github_artifact import GitHubArtifactStore, extract_runset
+from tests.testing.github_fake import FORK_REPO_ID, OWNER, REPO_ID, FakeGitHub
 
 BASE_SHA = "b" * 40
 

@@ -18,7 +18,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from report_fixtures import regression_comparison
 from seedgate.errors import RunSetError, StoreError
 from seedgate.records import RunResult, RunSet, RunStatus
 from seedgate.run.metrics import InvalidMetricsError, validate_metrics
@@ -30,6 +29,7 @@ from seedgate.runset.codec import (
 )
 from seedgate.store.github_artifact import extract_runset
 from seedgate.store.noise import read_noise, write_noise
+from tests.testing.report_fixtures import regression_comparison
 
 FAST = settings(
     max_examples=150,

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-CLI_FIXTURES = Path(__file__).resolve().parent / "integration" / "cli_fixtures"
+CLI_FIXTURES = Path(__file__).resolve().parents[1] / "integration" / "cli_fixtures"
 EXPERIMENT = CLI_FIXTURES / "experiment.py"
 FRESH_SCRIPT = CLI_FIXTURES / "fresh_script.py"
 

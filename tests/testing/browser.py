@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from report_shapes import VENDOR
+from tests.testing.report_shapes import VENDOR
 
 WIDTH, HEIGHT = 1280, 800  # the window the first screen must fit
 COMMENT_WIDTH = 780  # about the width of a PR comment's body in such a window
