@@ -22,13 +22,13 @@ from seedgate.records import (
 from tests.testing.report_fixtures import (
     DESIGN,
     comparison,
-    failed_run,
     look,
     metric,
     regression_comparison,
     unresolvable_plan,
     values,
 )
+from tests.testing.runsets import failed_run
 
 TESTS = Path(__file__).resolve().parents[1]
 GOLDEN = TESTS / "golden"

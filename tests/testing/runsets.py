@@ -126,3 +126,19 @@ def _runs(
         else run_result(i, {name: float(column[i]) for name, column in metrics.items()}, seed=seed)
         for i, seed in enumerate(seeds)
     )
+
+
+def every_field_runset() -> RunSet:
+    """A RunSet with every field set, and a run of each status: for codec and hostile tests."""
+    return runset(
+        runs=(
+            run_result(0, {"accuracy": 0.81, "loss": 0.5}, duration_s=1.25, data_seed=7),
+            failed_run(1, reason="exit code 1", log_tail="boom", duration_s=0.5),
+            failed_run(2, reason="timed out after 9 s", status=RunStatus.TIMED_OUT, duration_s=9.0),
+        ),
+        command="python train.py --seed {seed}",
+        config_digest="sha256:abc",
+        commit="0123abcd",
+        environment={"python": "3.11.7", "cpu": "Xeon"},
+        created_at="2026-11-29T00:00:00+00:00",
+    )

@@ -11,10 +11,10 @@ from seedgate.records import Comparison, Interval, Stop, StopKind, Verdict
 from seedgate.report.filters import fmt_interval, fmt_number, fmt_signed
 from tests.testing.report_fixtures import (
     comparison,
-    failed_run,
     regressed_accuracy,
     regression_comparison,
 )
+from tests.testing.runsets import failed_run
 
 
 def annotations_of(result: Comparison) -> list[str]:

@@ -33,7 +33,6 @@ from tests.testing.report_fixtures import (
     HOSTILE_LOG,
     HOSTILE_NAME,
     comparison,
-    failed_run,
     hostile_comparison,
     look,
     metric,
@@ -46,6 +45,7 @@ from tests.testing.report_markdown import (
     metric_table,
     outside_fences,
 )
+from tests.testing.runsets import failed_run
 
 # --- hostile text -------------------------------------------------------------------------
 
