@@ -2,7 +2,7 @@
 
 Chromium is driven over the DevTools protocol on a pipe (--remote-debugging-pipe: JSON
 messages ending in NUL on file descriptors 3 and 4), so no extra Python package and no
-network port are needed. Test files import it as `browser`.
+network port are needed.
 """
 
 from __future__ import annotations

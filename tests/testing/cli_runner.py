@@ -1,7 +1,4 @@
-"""The seedgate CLI as a user runs it, for the integration tests: a real subprocess.
-
-Test files import it as `cli_runner` (pytest and mypy put tests/ on the path).
-"""
+"""The seedgate CLI as a user runs it, for the integration tests: a real subprocess."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The main shapes of the report, as Comparisons: the golden files and screenshots of each.
 
-Test files import it as `report_shapes`; `tests/make_report_shapes.py` regenerates the
-golden Markdown (tests/golden/) and the screenshots (tests/screenshots/).
+`tests/make_report_shapes.py` regenerates the golden Markdown (tests/golden/) and the
+screenshots (tests/screenshots/).
 """
 
 from __future__ import annotations

@@ -1,7 +1,4 @@
-"""The offline validators the workflow tests run (check-jsonschema, actionlint, hadolint).
-
-Test files import it as `workflow_tools` (pytest and mypy put tests/ on the path).
-"""
+"""The offline validators the workflow tests run (check-jsonschema, actionlint, hadolint)."""
 
 from __future__ import annotations
 
