@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
-from github_fake import FakeGitHub
 
-from github_runner import Workflow, run_push
+from tests.testing.github_fake import FakeGitHub
+from tests.testing.github_runner import Workflow, run_push
 
 UNIT = Path(__file__).resolve().parent / "unit"
 

@@ -13,10 +13,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the root: `tests.testing`
 
-from browser import launched, page
-from report_shapes import GOLDEN, SCREENSHOTS, SHAPES, render_shape
+from tests.testing.browser import launched, page
+from tests.testing.report_shapes import GOLDEN, SCREENSHOTS, SHAPES, render_shape
 
 
 def main() -> int:

@@ -22,11 +22,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from github_fake import FakeGitHub, parse_output_file
-from images import EngineError, action_image
 
-from actions_log import read_log
-from github_runner import (
+from tests.container.images import EngineError, action_image
+from tests.testing.actions_log import read_log
+from tests.testing.github_fake import FakeGitHub, parse_output_file
+from tests.testing.github_runner import (
     PR_NUMBER,
     Job,
     JobPaths,

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from actions_log import read_log
-from github_runner import (
+from seedgate.github.publish import COMMENT_LIMIT_CHARS
+from tests.testing.actions_log import read_log
+from tests.testing.github_runner import (
     ENTRYPOINT,
     FIXTURES,
     MAIN_SHA,
@@ -26,7 +27,6 @@ from github_runner import (
     run_push,
     run_with_a_directory_as,
 )
-from seedgate.github.publish import COMMENT_LIMIT_CHARS
 
 MARKER = "<!-- seedgate:comment-id=default -->"
 TEST_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from github_fake import parse_output_file
 
-from github_runner import MAIN_SHA, PR_NUMBER, TOKEN, Workflow, pr_event, push_event
 from seedgate.action import main
 from seedgate.runset.codec import read_runset
+from tests.testing.github_fake import parse_output_file
+from tests.testing.github_runner import MAIN_SHA, PR_NUMBER, TOKEN, Workflow, pr_event, push_event
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ import io
 import json
 import zipfile
 
-from github_fake import FORK_REPO_ID
-
-from github_runner import (
+from seedgate.runset.codec import read_runset
+from tests.testing.github_fake import FORK_REPO_ID
+from tests.testing.github_runner import (
     MAIN_SHA,
     PR_NUMBER,
     Workflow,
@@ -21,7 +21,6 @@ from github_runner import (
     run_pr,
     run_push,
 )
-from seedgate.runset.codec import read_runset
 
 # --- scenarios ------------------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from github_runner import (
+from seedgate.runset.codec import read_runset
+from tests.testing.github_runner import (
     MAIN_SHA,
     PR_NUMBER,
     ROOT,
@@ -24,7 +25,6 @@ from github_runner import (
     push_event,
     run_with_a_directory_as,
 )
-from seedgate.runset.codec import read_runset
 
 
 def wait_for(condition: Callable[[], bool], proc: subprocess.Popen[str]) -> None:

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from github_fake import FakeGitHub
 
-from composite_action import CompositeLauncher, CompositeResult
-from github_runner import ROOT, TOKEN, Workflow, run_push
+from tests.testing.composite_action import CompositeLauncher, CompositeResult
+from tests.testing.github_fake import FakeGitHub
+from tests.testing.github_runner import ROOT, TOKEN, Workflow, run_push
 
 
 @dataclass(frozen=True)

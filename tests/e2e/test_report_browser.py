@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from browser import HEIGHT, WIDTH, Browser, launched, page
-from report_shapes import SCREENSHOTS, SHAPES, render_shape
+from tests.testing.browser import HEIGHT, WIDTH, Browser, launched, page
+from tests.testing.report_shapes import SCREENSHOTS, SHAPES, render_shape
 
 Results = dict[str, dict[str, Any]]
 

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from github_fake import FakeGitHub
 
-from actions_log import read_log
-from github_runner import (
+from seedgate.runset.codec import read_runset
+from tests.testing.actions_log import read_log
+from tests.testing.github_fake import FakeGitHub
+from tests.testing.github_runner import (
     HOST_LAUNCHERS,
     PR_NUMBER,
     Result,
@@ -24,7 +25,6 @@ from github_runner import (
     run_pr,
     run_push,
 )
-from seedgate.runset.codec import read_runset
 
 Scenario = Callable[[Workflow, bytes], Result]
 

@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from seedgate.action.settings import INPUT_NAMES, OUTPUT_NAMES
-from workflow_tools import ROOT, actionlint_repo, load, run, tool
+from tests.testing.workflow_tools import ROOT, actionlint_repo, load, run, tool
 
 ACTION = ROOT / "action.yml"
 DOCKERFILE = ROOT / "Dockerfile"

@@ -9,36 +9,15 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from github_fake import FORK_REPO_ID, OWNER, REPO_ID, FakeGitHub
 
 from seedgate.errors import GitHubError, RunSetError, StoreError
 from seedgate.github.client import GitHubClient, RetryPolicy
-from seedgate.records import RunResult, RunSet, RunStatus
 from seedgate.runset.codec import runset_to_json
 from seedgate.store.github_artifact import GitHubArtifactStore, extract_runset
+from tests.testing.github_fake import FORK_REPO_ID, OWNER, REPO_ID, FakeGitHub
+from tests.testing.runsets import runset
 
 BASE_SHA = "b" * 40
-
-
-def runset(commit: str, value: float = 0.9) -> RunSet:
-    runs = tuple(
-        RunResult(
-            index=i,
-            seed=i,
-            status=RunStatus.OK,
-            metrics={"accuracy": value + i / 1000},
-            duration_s=1.0,
-        )
-        for i in range(3)
-    )
-    return RunSet(
-        runs=runs,
-        command="python train.py",
-        config_digest="sha256:x",
-        commit=commit,
-        environment={"python": "3.11"},
-        created_at="2024-01-01T00:00:00+00:00",
-    )
 
 
 def zipped(members: dict[str, bytes]) -> bytes:
@@ -50,7 +29,9 @@ def zipped(members: dict[str, bytes]) -> bytes:
 
 
 def baseline_zip(commit: str, value: float = 0.9) -> bytes:
-    return zipped({"baseline.json": runset_to_json(runset(commit, value)).encode()})
+    """A baseline artifact of ``commit``: three runs of accuracy near ``value``."""
+    baseline = runset({"accuracy": [value, value + 0.001, value + 0.002]}, commit=commit)
+    return zipped({"baseline.json": runset_to_json(baseline).encode()})
 
 
 @pytest.fixture
@@ -177,7 +158,10 @@ def test_expired_artifacts_fall_through_to_the_next(fake: FakeGitHub) -> None:
 def test_an_archive_with_a_path_escape_is_rejected(fake: FakeGitHub) -> None:
     fake.add_run(1)
     evil = zipped(
-        {"baseline.json": runset_to_json(runset("1" * 40)).encode(), "../../etc/cron.d/x": b"boom"}
+        {
+            "baseline.json": runset_to_json(runset({"accuracy": [0.9]}, commit="1" * 40)).encode(),
+            "../../etc/cron.d/x": b"boom",
+        }
     )
     fake.add_artifact(11, run_id=1, data=evil)
     logs = Logs()

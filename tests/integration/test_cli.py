@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_runner import EXPERIMENT, experiment, seedgate
+from tests.testing.cli_runner import EXPERIMENT, experiment, seedgate
 
 CONFIG = """
 max_runs = 10

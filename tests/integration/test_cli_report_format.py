@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_runner import experiment, seedgate
+from tests.testing.cli_runner import experiment, seedgate
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

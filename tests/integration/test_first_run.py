@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-import cli_runner
-from cli_runner import fresh_script
+from tests.testing import cli_runner
+from tests.testing.cli_runner import fresh_script
 
 # fresh_script.py trains for real: slower than the experiment fixture
 seedgate = functools.partial(cli_runner.seedgate, timeout=300)

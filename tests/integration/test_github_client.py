@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from github_fake import OWNER, REPO_ID, FakeGitHub
 
 from seedgate.errors import GitHubError
 from seedgate.github.client import GitHubClient, RetryPolicy
+from tests.testing.github_fake import OWNER, REPO_ID, FakeGitHub
 
 TOKEN = "ghs_client_test_token_123456"
 

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from github_fake import OWNER, FakeGitHub
 
 from seedgate.errors import GitHubError
 from seedgate.github.client import GitHubClient, RetryPolicy
 from seedgate.github.publish import CommentMode, publish_comment
 from seedgate.records import Verdict
+from tests.testing.github_fake import OWNER, FakeGitHub
 
 TOKEN = "ghs_hardening_test_token_123456"
 MARKER = "<!-- seedgate:comment-id=default -->"

@@ -16,7 +16,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from workflow_tools import ROOT, actionlint_repo, load, run, tool
+from tests.testing.workflow_tools import ROOT, actionlint_repo, load, run, tool
 
 HOST = ROOT / "host" / "action.yml"
 CONTAINER = ROOT / "action.yml"

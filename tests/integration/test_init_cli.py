@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-import cli_runner
-from cli_runner import FRESH_SCRIPT, fresh_script
 from seedgate.config.settings import load_config
+from tests.testing import cli_runner
+from tests.testing.cli_runner import FRESH_SCRIPT, fresh_script
 
 # fresh_script.py trains for real: slower than the experiment fixture
 seedgate = functools.partial(cli_runner.seedgate, timeout=300)

@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from github_fake import parse_output_file
+
+from tests.testing.github_fake import parse_output_file
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 TOKEN = "ghs_isolation_secret_0123456789"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-import cli_runner
-from actions_log import own_commands_only, read_log
+from tests.testing import cli_runner
+from tests.testing.actions_log import own_commands_only, read_log
 
 HOSTILE = Path(__file__).parents[1] / "fixtures" / "hostile_run.py"
 CONFIG = 'max_runs = 2\nlooks = [2]\ntimeout = 60\n[metric.accuracy]\ngoal = "maximize"\n'

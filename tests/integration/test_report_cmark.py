@@ -9,14 +9,6 @@ from html.parser import HTMLParser
 
 import pytest
 
-import report_fixtures
-from report_fixtures import (
-    HOSTILE_LOG,
-    HOSTILE_NAME,
-    HOSTILE_REASON,
-    comparison,
-    metric,
-)
 from seedgate.records import (
     Comparison,
     EnvironmentDifference,
@@ -27,6 +19,14 @@ from seedgate.records import (
 )
 from seedgate.report import comment_marker, render_markdown
 from seedgate.report.filters import single_spaced
+from tests.testing import report_fixtures
+from tests.testing.report_fixtures import (
+    HOSTILE_LOG,
+    HOSTILE_NAME,
+    HOSTILE_REASON,
+    comparison,
+    metric,
+)
 
 CMARK = shutil.which("cmark-gfm")  # a missing renderer fails these tests; it never skips them
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from actions_log import own_commands_only, read_log
 from seedgate.config.settings import Config
 from seedgate.run import run_log
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import run_specs
+from tests.testing.actions_log import own_commands_only, read_log
 
 PY = shlex.quote(sys.executable)
 HOSTILE = (

@@ -16,10 +16,11 @@ import pytest
 
 from seedgate.config.settings import Config
 from seedgate.errors import ConfigError, RunnerError
-from seedgate.records import RunResult, RunSet, RunStatus
+from seedgate.records import RunResult, RunStatus
 from seedgate.run.runner import Runner, fill_placeholders
 from seedgate.run.seeds import run_spec, run_specs
 from seedgate.runset.shards import merge_runsets, parse_shard, shard_indices
+from tests.testing.runsets import runset
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PY = shlex.quote(sys.executable)
@@ -374,7 +375,7 @@ def test_merged_shards_equal_one_job(tmp_path: Path) -> None:
         with Runner(config, label=f"shard {text}") as runner:
             results = runner.run(run_specs(shard_indices(9, parse_shard(text))))
         shard_sets.append(
-            RunSet(
+            runset(
                 runs=results,
                 command=config.command or "",
                 config_digest=config.digest(),

@@ -6,10 +6,10 @@ import io
 from pathlib import Path
 
 import pytest
-from github_fake import MalformedOutputError, parse_output_file
 
 from seedgate.errors import OutputError
 from seedgate.github import commands
+from tests.testing.github_fake import MalformedOutputError, parse_output_file
 
 
 def test_data_escaping_does_percent_first() -> None:

@@ -1,41 +1,25 @@
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pytest
-from numpy.typing import NDArray
 from scipy import stats
 
 from seedgate.compare import compare, is_open, runs_used
 from seedgate.config.settings import Config, MetricSpec, MinEffect
 from seedgate.errors import RunSetError
-from seedgate.records import Bound, Goal, Multiplicity, RunResult, RunSet, RunStatus, Verdict
+from seedgate.records import Bound, Goal, Multiplicity, Verdict
 from seedgate.report.wording import gate_settings_rows, note, stop_reason
 from seedgate.stats.design import holm
 from seedgate.stats.ranktest import u_statistic
+from tests.testing.runsets import runset
 
 LOOKS = (3, 5, 10, 15, 20)
 BASE = tuple(float(v) for v in np.linspace(0.0, 1.0, 20))
-
-
-def runset(
-    columns: Mapping[str, Sequence[float] | NDArray[np.float64]],
-    *,
-    failed: Sequence[int] = (),
-    commit: str = "abc",
-) -> RunSet:
-    """Runs with seeds 100, 101, ...; the runs at positions in ``failed`` failed."""
-    n = len(next(iter(columns.values())))
-    runs = []
-    for i in range(n):
-        if i in failed:
-            runs.append(RunResult(i, 100 + i, RunStatus.FAILED, {}, 1.0, reason="exit 1"))
-        else:
-            metrics = {name: float(values[i]) for name, values in columns.items()}
-            runs.append(RunResult(i, 100 + i, RunStatus.OK, metrics, 1.0))
-    return RunSet(tuple(runs), "python train.py", "sha256:x", commit, {}, "2024-01-01T00:00:00Z")
+# the runs of these tests have seeds 100, 101, ... (the failed-run and bad-seed tests name them)
+runset_from_100 = functools.partial(runset, first_seed=100)
 
 
 def config(*specs: MetricSpec) -> Config:
@@ -46,7 +30,7 @@ ACC = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.6, relative=False))
 
 
 def test_no_baseline_summarises_the_candidate_only() -> None:
-    result = compare(None, runset({"accuracy": BASE[:5]}), config(ACC), looks=LOOKS)
+    result = compare(None, runset_from_100({"accuracy": BASE[:5]}), config(ACC), looks=LOOKS)
     assert result.verdict is Verdict.NO_BASELINE
     assert result.design is None
     (metric,) = result.metrics
@@ -60,8 +44,8 @@ def test_no_baseline_summarises_the_candidate_only() -> None:
 
 
 def test_clear_regression_stops_at_the_first_look() -> None:
-    candidate = runset({"accuracy": [-1.0, -1.2, -0.9, -1.1, -1.3, -0.8]})
-    result = compare(runset({"accuracy": BASE}), candidate, config(ACC), looks=LOOKS)
+    candidate = runset_from_100({"accuracy": [-1.0, -1.2, -0.9, -1.1, -1.3, -0.8]})
+    result = compare(runset_from_100({"accuracy": BASE}), candidate, config(ACC), looks=LOOKS)
     assert result.verdict is Verdict.REGRESSION
     (metric,) = result.metrics
     assert metric.bound is Bound.REGRESSION
@@ -79,8 +63,8 @@ def test_clear_regression_stops_at_the_first_look() -> None:
 
 
 def test_clear_improvement() -> None:
-    candidate = runset({"accuracy": [2.0, 2.2, 2.1]})
-    result = compare(runset({"accuracy": BASE}), candidate, config(ACC), looks=LOOKS)
+    candidate = runset_from_100({"accuracy": [2.0, 2.2, 2.1]})
+    result = compare(runset_from_100({"accuracy": BASE}), candidate, config(ACC), looks=LOOKS)
     assert result.verdict is Verdict.IMPROVEMENT
     assert result.metrics[0].bound is Bound.IMPROVEMENT
     assert result.metrics[0].p_better == 1.0
@@ -88,8 +72,8 @@ def test_clear_improvement() -> None:
 
 def test_minimize_goal_turns_a_higher_loss_into_a_regression() -> None:
     loss = MetricSpec("loss", Goal.MINIMIZE, MinEffect(0.6, relative=False))
-    candidate = runset({"loss": [2.0, 2.2, 2.1]})
-    result = compare(runset({"loss": BASE}), candidate, config(loss), looks=LOOKS)
+    candidate = runset_from_100({"loss": [2.0, 2.2, 2.1]})
+    result = compare(runset_from_100({"loss": BASE}), candidate, config(loss), looks=LOOKS)
     assert result.verdict is Verdict.REGRESSION
     assert result.metrics[0].p_better == 0.0
     assert result.metrics[0].looks[0].z_regression > 0
@@ -97,10 +81,10 @@ def test_minimize_goal_turns_a_higher_loss_into_a_regression() -> None:
 
 def test_worse_but_by_less_than_min_effect_is_no_change() -> None:
     # 0.3 lower, significant against 0 but min_effect is 0.6: no regression to report
-    candidate = runset({"accuracy": [v - 0.3 for v in BASE]})
+    candidate = runset_from_100({"accuracy": [v - 0.3 for v in BASE]})
     plain = stats.mannwhitneyu([v - 0.3 for v in BASE], BASE, alternative="less", method="exact")
     assert plain.pvalue <= 0.05
-    result = compare(runset({"accuracy": BASE}), candidate, config(ACC))
+    result = compare(runset_from_100({"accuracy": BASE}), candidate, config(ACC))
     (metric,) = result.metrics
     (look,) = metric.looks
     assert look.p_no_change <= 0.10
@@ -113,7 +97,11 @@ def test_single_look_uses_exact_u_p_values() -> None:
     rng = np.random.default_rng(4)
     baseline, candidate = rng.normal(size=12), rng.normal(size=6) - 0.5
     spec = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.4, relative=False))
-    result = compare(runset({"accuracy": baseline}), runset({"accuracy": candidate}), config(spec))
+    result = compare(
+        runset_from_100({"accuracy": baseline}),
+        runset_from_100({"accuracy": candidate}),
+        config(spec),
+    )
     (look,) = result.metrics[0].looks
     assert look.n_candidate == 6
     assert look.n_baseline == 12
@@ -133,16 +121,16 @@ def test_single_look_uses_exact_u_p_values() -> None:
 
 def test_drop_inside_the_indifference_zone_is_never_a_regression() -> None:
     # the baseline's values in a mixed order, each 0.1 lower: inside the zone of 0.25 x 0.6
-    candidate = runset({"accuracy": [v - 0.11 for v in _ambiguous(20)]})
-    result = compare(runset({"accuracy": BASE}), candidate, config(ACC), looks=LOOKS)
+    candidate = runset_from_100({"accuracy": [v - 0.11 for v in _ambiguous(20)]})
+    result = compare(runset_from_100({"accuracy": BASE}), candidate, config(ACC), looks=LOOKS)
     assert all(look.p_regression > 0.05 for look in result.metrics[0].looks)
     assert result.verdict is not Verdict.REGRESSION
 
 
 def test_zero_min_effect_never_concludes_no_change() -> None:
     zero = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.0, relative=False))
-    same = runset({"accuracy": _ambiguous(20)})
-    result = compare(runset({"accuracy": BASE}), same, config(zero), looks=LOOKS)
+    same = runset_from_100({"accuracy": _ambiguous(20)})
+    result = compare(runset_from_100({"accuracy": BASE}), same, config(zero), looks=LOOKS)
     assert all(look.p_no_change == 1.0 for look in result.metrics[0].looks)
     assert result.verdict is Verdict.INCONCLUSIVE
 
@@ -150,8 +138,10 @@ def test_zero_min_effect_never_concludes_no_change() -> None:
 def test_tied_discrete_metric_is_not_a_regression() -> None:
     # the issue's minimal case: 20 runs at 0.900, the candidate 0.900, 0.900, 0.898
     spec = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.001, relative=False))
-    baseline = runset({"accuracy": [0.9] * 20})
-    result = compare(baseline, runset({"accuracy": [0.9, 0.9, 0.898]}), config(spec), looks=LOOKS)
+    baseline = runset_from_100({"accuracy": [0.9] * 20})
+    result = compare(
+        baseline, runset_from_100({"accuracy": [0.9, 0.9, 0.898]}), config(spec), looks=LOOKS
+    )
     assert result.metrics[0].looks[0].p_regression > 0.05
     assert result.verdict is not Verdict.REGRESSION
 
@@ -164,7 +154,10 @@ def _ambiguous(n: int) -> list[float]:
 def test_open_metric_asks_for_the_next_look() -> None:
     tiny = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.0001, relative=False))
     result = compare(
-        runset({"accuracy": BASE}), runset({"accuracy": _ambiguous(4)}), config(tiny), looks=LOOKS
+        runset_from_100({"accuracy": BASE}),
+        runset_from_100({"accuracy": _ambiguous(4)}),
+        config(tiny),
+        looks=LOOKS,
     )
     (metric,) = result.metrics
     assert metric.verdict is Verdict.INCONCLUSIVE
@@ -179,7 +172,10 @@ def test_open_metric_asks_for_the_next_look() -> None:
 def test_cap_without_a_crossing_is_inconclusive() -> None:
     tiny = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.0001, relative=False))
     result = compare(
-        runset({"accuracy": BASE}), runset({"accuracy": _ambiguous(20)}), config(tiny), looks=LOOKS
+        runset_from_100({"accuracy": BASE}),
+        runset_from_100({"accuracy": _ambiguous(20)}),
+        config(tiny),
+        looks=LOOKS,
     )
     (metric,) = result.metrics
     assert metric.verdict is Verdict.INCONCLUSIVE
@@ -192,7 +188,10 @@ def test_cap_without_a_crossing_is_inconclusive() -> None:
 
 def test_fewer_runs_than_the_first_look() -> None:
     result = compare(
-        runset({"accuracy": BASE}), runset({"accuracy": [0.5, 0.6]}), config(ACC), looks=LOOKS
+        runset_from_100({"accuracy": BASE}),
+        runset_from_100({"accuracy": [0.5, 0.6]}),
+        config(ACC),
+        looks=LOOKS,
     )
     assert result.metrics[0].looks == ()
     assert is_open(result)
@@ -207,14 +206,22 @@ def test_verdict_on_all_runs_equals_the_verdict_on_the_runs_a_pipeline_would_hav
     rng = np.random.default_rng(17)
     spec = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(1.0, relative=False))
     for shift in (0.0, 0.5, 1.0, 2.0) * 5:
-        baseline = runset({"accuracy": rng.normal(size=20)})
+        baseline = runset_from_100({"accuracy": rng.normal(size=20)})
         values = rng.normal(size=20) - shift
         full = compare(
-            baseline, runset({"accuracy": values}), config(spec), looks=LOOKS, lockstep=lockstep
+            baseline,
+            runset_from_100({"accuracy": values}),
+            config(spec),
+            looks=LOOKS,
+            lockstep=lockstep,
         )
         n = runs_used(full)
         prefix = compare(
-            baseline, runset({"accuracy": values[:n]}), config(spec), looks=LOOKS, lockstep=lockstep
+            baseline,
+            runset_from_100({"accuracy": values[:n]}),
+            config(spec),
+            looks=LOOKS,
+            lockstep=lockstep,
         )
         assert prefix.verdict is full.verdict
         assert prefix.metrics[0].looks == full.metrics[0].looks
@@ -222,7 +229,7 @@ def test_verdict_on_all_runs_equals_the_verdict_on_the_runs_a_pipeline_would_hav
         if n < 20:
             shorter = compare(
                 baseline,
-                runset({"accuracy": values[: n - 1]}),
+                runset_from_100({"accuracy": values[: n - 1]}),
                 config(spec),
                 looks=LOOKS,
                 lockstep=lockstep,
@@ -233,8 +240,8 @@ def test_verdict_on_all_runs_equals_the_verdict_on_the_runs_a_pipeline_would_hav
 
 def test_lockstep_uses_baseline_prefixes() -> None:
     rng = np.random.default_rng(2)
-    baseline = runset({"accuracy": rng.normal(size=20)})
-    candidate = runset({"accuracy": rng.normal(size=10)})
+    baseline = runset_from_100({"accuracy": rng.normal(size=20)})
+    candidate = runset_from_100({"accuracy": rng.normal(size=10)})
     tiny = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.0001, relative=False))
     result = compare(baseline, candidate, config(tiny), looks=LOOKS, lockstep=True)
     looks = result.metrics[0].looks
@@ -256,9 +263,11 @@ def test_holm_adjusts_regression_p_values_across_gating_metrics() -> None:
     cand = {"a": rng.normal(size=10) - 0.8, "b": rng.normal(size=10) - 0.6}
     spec_a = MetricSpec("a", Goal.MAXIMIZE, MinEffect(1.0, relative=False))
     spec_b = MetricSpec("b", Goal.MAXIMIZE, MinEffect(1.0, relative=False))
-    alone_a = compare(runset(base), runset(cand), config(spec_a), looks=LOOKS)
-    alone_b = compare(runset(base), runset(cand), config(spec_b), looks=LOOKS)
-    both = compare(runset(base), runset(cand), config(spec_a, spec_b), looks=LOOKS)
+    alone_a = compare(runset_from_100(base), runset_from_100(cand), config(spec_a), looks=LOOKS)
+    alone_b = compare(runset_from_100(base), runset_from_100(cand), config(spec_b), looks=LOOKS)
+    both = compare(
+        runset_from_100(base), runset_from_100(cand), config(spec_a, spec_b), looks=LOOKS
+    )
     p_a = alone_a.metrics[0].looks[0].p_regression
     p_b = alone_b.metrics[0].looks[0].p_regression
     adjusted_a, adjusted_b = holm([p_a, p_b])
@@ -274,9 +283,11 @@ def test_holm_adjusts_regression_p_values_across_gating_metrics() -> None:
 
 def test_primary_metric_gates_alone() -> None:
     other = MetricSpec("loss", Goal.MINIMIZE, MinEffect(0.6, relative=False))
-    baseline = runset({"acc": BASE, "loss": BASE})
+    baseline = runset_from_100({"acc": BASE, "loss": BASE})
     # acc unchanged-ish (no-change with a wide margin), loss clearly worse (higher)
-    candidate = runset({"acc": [0.5, 0.45, 0.55, 0.5, 0.52], "loss": [3.0, 3.1, 3.2, 3.3, 3.4]})
+    candidate = runset_from_100(
+        {"acc": [0.5, 0.45, 0.55, 0.5, 0.52], "loss": [3.0, 3.1, 3.2, 3.3, 3.4]}
+    )
     wide = MetricSpec("acc", Goal.MAXIMIZE, MinEffect(2.0, relative=False), primary=True)
     result = compare(baseline, candidate, config(wide, other), looks=LOOKS)
     acc, loss = result.metrics
@@ -291,8 +302,8 @@ def test_primary_metric_gates_alone() -> None:
 
 def test_metric_missing_from_the_baseline_is_noted_and_not_compared() -> None:
     specs = (ACC, MetricSpec("f1", Goal.MAXIMIZE, MinEffect(0.6, relative=False)))
-    baseline = runset({"accuracy": BASE})
-    candidate = runset({"accuracy": [-1.0, -1.2, -0.9], "f1": [0.1, 0.2, 0.3]})
+    baseline = runset_from_100({"accuracy": BASE})
+    candidate = runset_from_100({"accuracy": [-1.0, -1.2, -0.9], "f1": [0.1, 0.2, 0.3]})
     result = compare(baseline, candidate, config(*specs), looks=LOOKS)
     accuracy, f1 = result.metrics
     assert f1.verdict is Verdict.NO_BASELINE
@@ -304,8 +315,8 @@ def test_metric_missing_from_the_baseline_is_noted_and_not_compared() -> None:
 
 def test_failed_candidate_runs_are_reported_and_left_out() -> None:
     values = [-1.0, 99.0, -1.2, -0.9, -1.1]
-    candidate = runset({"accuracy": values}, failed=[1])
-    result = compare(runset({"accuracy": BASE}), candidate, config(ACC), looks=LOOKS)
+    candidate = runset_from_100({"accuracy": values}, failed=[1])
+    result = compare(runset_from_100({"accuracy": BASE}), candidate, config(ACC), looks=LOOKS)
     assert [r.seed for r in result.failed_runs] == [101]
     assert result.candidate_runs == 4
     assert result.metrics[0].candidate_values == (-1.0, -1.2, -0.9, -1.1)
@@ -317,8 +328,8 @@ def test_bad_seeds_are_flagged_from_the_pooled_runs() -> None:
     base_values = list(BASE)
     base_values[4] = -10.0  # a collapsed baseline seed (seed 104)
     result = compare(
-        runset({"accuracy": base_values}),
-        runset({"accuracy": [0.4, 0.5, 0.6, 0.55]}),
+        runset_from_100({"accuracy": base_values}),
+        runset_from_100({"accuracy": [0.4, 0.5, 0.6, 0.55]}),
         config(ACC),
         looks=LOOKS,
     )
@@ -330,7 +341,10 @@ def test_relative_min_effect_is_scaled_by_the_baseline_mean() -> None:
     spec = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.01, relative=True))
     values = [0.9, 0.91, 0.89, 0.9, 0.92]
     result = compare(
-        runset({"accuracy": values}), runset({"accuracy": values[:3]}), config(spec), looks=LOOKS
+        runset_from_100({"accuracy": values}),
+        runset_from_100({"accuracy": values[:3]}),
+        config(spec),
+        looks=LOOKS,
     )
     assert result.metrics[0].min_effect == pytest.approx(0.01 * np.mean(values))
     assert result.settings is not None
@@ -340,8 +354,8 @@ def test_relative_min_effect_is_scaled_by_the_baseline_mean() -> None:
 def test_settings_plans_and_design_are_filled() -> None:
     rng = np.random.default_rng(3)
     result = compare(
-        runset({"accuracy": rng.normal(size=20)}),
-        runset({"accuracy": rng.normal(size=5)}),
+        runset_from_100({"accuracy": rng.normal(size=20)}),
+        runset_from_100({"accuracy": rng.normal(size=5)}),
         config(MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(1.0, relative=False))),
         looks=LOOKS,
     )
@@ -367,15 +381,15 @@ def test_settings_plans_and_design_are_filled() -> None:
 
 def test_unusable_inputs_raise_clear_errors() -> None:
     with pytest.raises(RunSetError, match="no successful runs"):
-        compare(None, runset({"accuracy": [1.0, 2.0]}, failed=[0, 1]), config(ACC))
+        compare(None, runset_from_100({"accuracy": [1.0, 2.0]}, failed=[0, 1]), config(ACC))
     with pytest.raises(RunSetError, match="'accuracy' is configured"):
-        compare(None, runset({"loss": [1.0, 2.0]}), config(ACC))
+        compare(None, runset_from_100({"loss": [1.0, 2.0]}), config(ACC))
 
 
 def test_metrics_default_to_everything_the_runs_report() -> None:
     result = compare(
-        runset({"accuracy": BASE, "val_loss": BASE}),
-        runset({"accuracy": BASE[:3], "val_loss": BASE[:3]}),
+        runset_from_100({"accuracy": BASE, "val_loss": BASE}),
+        runset_from_100({"accuracy": BASE[:3], "val_loss": BASE[:3]}),
         Config(),
         looks=LOOKS,
     )

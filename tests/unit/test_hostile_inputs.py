@@ -18,10 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from report_fixtures import regression_comparison
 from seedgate.errors import RunSetError, StoreError
 from seedgate.planning.noise import read_noise, write_noise
-from seedgate.records import RunResult, RunSet, RunStatus
 from seedgate.run.metrics import InvalidMetricsError, validate_metrics
 from seedgate.runset.codec import (
     runset_from_bytes,
@@ -30,6 +28,8 @@ from seedgate.runset.codec import (
     runset_to_json,
 )
 from seedgate.store.github_artifact import extract_runset
+from tests.testing.report_fixtures import regression_comparison
+from tests.testing.runsets import every_field_runset
 
 FAST = settings(
     max_examples=150,
@@ -40,21 +40,7 @@ FAST = settings(
 FILE = "baseline.json"
 
 
-def _runset() -> RunSet:
-    return RunSet(
-        runs=(
-            RunResult(0, 0, RunStatus.OK, {"accuracy": 0.81, "loss": 0.5}, 1.25, data_seed=7),
-            RunResult(1, 1, RunStatus.FAILED, {}, 0.5, reason="exit code 1", log_tail="boom"),
-        ),
-        command="python train.py --seed {seed}",
-        config_digest="sha256:abc",
-        commit="0123abcd",
-        environment={"python": "3.11.7"},
-        created_at="2026-11-29T00:00:00+00:00",
-    )
-
-
-VALID_JSON = runset_to_json(_runset()).encode()
+VALID_JSON = runset_to_json(every_field_runset()).encode()
 
 
 def _zip(payload: bytes, *, method: int = zipfile.ZIP_DEFLATED) -> bytes:
@@ -130,7 +116,7 @@ def test_any_json_in_any_field_is_a_runset_or_a_runset_error(
     top: str, run_field: str, value: Any
 ) -> None:
     for in_run in (False, True):
-        changed = runset_to_dict(_runset())
+        changed = runset_to_dict(every_field_runset())
         if in_run:
             changed["runs"][0][run_field] = value
         else:
@@ -197,6 +183,6 @@ def test_a_zip_whose_directory_points_before_the_file_is_a_store_error() -> None
 
 
 def test_a_zip_holding_a_hostile_runset_is_a_runset_error() -> None:
-    hostile = json.dumps({**runset_to_dict(_runset()), "commit": "\ud800"}).encode()
+    hostile = json.dumps({**runset_to_dict(every_field_runset()), "commit": "\ud800"}).encode()
     with pytest.raises(RunSetError, match="unpaired surrogate"):
         extract_runset(_zip(hostile), FILE, "artifact (1)")

@@ -17,15 +17,8 @@ from seedgate.cli.init import (
 from seedgate.config.settings import Config, MinEffect, load_config
 from seedgate.errors import ConfigError
 from seedgate.planning.resolution import smallest_resolvable_sd
-from seedgate.records import Goal, RunResult, RunSet, RunStatus
-
-
-def _runset(columns: dict[str, list[float]], command: str = "python train.py") -> RunSet:
-    n = len(next(iter(columns.values())))
-    runs = tuple(
-        RunResult(i, i, RunStatus.OK, {k: v[i] for k, v in columns.items()}, 1.0) for i in range(n)
-    )
-    return RunSet(runs, command, "sha256:0", None, {}, "2026-01-01T00:00:00+00:00")
+from seedgate.records import Goal
+from tests.testing.runsets import runset
 
 
 @pytest.mark.parametrize(
@@ -53,7 +46,7 @@ def test_suggested_min_effect_is_resolvable_and_rounded_up() -> None:
 
 
 def test_measure_picks_the_gating_metric_and_goals() -> None:
-    runset = _runset(
+    runs = runset(
         {
             "loss": [0.5, 0.55, 0.45, 0.52],
             "val_acc": [0.9, 0.91, 0.89, 0.9],
@@ -61,7 +54,7 @@ def test_measure_picks_the_gating_metric_and_goals() -> None:
             "steps": [7.0] * 4,
         }
     )
-    metrics = measure(runset, init_design(Config()))
+    metrics = measure(runs, init_design(Config()))
     assert [(m.name, m.primary, m.goal) for m in metrics] == [
         ("loss", False, Goal.MINIMIZE),
         ("val_acc", True, Goal.MAXIMIZE),
@@ -79,17 +72,17 @@ def test_measure_picks_the_gating_metric_and_goals() -> None:
 
 def test_measure_needs_two_runs() -> None:
     with pytest.raises(ConfigError, match="need at least 2 runs"):
-        measure(_runset({"accuracy": [0.9]}), init_design(Config()))
+        measure(runset({"accuracy": [0.9]}), init_design(Config()))
 
 
 def test_the_written_config_loads_with_the_config_loader(tmp_path: Path) -> None:
     command = 'python "my train.py" --tag "\u00e9t\u00e9\\x"'
-    runset = _runset(
+    runs = runset(
         {"eval/f1": [0.7, 0.72, 0.69], "loss": [1.0, 1.1, 0.9], "flat": [3.0, 3.0, 3.0]},
         command=command,
     )
     design = init_design(Config())
-    metrics = measure(runset, design)
+    metrics = measure(runs, design)
     path = tmp_path / "seedgate.toml"
     write_config(path, render_config(metrics, design, command=command, source="x"), force=False)
     config = load_config({}, config_path=path)
@@ -106,9 +99,9 @@ def test_the_written_config_loads_with_the_config_loader(tmp_path: Path) -> None
 
 
 def test_an_entry_baseline_writes_entry(tmp_path: Path) -> None:
-    runset = _runset({"accuracy": [0.9, 0.91, 0.92]}, command="entry:pkg.mod:train")
+    runs = runset({"accuracy": [0.9, 0.91, 0.92]}, command="entry:pkg.mod:train")
     design = init_design(Config())
-    text = render_config(measure(runset, design), design, command=runset.command, source="b")
+    text = render_config(measure(runs, design), design, command=runs.command, source="b")
     path = tmp_path / "seedgate.toml"
     path.write_text(text)
     config = load_config({}, config_path=path)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -15,34 +14,16 @@ from seedgate.records import (
     Goal,
     NoteKind,
     PairingStatus,
-    RunResult,
-    RunSet,
-    RunStatus,
     Verdict,
 )
 from seedgate.report.wording import note, pairing_line
 from seedgate.stats import paired
 from seedgate.stats.operating import Outcome, simulate
 from seedgate.stats.twins import pair_seeds, replayed_seeds, same_seed_correlation
+from tests.testing.runsets import runset
 
 LOOKS = (3, 5, 10, 15, 20)
 ACC = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(1.0, relative=False))
-
-
-def runset(
-    values: Sequence[float] | np.ndarray, seeds: Sequence[int], **extra: Sequence[float]
-) -> RunSet:
-    runs = tuple(
-        RunResult(
-            i,
-            seed,
-            RunStatus.OK,
-            {"accuracy": float(v), **{k: float(col[i]) for k, col in extra.items()}},
-            1.0,
-        )
-        for i, (seed, v) in enumerate(zip(seeds, values, strict=True))
-    )
-    return RunSet(runs, "python train.py", "sha256:x", "abc", {}, "2024-01-01T00:00:00Z")
 
 
 def design() -> Design:
@@ -174,7 +155,10 @@ def test_a_correlated_drop_is_decided_early() -> None:
 def test_exact_replay_is_no_change_at_the_first_look() -> None:
     base = np.random.default_rng(2).normal(size=20)
     result = compare(
-        runset(base, range(20)), runset(base[:3], range(3)), Config(metrics=(ACC,)), looks=LOOKS
+        runset(values=base, seeds=range(20)),
+        runset(values=base[:3], seeds=range(3)),
+        Config(metrics=(ACC,)),
+        looks=LOOKS,
     )
     (metric,) = result.metrics
     assert result.verdict is Verdict.NO_CHANGE
@@ -194,7 +178,10 @@ def test_paired_compare_reports_the_seeds_correlation_and_analysis() -> None:
     base = rng.normal(size=20)
     cand = 0.9 * base + 0.3 * rng.normal(size=20) - 2.0
     result = compare(
-        runset(base, range(20)), runset(cand[:5], range(5)), Config(metrics=(ACC,)), looks=LOOKS
+        runset(values=base, seeds=range(20)),
+        runset(values=cand[:5], seeds=range(5)),
+        Config(metrics=(ACC,)),
+        looks=LOOKS,
     )
     (metric,) = result.metrics
     assert result.verdict is Verdict.REGRESSION
@@ -212,8 +199,8 @@ def test_paired_compare_reports_the_seeds_correlation_and_analysis() -> None:
 def test_other_seeds_fall_back_to_unpaired_and_say_why() -> None:
     rng = np.random.default_rng(4)
     result = compare(
-        runset(rng.normal(size=20), range(20)),
-        runset(rng.normal(size=5), range(100, 105)),
+        runset(values=rng.normal(size=20), seeds=range(20)),
+        runset(values=rng.normal(size=5), seeds=range(100, 105)),
         Config(metrics=(ACC,)),
         looks=LOOKS,
     )
@@ -235,7 +222,10 @@ def test_an_exact_replay_with_zero_min_effect_is_reported_but_not_no_change() ->
     base = np.random.default_rng(6).normal(size=20)
     zero = MetricSpec("accuracy", Goal.MAXIMIZE, MinEffect(0.0, relative=False))
     result = compare(
-        runset(base, range(20)), runset(base[:3], range(3)), Config(metrics=(zero,)), looks=LOOKS
+        runset(values=base, seeds=range(20)),
+        runset(values=base[:3], seeds=range(3)),
+        Config(metrics=(zero,)),
+        looks=LOOKS,
     )
     (metric,) = result.metrics
     assert metric.verdict is not Verdict.NO_CHANGE

@@ -5,11 +5,16 @@ from __future__ import annotations
 import dataclasses
 import io
 
-from report_fixtures import comparison, failed_run, regressed_accuracy, regression_comparison
 from seedgate.github.commands import Annotations
 from seedgate.records import Comparison, Interval, Stop, StopKind, Verdict
 from seedgate.report.annotations import annotations_for
 from seedgate.report.filters import fmt_interval, fmt_number, fmt_signed
+from tests.testing.report_fixtures import (
+    comparison,
+    regressed_accuracy,
+    regression_comparison,
+)
+from tests.testing.runsets import failed_run
 
 
 def annotations_of(result: Comparison) -> list[str]:

@@ -10,11 +10,11 @@ import dataclasses
 
 import pytest
 
-from report_fixtures import comparison, metric, values
-from report_shapes import GOLDEN, SCREENSHOTS, SHAPES, render_shape
 from seedgate.records import EnvironmentDifference, Verdict
 from seedgate.report import render_markdown
 from seedgate.report.render import FIRST_SCREEN_LINES
+from tests.testing.report_fixtures import comparison, metric, values
+from tests.testing.report_shapes import GOLDEN, SCREENSHOTS, SHAPES, render_shape
 
 
 def first_screen_lines(markdown: str) -> int:

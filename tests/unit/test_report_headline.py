@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from report_fixtures import regression_comparison
 from seedgate.records import Stop, StopKind
 from seedgate.report import render_markdown
 from seedgate.report.wording import STOP_REASON_CHARS, headline, stop_text
+from tests.testing.report_fixtures import regression_comparison
 
 
 def test_the_headline_names_three_metrics_then_counts_the_rest() -> None:

@@ -12,23 +12,6 @@ import numpy as np
 import pytest
 from jinja2.exceptions import SecurityError
 
-from report_fixtures import (
-    HOSTILE_LOG,
-    HOSTILE_NAME,
-    comparison,
-    failed_run,
-    hostile_comparison,
-    look,
-    metric,
-    regression_comparison,
-    values,
-)
-from report_markdown import (
-    cells,
-    first_screen,
-    metric_table,
-    outside_fences,
-)
 from seedgate.errors import ReportError
 from seedgate.github.publish import COMMENT_LIMIT_CHARS
 from seedgate.records import (
@@ -46,6 +29,23 @@ from seedgate.report import (
 )
 from seedgate.report.filters import Markdown, single_spaced
 from seedgate.report.render import _environment, text_length
+from tests.testing.report_fixtures import (
+    HOSTILE_LOG,
+    HOSTILE_NAME,
+    comparison,
+    hostile_comparison,
+    look,
+    metric,
+    regression_comparison,
+    values,
+)
+from tests.testing.report_markdown import (
+    cells,
+    first_screen,
+    metric_table,
+    outside_fences,
+)
+from tests.testing.runsets import failed_run
 
 # --- hostile text -------------------------------------------------------------------------
 

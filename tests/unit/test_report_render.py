@@ -5,21 +5,6 @@ import re
 
 import pytest
 
-from report_fixtures import (
-    comparison,
-    hostile_comparison,
-    metric,
-    regression_comparison,
-    values,
-)
-from report_markdown import (
-    cells,
-    details,
-    first_screen,
-    mermaid_blocks,
-    metric_table,
-    section_table,
-)
 from seedgate.errors import ReportError
 from seedgate.records import (
     Goal,
@@ -31,6 +16,21 @@ from seedgate.report import (
     verdict_emoji,
 )
 from seedgate.report.charts import MERMAID_MAX_TEXT, mermaid_chart
+from tests.testing.report_fixtures import (
+    comparison,
+    hostile_comparison,
+    metric,
+    regression_comparison,
+    values,
+)
+from tests.testing.report_markdown import (
+    cells,
+    details,
+    first_screen,
+    mermaid_blocks,
+    metric_table,
+    section_table,
+)
 
 # --- headline and verdicts ---------------------------------------------------------------
 

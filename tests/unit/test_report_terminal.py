@@ -3,9 +3,9 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from report_fixtures import HOSTILE_NAME, comparison, metric, regression_comparison
 from seedgate.records import Verdict
 from seedgate.report import headline, render_text
+from tests.testing.report_fixtures import HOSTILE_NAME, comparison, metric, regression_comparison
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -12,7 +12,7 @@ from seedgate.planning.resolution import (
     resolve,
     smallest_resolvable_sd,
 )
-from seedgate.records import Design, RunResult, RunSet, RunStatus
+from seedgate.records import Design
 from seedgate.report.plans import (
     default_metric_note,
     gate_warnings,
@@ -21,6 +21,7 @@ from seedgate.report.plans import (
 )
 from seedgate.stats import design as sequential
 from seedgate.stats.planning import runs_needed
+from tests.testing.runsets import runset
 
 LOOKS = (3, 5, 10, 15, 20)
 
@@ -33,15 +34,6 @@ def _values(sd: float, n: int = 20, seed: int = 3) -> list[float]:
     """n values whose sample SD is exactly ``sd``."""
     raw = np.random.default_rng(seed).normal(size=n)
     return list(0.8 + sd * (raw - raw.mean()) / raw.std(ddof=1))
-
-
-def _runset(columns: dict[str, list[float]], seed_base: int = 0) -> RunSet:
-    n = len(next(iter(columns.values())))
-    runs = tuple(
-        RunResult(i, seed_base + i, RunStatus.OK, {k: v[i] for k, v in columns.items()}, 1.0)
-        for i in range(n)
-    )
-    return RunSet(runs, "python train.py", "sha256:0", None, {}, "2026-01-01T00:00:00+00:00")
 
 
 def test_smallest_resolvable_effect_is_the_edge_of_runs_needed() -> None:
@@ -119,14 +111,14 @@ def test_gating_specs_and_the_default_note() -> None:
 
 
 def test_gate_warnings_from_a_baseline() -> None:
-    noisy = _runset({"loss": _values(0.05), "accuracy": _values(0.02)})
+    noisy = runset({"loss": _values(0.05), "accuracy": _values(0.02)})
     lines = gate_warnings(Config(), noisy)  # 1% of 0.8 is 0.4 seed-SDs of accuracy
     assert lines[0].startswith("note: no metrics configured: accuracy gates")
     assert len(lines) == 2
     assert lines[1].startswith("warning: accuracy: min_effect 0.008 is 0.40 seed-SDs")
     # the same seeds as the candidate's: even paired, 0.4 SD is out of reach, and it says so
     assert "Paired with the baseline's seeds it still needs about" in lines[1]
-    quiet = _runset({"loss": _values(0.05), "accuracy": _values(0.002)})
+    quiet = runset({"loss": _values(0.05), "accuracy": _values(0.002)})
     only_note = gate_warnings(Config(), quiet)  # 0.008 is 4 seed-SDs: resolvable
     assert len(only_note) == 1
     assert only_note[0].startswith("note: ")
@@ -134,14 +126,14 @@ def test_gate_warnings_from_a_baseline() -> None:
 
 def test_plan_line_names_the_smallest_resolvable_effect() -> None:
     columns = {"accuracy": _values(0.01), "loss": _values(0.05)}
-    (only,) = resolutions(Config(), _runset(columns, seed_base=100))  # accuracy gates alone
+    (only,) = resolutions(Config(), runset(columns, first_seed=100))  # accuracy gates alone
     edge = smallest_resolvable_sd(_design(), 20)
     assert edge is not None
     assert smallest_effect_text(only) == (
         f"accuracy: the smallest effect a baseline of 20 runs and at most 20 candidate runs "
         f"resolve is {0.01 * edge:.4g} ({edge:.2f} seed-SDs); min_effect is 0.008."
     )
-    (paired,) = resolutions(Config(), _runset(columns))  # the candidate's seeds: paired
+    (paired,) = resolutions(Config(), runset(columns))  # the candidate's seeds: paired
     assert paired.correlation is not None
     alone = smallest_resolvable_sd(paired.design, 20)
     together = smallest_resolvable_sd(paired.design, 20, paired.correlation)
@@ -158,23 +150,23 @@ def test_plan_line_names_the_smallest_resolvable_effect() -> None:
 
 def test_pairing_is_predicted_from_the_seed_lists_as_the_gate_decides() -> None:
     values = {"accuracy": _values(0.01)}
-    assert pairs_with(Config(), _runset(values))
-    assert not pairs_with(Config(), _runset(values, seed_base=100))  # seeds differ
-    assert pairs_with(build_config({"seed_base": 100}), _runset(values, seed_base=100))
-    short = _runset({"accuracy": _values(0.01, n=12)})
+    assert pairs_with(Config(), runset(values))
+    assert not pairs_with(Config(), runset(values, first_seed=100))  # seeds differ
+    assert pairs_with(build_config({"seed_base": 100}), runset(values, first_seed=100))
+    short = runset({"accuracy": _values(0.01, n=12)})
     assert not pairs_with(Config(), short)  # no twin for runs 13-20
-    assert not pairs_with(build_config({"max_runs": 3}), _runset(values))  # a single look
-    design, correlation = design_for(Config(), _runset(values))
+    assert not pairs_with(build_config({"max_runs": 3}), runset(values))  # a single look
+    design, correlation = design_for(Config(), runset(values))
     assert design.paired_bounds
     assert correlation is not None
-    design, correlation = design_for(Config(), _runset(values, seed_base=100))
+    design, correlation = design_for(Config(), runset(values, first_seed=100))
     assert not design.paired_bounds
     assert correlation is None
 
 
 def test_a_min_effect_only_paired_seeds_resolve_gets_a_note_not_a_warning() -> None:
     config = build_config({"metric": {"accuracy": {"min_effect": 0.01}}})  # one seed SD
-    paired = _runset({"accuracy": _values(0.01)})
+    paired = runset({"accuracy": _values(0.01)})
     (resolution,) = resolutions(config, paired)
     assert not resolution.resolvable  # unpaired, one SD is beyond a 20-run baseline
     assert resolution.paired_runs_needed is not None
@@ -185,7 +177,7 @@ def test_a_min_effect_only_paired_seeds_resolve_gets_a_note_not_a_warning() -> N
     assert "expect 'inconclusive'" not in line
     (plan,) = plan_runs_needed(config, paired)
     assert plan.runs_needed == resolution.paired_runs_needed  # plan and warning agree
-    unpaired = _runset({"accuracy": _values(0.01)}, seed_base=100)
+    unpaired = runset({"accuracy": _values(0.01)}, first_seed=100)
     (warning,) = gate_warnings(config, unpaired)
     assert warning.startswith("warning: accuracy: min_effect 0.01 is 1.00 seed-SDs")
     assert "expect 'inconclusive' after 20 runs" in warning

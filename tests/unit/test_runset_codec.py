@@ -6,34 +6,19 @@ from pathlib import Path
 import pytest
 
 from seedgate.errors import RunSetError
-from seedgate.records import RunResult, RunSet, RunStatus
 from seedgate.runset.codec import read_runset, runset_to_dict, runset_to_json, write_runset
-
-
-def _runset() -> RunSet:
-    return RunSet(
-        runs=(
-            RunResult(0, 0, RunStatus.OK, {"accuracy": 0.81, "loss": 0.5}, 1.25, data_seed=7),
-            RunResult(1, 1, RunStatus.FAILED, {}, 0.5, reason="exit code 1", log_tail="boom"),
-            RunResult(2, 2, RunStatus.TIMED_OUT, {}, 9.0, reason="timed out after 9 s"),
-        ),
-        command="python train.py --seed {seed}",
-        config_digest="sha256:abc",
-        commit="0123abcd",
-        environment={"python": "3.11.7", "cpu": "Xeon"},
-        created_at="2026-11-29T00:00:00+00:00",
-    )
+from tests.testing.runsets import every_field_runset
 
 
 def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "runs.json"
-    write_runset(_runset(), path)
-    assert read_runset(path) == _runset()
+    write_runset(every_field_runset(), path)
+    assert read_runset(path) == every_field_runset()
     assert json.loads(path.read_text())["schema"] == "seedgate.runset/1"
 
 
 def test_values_and_metric_names_use_successful_runs_only() -> None:
-    runset = _runset()
+    runset = every_field_runset()
     assert runset.values("accuracy") == (0.81,)
     assert runset.metric_names() == ("accuracy", "loss")
     assert [r.seed for r in runset.failed_runs] == [1, 2]
@@ -46,13 +31,13 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 def _mutated(**changes: object) -> str:
-    data = runset_to_dict(_runset())
+    data = runset_to_dict(every_field_runset())
     data.update(changes)
     return json.dumps(data)
 
 
 def _run0(**changes: object) -> dict[str, object]:
-    run: dict[str, object] = runset_to_dict(_runset())["runs"][0]
+    run: dict[str, object] = runset_to_dict(every_field_runset())["runs"][0]
     return {**run, **changes}
 
 
@@ -69,7 +54,7 @@ def _refusal(tmp_path: Path, text: str, fragment: str) -> str:
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        (runset_to_json(_runset())[:120], "not valid JSON"),
+        (runset_to_json(every_field_runset())[:120], "not valid JSON"),
         ("", "not valid JSON"),
         ('{"name": "package.json"}', "not a seedgate RunSet (schema is None"),
         ("[1, 2]", "expected a JSON object"),
@@ -101,7 +86,7 @@ def test_binary_and_missing_files(tmp_path: Path) -> None:
 
 
 def test_nan_metric_in_file_is_rejected(tmp_path: Path) -> None:
-    text = runset_to_json(_runset()).replace("0.81", "NaN")
+    text = runset_to_json(every_field_runset()).replace("0.81", "NaN")
     with pytest.raises(RunSetError, match="NaN is not a JSON number"):
         read_runset(_write(tmp_path, text))
 
@@ -140,4 +125,4 @@ def test_write_failures_name_the_path(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
     with pytest.raises(RunSetError, match=r"file/runs.json cannot be written"):
-        write_runset(_runset(), blocker / "runs.json")
+        write_runset(every_field_runset(), blocker / "runs.json")

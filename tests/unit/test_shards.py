@@ -1,10 +1,20 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from seedgate.errors import ConfigError, RunSetError
-from seedgate.records import RunResult, RunSet, RunStatus
+from seedgate.records import RunResult, RunStatus
 from seedgate.runset.shards import Shard, merge_runsets, parse_shard, shard_indices
+from tests.testing.runsets import (
+    COMMAND,
+    COMMIT,
+    CONFIG_DIGEST,
+    failed_run,
+    run_result,
+    runset,
+)
 
 
 def test_parse_shard() -> None:
@@ -34,50 +44,44 @@ def test_shards_partition_the_runs() -> None:
     assert shard_indices(2, Shard(3, 3)) == []
 
 
-def _run(index: int, seed: int | None = None, *, ok: bool = True) -> RunResult:
-    return RunResult(
-        index=index,
-        seed=index if seed is None else seed,
-        status=RunStatus.OK if ok else RunStatus.FAILED,
-        metrics={"accuracy": 0.8 + index / 100} if ok else {},
-        duration_s=1.0,
-        reason=None if ok else "exited with code 1",
-    )
+def _ok_runs(*indices: int) -> tuple[RunResult, ...]:
+    """Successful runs at these indices, each seeded with its index."""
+    return tuple(run_result(i, {"accuracy": 0.8 + i / 100}) for i in indices)
 
 
-def _runset(indices: list[int], **changes: object) -> RunSet:
-    fields: dict[str, object] = {
-        "runs": tuple(_run(i) for i in indices),
-        "command": "python train.py --seed {seed}",
-        "config_digest": "sha256:abc",
-        "commit": "c0ffee",
-        "environment": {"python": "3.11.7", "cpu": "x86_64"},
-        "created_at": "2024-09-01T10:00:00+00:00",
-        "shard": None,
-    }
-    fields.update(changes)
-    return RunSet(**fields)  # type: ignore[arg-type]
+X86 = {"python": "3.11.7", "cpu": "x86_64"}
+EARLIER = "2024-09-01T10:00:00+00:00"
 
 
 def test_merge_orders_runs_by_index_and_keeps_identity() -> None:
     shards = [
-        _runset([1, 4, 7], shard="2/3", created_at="2024-09-01T10:05:00+00:00"),
-        _runset([0, 3, 6, 9], shard="1/3"),
-        _runset([2, 5, 8], shard="3/3", environment={"python": "3.11.7", "cpu": "arm64"}),
+        runset(
+            runs=_ok_runs(1, 4, 7),
+            shard="2/3",
+            environment=X86,
+            created_at="2024-09-01T10:05:00+00:00",
+        ),
+        runset(runs=_ok_runs(0, 3, 6, 9), shard="1/3", environment=X86, created_at=EARLIER),
+        runset(
+            runs=_ok_runs(2, 5, 8),
+            shard="3/3",
+            environment={"python": "3.11.7", "cpu": "arm64"},
+            created_at=EARLIER,
+        ),
     ]
     merged = merge_runsets(shards)
     assert [r.index for r in merged.runs] == list(range(10))
-    assert merged.command == "python train.py --seed {seed}"
-    assert merged.config_digest == "sha256:abc"
-    assert merged.commit == "c0ffee"
+    assert merged.command == COMMAND
+    assert merged.config_digest == CONFIG_DIGEST
+    assert merged.commit == COMMIT
     assert merged.shard is None
     assert merged.created_at == "2024-09-01T10:05:00+00:00"
     assert merged.environment == {"python": "3.11.7", "cpu": "arm64 | x86_64"}
 
 
 def test_merge_keeps_failed_runs() -> None:
-    first = _runset([0])
-    second = _runset([], runs=(_run(1, ok=False),))
+    first = runset(runs=_ok_runs(0))
+    second = runset(runs=(failed_run(1, reason="exited with code 1"),))
     merged = merge_runsets([first, second])
     assert [r.status for r in merged.runs] == [RunStatus.OK, RunStatus.FAILED]
 
@@ -87,7 +91,8 @@ def test_merge_keeps_failed_runs() -> None:
     [("command", "python other.py"), ("config_digest", "sha256:def"), ("commit", "deadbeef")],
 )
 def test_merge_refuses_different_experiments_and_names_the_files(field: str, value: str) -> None:
-    shards = [_runset([0]), _runset([1], **{field: value})]
+    differs: dict[str, Any] = {field: value}
+    shards = [runset(runs=_ok_runs(0)), runset(runs=_ok_runs(1), **differs)]
     with pytest.raises(RunSetError) as caught:
         merge_runsets(shards, names=["shard-1.json", "shard-2.json"])
     message = str(caught.value)
@@ -97,13 +102,16 @@ def test_merge_refuses_different_experiments_and_names_the_files(field: str, val
 
 
 def test_merge_refuses_a_seed_twice() -> None:
-    shards = [_runset([0, 1]), _runset([2], runs=(_run(2, seed=1),))]
+    shards = [
+        runset(runs=_ok_runs(0, 1)),
+        runset(runs=(run_result(2, {"accuracy": 0.82}, seed=1),)),
+    ]
     with pytest.raises(RunSetError, match=r"seed 1 appears in both a.json and b.json"):
         merge_runsets(shards, names=["a.json", "b.json"])
 
 
 def test_merge_refuses_an_index_twice() -> None:
-    shards = [_runset([0]), _runset([], runs=(_run(0, seed=50),))]
+    shards = [runset(runs=_ok_runs(0)), runset(runs=(run_result(0, {"accuracy": 0.8}, seed=50),))]
     with pytest.raises(RunSetError, match=r"run index 0 appears in both runset 1 and runset 2"):
         merge_runsets(shards)
 
@@ -112,4 +120,4 @@ def test_merge_of_nothing_or_mismatched_names_is_an_error() -> None:
     with pytest.raises(RunSetError, match="no RunSets"):
         merge_runsets([])
     with pytest.raises(RunSetError, match="2 RunSets but 1 names"):
-        merge_runsets([_runset([0]), _runset([1])], names=["only.json"])
+        merge_runsets([runset(runs=_ok_runs(0)), runset(runs=_ok_runs(1))], names=["only.json"])

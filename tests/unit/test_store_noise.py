@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from report_fixtures import regression_comparison
 from seedgate.errors import RunSetError
 from seedgate.planning.noise import read_noise, write_noise
+from tests.testing.report_fixtures import regression_comparison
 
 
 def test_round_trip(tmp_path: Path) -> None:

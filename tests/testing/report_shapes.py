@@ -1,7 +1,7 @@
 """The main shapes of the report, as Comparisons: the golden files and screenshots of each.
 
-Test files import it as `report_shapes`; `tests/make_report_shapes.py` regenerates the
-golden Markdown (tests/golden/) and the screenshots (tests/screenshots/).
+`tests/make_report_shapes.py` regenerates the golden Markdown (tests/golden/) and the
+screenshots (tests/screenshots/).
 """
 
 from __future__ import annotations
@@ -10,16 +10,6 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from report_fixtures import (
-    DESIGN,
-    comparison,
-    failed_run,
-    look,
-    metric,
-    regression_comparison,
-    unresolvable_plan,
-    values,
-)
 from seedgate.records import (
     Comparison,
     Goal,
@@ -29,8 +19,18 @@ from seedgate.records import (
     StopKind,
     Verdict,
 )
+from tests.testing.report_fixtures import (
+    DESIGN,
+    comparison,
+    look,
+    metric,
+    regression_comparison,
+    unresolvable_plan,
+    values,
+)
+from tests.testing.runsets import failed_run
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 GOLDEN = TESTS / "golden"
 SCREENSHOTS = TESTS / "screenshots"
 VENDOR = TESTS / "vendor"

@@ -1,6 +1,6 @@
 """Hand-built Comparison objects for the report tests (no compare engine involved).
 
-Test files import it as `report_fixtures` (pytest and mypy put tests/ on the path).
+Runs come from `runsets`, the one factory of runs and run sets.
 """
 
 from __future__ import annotations
@@ -28,14 +28,13 @@ from seedgate.records import (
     NoteKind,
     PlanStatus,
     PowerPlan,
-    RunResult,
-    RunStatus,
     Stop,
     StopKind,
     Summary,
     VarianceComponent,
     Verdict,
 )
+from tests.testing.runsets import failed_run
 
 HOSTILE_NAME = "acc|<script>alert(1)</script>*_`x`_ [link](javascript:alert(1)) <!-- @bob\nrow"
 HOSTILE_REASON = "exit 1 | <img src=x onerror=alert(1)> ``` [a](javascript:x) </details>"
@@ -157,20 +156,6 @@ DESIGN = Design(
     simulations=20000,
     seed=20240917,
 )
-
-
-def failed_run(
-    index: int, seed: int, reason: str = "exit code 1", log: str | None = None
-) -> RunResult:
-    return RunResult(
-        index=index,
-        seed=seed,
-        status=RunStatus.FAILED,
-        metrics={},
-        duration_s=3.5,
-        reason=reason,
-        log_tail=log,
-    )
 
 
 def comparison(

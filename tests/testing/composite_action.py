@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from github_fake import parse_output_file
 from ruamel.yaml import YAML
 
-from github_runner import ROOT, Job, Result, host_environment
+from tests.testing.github_fake import parse_output_file
+from tests.testing.github_runner import ROOT, Job, Result, host_environment
 
 _EXPRESSION = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
 

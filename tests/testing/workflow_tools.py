@@ -1,7 +1,4 @@
-"""The offline validators the workflow tests run (check-jsonschema, actionlint, hadolint).
-
-Test files import it as `workflow_tools` (pytest and mypy put tests/ on the path).
-"""
+"""The offline validators the workflow tests run (check-jsonschema, actionlint, hadolint)."""
 
 from __future__ import annotations
 
@@ -15,7 +12,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def tool(name: str) -> str:

@@ -2,7 +2,7 @@
 
 Chromium is driven over the DevTools protocol on a pipe (--remote-debugging-pipe: JSON
 messages ending in NUL on file descriptors 3 and 4), so no extra Python package and no
-network port are needed. Test files import it as `browser`.
+network port are needed.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from report_shapes import VENDOR
+from tests.testing.report_shapes import VENDOR
 
 WIDTH, HEIGHT = 1280, 800  # the window the first screen must fit
 COMMENT_WIDTH = 780  # about the width of a PR comment's body in such a window

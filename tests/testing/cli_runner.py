@@ -1,7 +1,4 @@
-"""The seedgate CLI as a user runs it, for the integration tests: a real subprocess.
-
-Test files import it as `cli_runner` (pytest and mypy put tests/ on the path).
-"""
+"""The seedgate CLI as a user runs it, for the integration tests: a real subprocess."""
 
 from __future__ import annotations
 
@@ -11,7 +8,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-CLI_FIXTURES = Path(__file__).resolve().parent / "integration" / "cli_fixtures"
+CLI_FIXTURES = Path(__file__).resolve().parents[1] / "integration" / "cli_fixtures"
 EXPERIMENT = CLI_FIXTURES / "experiment.py"
 FRESH_SCRIPT = CLI_FIXTURES / "fresh_script.py"
 

@@ -32,10 +32,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from github_fake import EVENTS, FORK_REPO_ID, OWNER, REPO_ID, FakeGitHub, parse_output_file
 from ruamel.yaml import YAML
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.testing.github_fake import (
+    EVENTS,
+    FORK_REPO_ID,
+    OWNER,
+    REPO_ID,
+    FakeGitHub,
+    parse_output_file,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "e2e" / "fixtures"
 TOKEN = "ghs_E2eSecretToken0123456789abcdefXYZ"
 RUNTIME_TOKEN = "runtime-secret-0123456789"

@@ -1,7 +1,4 @@
-"""Reading rendered report Markdown in tests: the first screen, sections, tables, cells.
-
-Test files import it as `report_markdown` (pytest and mypy put tests/ on the path).
-"""
+"""Reading rendered report Markdown in tests: the first screen, sections, tables, cells."""
 
 from __future__ import annotations
 
