@@ -20,17 +20,23 @@ from seedgate.records import (
     Bound,
     Comparison,
     Design,
+    ExtraRuns,
+    FailedRuns,
     GateSettings,
     Interval,
+    LockstepShort,
     Look,
     MetricComparison,
     MinEffectSetting,
+    NoBaselineYet,
     Note,
-    NoteKind,
+    NotInBaseline,
     Pairing,
     PairingStatus,
     PowerPlan,
+    PrimaryAlone,
     RunSet,
+    Unpaired,
     Verdict,
 )
 from seedgate.stats import design as sequential
@@ -232,21 +238,11 @@ _SEED_MISMATCH = (
 
 def _baseline_notes(baseline: RunSet | None, metrics: Sequence[_Metric]) -> list[Note]:
     if baseline is None:
-        return [Note(NoteKind.NO_BASELINE_YET)]
+        return [NoBaselineYet()]
     present = baseline.metric_names()
-    notes = [
-        Note(NoteKind.NOT_IN_BASELINE, (m.spec.name,), names=present)
-        for m in metrics
-        if m.baseline is None
-    ]
+    notes: list[Note] = [NotInBaseline(m.spec.name, present) for m in metrics if m.baseline is None]
     notes += [
-        Note(
-            NoteKind.UNPAIRED,
-            (m.spec.name,),
-            seeds=m.candidate.seeds,
-            baseline_seeds=m.baseline.seeds,
-            status=m.twins.status,
-        )
+        Unpaired(m.spec.name, m.twins.status, m.candidate.seeds, m.baseline.seeds)
         for m in metrics
         if m.baseline is not None and m.gating and m.twins.status in _SEED_MISMATCH
     ]
@@ -262,16 +258,16 @@ def _notes(
 ) -> tuple[Note, ...]:
     notes = _baseline_notes(baseline, metrics)
     if candidate.failed_runs:
-        notes.append(Note(NoteKind.FAILED_RUNS, seeds=tuple(r.seed for r in candidate.failed_runs)))
+        notes.append(FailedRuns(tuple(r.seed for r in candidate.failed_runs)))
     n_ok = len(candidate.ok_runs)
     if n_ok > schedule[-1]:
-        notes.append(Note(NoteKind.EXTRA_RUNS, count=n_ok, cap=schedule[-1]))
+        notes.append(ExtraRuns(successful=n_ok, used=schedule[-1]))
     if any(m.twins.status is PairingStatus.LOCKSTEP for m in metrics):
         short = tuple(m.spec.name for m in metrics if m.baseline and len(m.baseline.values) < n_ok)
         if short:
-            notes.append(Note(NoteKind.LOCKSTEP_SHORT, short))
+            notes.append(LockstepShort(short))
     if primary is not None:
-        notes.append(Note(NoteKind.PRIMARY_ALONE, (primary,)))
+        notes.append(PrimaryAlone(primary))
     return tuple(notes)
 
 

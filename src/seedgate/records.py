@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Goal(str, enum.Enum):
@@ -300,25 +300,69 @@ class Stop:
 
 
 class NoteKind(str, enum.Enum):
+    """Which note: each kind has its own record below, whose fields mean one thing."""
+
     NO_BASELINE_YET = "no-baseline-yet"
-    NOT_IN_BASELINE = "not-in-baseline"  # metrics; names: what the baseline reports
-    FAILED_RUNS = "failed-runs"  # seeds of the failed candidate runs
-    EXTRA_RUNS = "extra-runs"  # count: successful runs; cap: the runs the test used
-    LOCKSTEP_SHORT = "lockstep-short"  # metrics whose baseline is shorter than the candidate
-    PRIMARY_ALONE = "primary-alone"  # metrics: the primary metric
-    UNPAIRED = "unpaired"  # metrics compared unpaired; status: why; seeds: candidate seeds
+    NOT_IN_BASELINE = "not-in-baseline"
+    FAILED_RUNS = "failed-runs"
+    EXTRA_RUNS = "extra-runs"
+    LOCKSTEP_SHORT = "lockstep-short"
+    PRIMARY_ALONE = "primary-alone"
+    UNPAIRED = "unpaired"
+
+
+# Each note carries its kind as a field (not settable) so the JSON report names it.
 
 
 @dataclass(frozen=True, slots=True)
-class Note:
-    kind: NoteKind
-    metrics: tuple[str, ...] = ()
-    names: tuple[str, ...] = ()
-    seeds: tuple[int, ...] = ()
-    baseline_seeds: tuple[int, ...] = ()
-    count: int = 0
-    cap: int = 0
-    status: PairingStatus | None = None
+class NoBaselineYet:
+    kind: NoteKind = field(default=NoteKind.NO_BASELINE_YET, init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class NotInBaseline:
+    metric: str
+    baseline_metrics: tuple[str, ...]  # what the baseline reports
+    kind: NoteKind = field(default=NoteKind.NOT_IN_BASELINE, init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FailedRuns:
+    seeds: tuple[int, ...]  # of the failed candidate runs
+    kind: NoteKind = field(default=NoteKind.FAILED_RUNS, init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraRuns:
+    successful: int  # successful candidate runs
+    used: int  # the runs the test used (the cap)
+    kind: NoteKind = field(default=NoteKind.EXTRA_RUNS, init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LockstepShort:
+    metrics: tuple[str, ...]  # whose baseline is shorter than the candidate
+    kind: NoteKind = field(default=NoteKind.LOCKSTEP_SHORT, init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PrimaryAlone:
+    metric: str  # the primary metric
+    kind: NoteKind = field(default=NoteKind.PRIMARY_ALONE, init=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Unpaired:
+    metric: str  # compared unpaired
+    why: PairingStatus
+    candidate_seeds: tuple[int, ...]
+    baseline_seeds: tuple[int, ...]
+    kind: NoteKind = field(default=NoteKind.UNPAIRED, init=False)
+
+
+Note = (
+    NoBaselineYet | NotInBaseline | FailedRuns | ExtraRuns | LockstepShort | PrimaryAlone | Unpaired
+)
 
 
 class Multiplicity(str, enum.Enum):

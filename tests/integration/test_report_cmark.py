@@ -13,8 +13,7 @@ from seedgate.records import (
     Comparison,
     EnvironmentDifference,
     MinEffectSetting,
-    Note,
-    NoteKind,
+    NotInBaseline,
     Verdict,
 )
 from seedgate.report import comment_marker, render_markdown
@@ -135,12 +134,7 @@ def hostile_comparison() -> Comparison:
     assert base.settings is not None
     return dataclasses.replace(
         base,
-        notes=(
-            Note(
-                NoteKind.NOT_IN_BASELINE,
-                ("note <iframe src=x> | [x](javascript:y) ![i](http://x/i.png)",),
-            ),
-        ),
+        notes=(NotInBaseline("note <iframe src=x> | [x](javascript:y) ![i](http://x/i.png)", ()),),
         environment_differences=(
             EnvironmentDifference("<img src=x onerror=alert(1)>", "a|b", None),
         ),

@@ -16,6 +16,7 @@ from seedgate.records import (
     Comparison,
     Design,
     EnvironmentDifference,
+    FailedRuns,
     GateSettings,
     Goal,
     Interval,
@@ -24,8 +25,7 @@ from seedgate.records import (
     MinEffectSetting,
     Multiplicity,
     NoiseBreakdown,
-    Note,
-    NoteKind,
+    NotInBaseline,
     PlanStatus,
     PowerPlan,
     Stop,
@@ -247,7 +247,7 @@ def regression_comparison() -> Comparison:
         ),
         plans=(unresolvable_plan("val_loss", seed_std=0.01, effect_in_sd=0.4, power_at_cap=0.35),),
         environment_differences=(EnvironmentDifference("tensorflow", "2.15.0", "2.16.1"),),
-        notes=(Note(NoteKind.FAILED_RUNS, seeds=(105,)),),
+        notes=(FailedRuns((105,)),),
         settings=SETTINGS,
         noise=(
             NoiseBreakdown(
@@ -274,7 +274,7 @@ def hostile_comparison() -> Comparison:
         base,
         metrics=(named, base.metrics[1]),
         failed_runs=(failed_run(5, 105, HOSTILE_REASON, HOSTILE_LOG),),
-        notes=(Note(NoteKind.NOT_IN_BASELINE, ("note with <iframe src=x> and | pipe",)),),
+        notes=(NotInBaseline("note with <iframe src=x> and | pipe", ()),),
         stop=Stop(StopKind.REGRESSION, ("stopped <b>now</b> | [x](javascript:y)",), runs=5, cap=20),
         settings=dataclasses.replace(
             SETTINGS,

@@ -12,9 +12,8 @@ from pathlib import Path
 
 from seedgate.records import (
     Comparison,
+    FailedRuns,
     Goal,
-    Note,
-    NoteKind,
     Stop,
     StopKind,
     Verdict,
@@ -92,7 +91,7 @@ def failed_runs() -> Comparison:
             failed_run(3, 103, "exit code 1", logs),
             failed_run(6, 106, "timed out after 600 s"),
         ),
-        notes=(Note(NoteKind.FAILED_RUNS, seeds=(103, 106)),),
+        notes=(FailedRuns((103, 106)),),
     )
 
 

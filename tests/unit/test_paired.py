@@ -12,8 +12,8 @@ from seedgate.records import (
     Analysis,
     Design,
     Goal,
-    NoteKind,
     PairingStatus,
+    Unpaired,
     Verdict,
 )
 from seedgate.report.wording import note, pairing_line
@@ -208,7 +208,7 @@ def test_other_seeds_fall_back_to_unpaired_and_say_why() -> None:
     assert metric.pairing is not None
     assert metric.pairing.status is PairingStatus.SEEDS_DIFFER
     assert pairing_line(metric) is None
-    (unpaired,) = [n for n in result.notes if n.kind is NoteKind.UNPAIRED]
+    (unpaired,) = [n for n in result.notes if isinstance(n, Unpaired)]
     assert note(unpaired) == (
         "accuracy: compared unpaired, not seed by seed, because its seeds are not the "
         "baseline's (a different seed_base or seed list) (candidate seeds 100-104, baseline "

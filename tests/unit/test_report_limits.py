@@ -243,6 +243,7 @@ def test_json_round_trips_with_schema_and_enum_values() -> None:
     assert accuracy["shift_interval"].keys() == {"low", "high"}
     assert len(accuracy["baseline_values"]) == 20
     assert data["failed_runs"][0]["status"] == "failed"
+    assert data["notes"] == [{"seeds": [105], "kind": "failed-runs"}]  # each note names its kind
     assert data["design"]["looks"] == [3, 5, 10, 15, 20]
     assert data == comparison_to_dict(result)
 

@@ -15,15 +15,21 @@ from typing import assert_never
 from seedgate.records import (
     Analysis,
     Comparison,
+    ExtraRuns,
+    FailedRuns,
     GateSettings,
     Goal,
+    LockstepShort,
     MetricComparison,
     Multiplicity,
+    NoBaselineYet,
     Note,
-    NoteKind,
+    NotInBaseline,
     PairingStatus,
+    PrimaryAlone,
     Stop,
     StopKind,
+    Unpaired,
     Verdict,
 )
 from seedgate.report.filters import clip, decimals_for_spread, fmt_number, fmt_pct, single_spaced
@@ -286,36 +292,37 @@ _UNPAIRED_WHY = {
 
 def note(item: Note) -> str:
     """One note of a comparison as a sentence."""
-    metrics = ", ".join(item.metrics)
-    match item.kind:
-        case NoteKind.NO_BASELINE_YET:
+    match item:
+        case NoBaselineYet():
             return "no baseline yet: a baseline run on the main branch creates one"
-        case NoteKind.NOT_IN_BASELINE:
-            present = ", ".join(item.names) or "none"
+        case NotInBaseline():
+            present = ", ".join(item.baseline_metrics) or "none"
             return (
-                f"metric {metrics!r} is not in the baseline (it reports: {present}); "
+                f"metric {item.metric!r} is not in the baseline (it reports: {present}); "
                 "it is shown but not compared"
             )
-        case NoteKind.FAILED_RUNS:
+        case FailedRuns():
             return (
                 f"{len(item.seeds)} candidate run(s) failed and are left out of the test "
                 f"(seeds {', '.join(str(s) for s in item.seeds)})"
             )
-        case NoteKind.EXTRA_RUNS:
-            return f"{item.count} successful candidate runs; the test uses the first {item.cap}"
-        case NoteKind.LOCKSTEP_SHORT:
-            return f"lockstep: the baseline has fewer runs than the candidate for {metrics}"
-        case NoteKind.PRIMARY_ALONE:
-            return f"primary metric {metrics} gates alone; other metrics are reported only"
-        case NoteKind.UNPAIRED:
-            why = _UNPAIRED_WHY[item.status] if item.status else "the seeds do not match"
+        case ExtraRuns():
             return (
-                f"{metrics}: compared unpaired, not seed by seed, because {why} "
-                f"(candidate seeds {seed_list(item.seeds)}, baseline seeds "
-                f"{seed_list(item.baseline_seeds)})"
+                f"{item.successful} successful candidate runs; the test uses the first {item.used}"
+            )
+        case LockstepShort():
+            short = ", ".join(item.metrics)
+            return f"lockstep: the baseline has fewer runs than the candidate for {short}"
+        case PrimaryAlone():
+            return f"primary metric {item.metric} gates alone; other metrics are reported only"
+        case Unpaired():
+            return (
+                f"{item.metric}: compared unpaired, not seed by seed, because "
+                f"{_UNPAIRED_WHY[item.why]} (candidate seeds {seed_list(item.candidate_seeds)}, "
+                f"baseline seeds {seed_list(item.baseline_seeds)})"
             )
         case _:
-            assert_never(item.kind)
+            assert_never(item)
 
 
 def pairing_line(metric: MetricComparison) -> str | None:
