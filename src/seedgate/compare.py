@@ -337,9 +337,7 @@ def _settings(
     primary: str | None,
     config: Config,
 ) -> GateSettings:
-    min_effects = tuple(
-        MinEffectSetting(m.spec.name, m.min_effect, str(m.spec.min_effect)) for m in metrics
-    )
+    min_effects = tuple(MinEffectSetting(m.spec.name, str(m.spec.min_effect)) for m in metrics)
     gating = sum(m.gating for m in metrics)
     levels = (config.alpha, config.power)
     return outcome.settings(schedule, lockstep, min_effects, primary, gating=gating, levels=levels)

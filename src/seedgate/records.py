@@ -251,8 +251,7 @@ class PowerPlan:
 
     metric: str
     seed_std: float
-    min_effect: float
-    effect_in_sd: float
+    effect_in_sd: float  # min_effect (the MetricComparison's, or the plan's input) / seed_std
     runs_needed: int | None  # None: not reachable with this baseline size at any n
     cap: int
     resolvable: bool  # runs_needed is not None and <= cap
@@ -373,8 +372,9 @@ class Multiplicity(str, enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class MinEffectSetting:
+    """A metric's min_effect as configured; the absolute value is its MetricComparison's."""
+
     metric: str
-    absolute: float
     configured: str  # as written in the config ("1%", "0.002")
 
 

@@ -139,7 +139,7 @@ def hostile_comparison() -> Comparison:
             EnvironmentDifference("<img src=x onerror=alert(1)>", "a|b", None),
         ),
         settings=dataclasses.replace(
-            base.settings, min_effects=(MinEffectSetting("k|<script>", 0.1, "v\nw"),)
+            base.settings, min_effects=(MinEffectSetting("k|<script>", "v\nw"),)
         ),
     )
 

@@ -138,7 +138,7 @@ SETTINGS = GateSettings(
     multiplicity=Multiplicity.PRIMARY,
     gating=1,
     primary="accuracy",
-    min_effects=(MinEffectSetting("accuracy", 0.004, "0.5%"),),
+    min_effects=(MinEffectSetting("accuracy", "0.005"),),
     single_look=False,
     alpha=0.05,
     power=0.9,
@@ -214,7 +214,6 @@ def unresolvable_plan(
     return PowerPlan(
         metric=name,
         seed_std=seed_std,
-        min_effect=0.004,
         effect_in_sd=effect_in_sd,
         runs_needed=None,
         cap=20,
@@ -235,6 +234,7 @@ def regression_comparison() -> Comparison:
         candidate=values(0.44, 0.01, 5, 5),
         verdict=Verdict.INCONCLUSIVE,
         goal=Goal.MINIMIZE,
+        min_effect=0.004,  # 0.4 seed-SDs, as its plan says
         gating=False,
         looks=(look(20, 3, 0.3), look(20, 5, 0.9)),
     )
@@ -279,6 +279,6 @@ def hostile_comparison() -> Comparison:
         settings=dataclasses.replace(
             SETTINGS,
             primary="python -c 'print(`x`)' | tee <out>",
-            min_effects=(MinEffectSetting("a|b", 0.1, "c\nd"),),
+            min_effects=(MinEffectSetting("a|b", "c\nd"),),
         ),
     )

@@ -114,7 +114,7 @@ def test_single_look_uses_exact_u_p_values() -> None:
     assert look.p_no_change == pytest.approx(margin.pvalue)
     assert result.settings is not None
     assert result.settings.single_look
-    assert dict(gate_settings_rows(result.settings))["test"].startswith(
+    assert dict(gate_settings_rows(result.settings, result.metrics))["test"].startswith(
         "single look: exact Mann-Whitney U p-value <= 0.05"
     )
 
@@ -348,7 +348,9 @@ def test_relative_min_effect_is_scaled_by_the_baseline_mean() -> None:
     )
     assert result.metrics[0].min_effect == pytest.approx(0.01 * np.mean(values))
     assert result.settings is not None
-    assert dict(gate_settings_rows(result.settings))["min_effect.accuracy"].endswith("(1%)")
+    assert dict(gate_settings_rows(result.settings, result.metrics))[
+        "min_effect.accuracy"
+    ].endswith("(1%)")
 
 
 def test_settings_plans_and_design_are_filled() -> None:
@@ -363,7 +365,9 @@ def test_settings_plans_and_design_are_filled() -> None:
     assert result.design.looks == LOOKS
     assert result.design.baseline_n == 20
     assert result.settings is not None
-    assert dict(gate_settings_rows(result.settings))["test"].startswith("group-sequential")
+    assert dict(gate_settings_rows(result.settings, result.metrics))["test"].startswith(
+        "group-sequential"
+    )
     assert result.design.alpha == 0.05
     (plan,) = result.plans
     assert plan.metric == "accuracy"

@@ -85,7 +85,7 @@ def test_plan_for_a_resolvable_effect() -> None:
     assert plan.runs_needed <= 20
     assert plan.cap == 20
     assert plan.status is PlanStatus.RESOLVABLE
-    assert "candidate runs detect it" in plan_sentence(plan)
+    assert "candidate runs detect it" in plan_sentence(plan, 0.02)
 
 
 def test_plan_warns_when_the_cap_cannot_resolve_min_effect() -> None:
@@ -94,26 +94,26 @@ def test_plan_warns_when_the_cap_cannot_resolve_min_effect() -> None:
     assert not plan.resolvable
     assert plan.status is PlanStatus.SHORT
     assert plan.inconclusive_below_sd is not None
-    assert "cap of 20 gives" in plan_sentence(plan)
-    assert "most outcomes at the cap are inconclusive" in plan_sentence(plan)
+    assert "cap of 20 gives" in plan_sentence(plan, 0.1)
+    assert "most outcomes at the cap are inconclusive" in plan_sentence(plan, 0.1)
     # a larger effect that misses the cap gets the power at the cap but no strong warning
     plan = plan_runs(values, 0.3, _design(), metric="accuracy")  # ~0.97 seed-SDs
     assert not plan.resolvable
     assert plan.inconclusive_below_sd is None
-    assert "most outcomes" not in plan_sentence(plan)
+    assert "most outcomes" not in plan_sentence(plan, 0.3)
 
 
 def test_plan_edge_cases() -> None:
     short = plan_runs([0.5], 0.1, _design(), metric="m")
     assert short.status is PlanStatus.NO_SPREAD
-    assert "fewer than 2 runs" in plan_sentence(short)
+    assert "fewer than 2 runs" in plan_sentence(short, 0.1)
     zero = plan_runs([0.5, 0.5, 0.5], 0.1, _design(), metric="m")
     assert zero.resolvable
     assert zero.runs_needed == LOOKS[0]
     no_effect = plan_runs([0.1, 0.2, 0.3], 0.0, _design(), metric="m")
     assert not no_effect.resolvable
     assert no_effect.status is PlanStatus.ZERO_MIN_EFFECT
-    assert "min_effect is 0" in plan_sentence(no_effect)
+    assert "min_effect is 0" in plan_sentence(no_effect, 0.0)
 
 
 def test_delivered_power_is_what_the_rule_does_not_what_was_asked() -> None:
@@ -125,7 +125,7 @@ def test_delivered_power_is_what_the_rule_does_not_what_was_asked() -> None:
     plan = plan_runs(values, 0.01, stored, metric="accuracy")
     assert plan.delivered_power is not None
     assert plan.delivered_power < stored.power
-    assert f"{plan.delivered_power:.0%} of the time" in plan_sentence(plan)
+    assert f"{plan.delivered_power:.0%} of the time" in plan_sentence(plan, 0.01)
 
 
 def test_paired_plan_states_the_power_at_the_observed_correlation() -> None:
@@ -136,7 +136,7 @@ def test_paired_plan_states_the_power_at_the_observed_correlation() -> None:
     assert plan.delivered_power is not None
     assert plan.delivered_power_paired is not None
     assert plan.delivered_power_paired > plan.delivered_power + 0.15  # pairing pays off
-    assert "with paired seeds at a same-seed correlation of 0.90" in plan_sentence(plan)
+    assert "with paired seeds at a same-seed correlation of 0.90" in plan_sentence(plan, 0.01)
     needed_paired = runs_needed(1.0, paired_design, correlation=0.9)
     needed_unpaired = runs_needed(1.0, paired_design)
     assert needed_paired is not None

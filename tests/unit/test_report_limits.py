@@ -218,7 +218,7 @@ def test_trim_sweep_is_always_within_limit() -> None:
 def test_json_round_trips_with_schema_and_enum_values() -> None:
     result = regression_comparison()
     data = json.loads(render_json(result))
-    assert data["schema"] == SCHEMA == "seedgate.comparison/1"
+    assert data["schema"] == SCHEMA == "seedgate.comparison/2"
     assert data["headline"] == headline(result)
     assert data["verdict"] == "regression"
     assert set(data) >= {
@@ -244,6 +244,10 @@ def test_json_round_trips_with_schema_and_enum_values() -> None:
     assert len(accuracy["baseline_values"]) == 20
     assert data["failed_runs"][0]["status"] == "failed"
     assert data["notes"] == [{"seeds": [105], "kind": "failed-runs"}]  # each note names its kind
+    # the absolute min_effect is stored once, in its metric; the settings keep what was written
+    assert data["settings"]["min_effects"] == [{"metric": "accuracy", "configured": "0.005"}]
+    assert [set(plan) & {"min_effect", "absolute"} for plan in data["plans"]] == [set()]
+    assert render_json(result).count('"min_effect"') == len(data["metrics"])
     assert data["design"]["looks"] == [3, 5, 10, 15, 20]
     assert data == comparison_to_dict(result)
 

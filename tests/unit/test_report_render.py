@@ -218,7 +218,7 @@ def test_evidence_keeps_both_z_when_they_are_not_mirrored() -> None:
     skewed = dataclasses.replace(base.metrics[0].looks[0], z_improvement=0.7)
     accuracy = dataclasses.replace(base.metrics[0], looks=(skewed,))
     section = details(
-        render_markdown(dataclasses.replace(base, metrics=(accuracy,))),
+        render_markdown(dataclasses.replace(base, metrics=(accuracy, *base.metrics[1:]))),
         "Evidence at each look (z and p)",
     )
     header = cells(next(line for line in section.splitlines() if line.startswith("| Metric")))

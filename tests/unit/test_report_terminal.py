@@ -48,10 +48,9 @@ def test_colour_only_when_asked() -> None:
 
 
 def test_hostile_names_cannot_style_or_break_the_terminal() -> None:
-    hostile = dataclasses.replace(
-        regression_comparison().metrics[0], name=HOSTILE_NAME + "\x1b[31m[bold]x[/bold]"
-    )
-    result = dataclasses.replace(regression_comparison(), metrics=(hostile,))
+    base = regression_comparison()
+    hostile = dataclasses.replace(base.metrics[0], name=HOSTILE_NAME + "\x1b[31m[bold]x[/bold]")
+    result = dataclasses.replace(base, metrics=(hostile, *base.metrics[1:]))
     text = render_text(result, color=True)
     assert "\x1b[31m[bold]" not in text
     assert "[bold]x[/bold]" in ANSI.sub("", text)  # shown as text, not markup

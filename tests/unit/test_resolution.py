@@ -175,12 +175,13 @@ def test_a_min_effect_only_paired_seeds_resolve_gets_a_note_not_a_warning() -> N
     assert line.startswith("note: accuracy: min_effect 0.01 is 1.00 seed-SDs")
     assert f"resolves it in about {resolution.paired_runs_needed} runs" in line
     assert "expect 'inconclusive'" not in line
-    (plan,) = plan_runs_needed(config, paired)
+    ((plan, min_effect),) = plan_runs_needed(config, paired)
     assert plan.runs_needed == resolution.paired_runs_needed  # plan and warning agree
+    assert min_effect == resolution.min_effect == pytest.approx(0.01)
     unpaired = runset({"accuracy": _values(0.01)}, first_seed=100)
     (warning,) = gate_warnings(config, unpaired)
     assert warning.startswith("warning: accuracy: min_effect 0.01 is 1.00 seed-SDs")
     assert "expect 'inconclusive' after 20 runs" in warning
     assert "Paired" not in warning
-    (unpaired_plan,) = plan_runs_needed(config, unpaired)
+    ((unpaired_plan, _),) = plan_runs_needed(config, unpaired)
     assert unpaired_plan.paired_correlation is None

@@ -17,8 +17,8 @@ def command(args: argparse.Namespace) -> int:
     if baseline is None:
         raise ConfigError(f"plan: no baseline; pass --baseline FILE or {MAKE_BASELINE}")
     warn_resolution(config, baseline)
-    for plan in plan_runs_needed(config, baseline):
-        print(plan_sentence(plan))
+    for plan, min_effect in plan_runs_needed(config, baseline):
+        print(plan_sentence(plan, min_effect))
     for resolution in resolutions(config, baseline):
         print(smallest_effect_text(resolution))
     return ExitCode.OK

@@ -139,16 +139,16 @@ def resolutions(config: Config, baseline: RunSet) -> tuple[Resolution, ...]:
     return tuple(found)
 
 
-def plan_runs_needed(config: Config, baseline: RunSet) -> tuple[PowerPlan, ...]:
-    """For each gated metric: the candidate runs likely needed to resolve its min_effect."""
+def plan_runs_needed(config: Config, baseline: RunSet) -> tuple[tuple[PowerPlan, float], ...]:
+    """For each gated metric: the candidate runs likely needed to resolve its min_effect, with
+    that min_effect (absolute) beside the plan."""
     design, correlation = design_for(config, baseline)
     plans = []
     for name in config.gated_metric_names(baseline.metric_names()):
         values = baseline.values(name)
         effect = config.spec_for(name).min_effect.absolute(values)
-        plans.append(
-            plan_runs(
-                values, effect, design, design.looks[-1], metric=name, correlation=correlation
-            )
+        plan = plan_runs(
+            values, effect, design, design.looks[-1], metric=name, correlation=correlation
         )
+        plans.append((plan, effect))
     return tuple(plans)

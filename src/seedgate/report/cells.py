@@ -236,7 +236,7 @@ def settings_rows(comparison: Comparison) -> list[tuple[str, str]]:
         ("candidate commit", comparison.candidate_commit or "none"),
     ]
     if comparison.settings is not None:
-        rows += wording.gate_settings_rows(comparison.settings)
+        rows += wording.gate_settings_rows(comparison.settings, comparison.metrics)
     return rows
 
 

@@ -11,7 +11,7 @@ from typing import assert_never
 from seedgate.config.defaults import why_chosen
 from seedgate.config.settings import Config
 from seedgate.planning.resolution import Resolution, resolutions
-from seedgate.records import PlanStatus, PowerPlan, RunSet
+from seedgate.records import Comparison, PlanStatus, PowerPlan, RunSet
 
 
 def _delivered(plan: PowerPlan) -> str:
@@ -30,12 +30,18 @@ def _delivered(plan: PowerPlan) -> str:
     return text + " (simulated, normal noise)."
 
 
-def plan_sentence(plan: PowerPlan) -> str:
-    """The plan for one metric in words."""
+def plan_sentences(comparison: Comparison) -> list[str]:
+    """The plans of a comparison in words, each with its metric's min_effect."""
+    min_effects = {m.name: m.min_effect for m in comparison.metrics}
+    return [plan_sentence(p, min_effects[p.metric]) for p in comparison.plans]
+
+
+def plan_sentence(plan: PowerPlan, min_effect: float) -> str:
+    """The plan for one metric, made for ``min_effect`` (absolute), in words."""
     name = plan.metric
     power_text = f"{plan.power:.0%} power at alpha {plan.alpha:g}"
     head = (
-        f"{name}: min_effect {plan.min_effect:.4g} is {plan.effect_in_sd:.2f} seed-SDs "
+        f"{name}: min_effect {min_effect:.4g} is {plan.effect_in_sd:.2f} seed-SDs "
         f"(seed SD {plan.seed_std:.4g})"
     )
     match plan.status:

@@ -64,7 +64,7 @@ from seedgate.report.wording import (
     why,
 )
 
-SCHEMA = "seedgate.comparison/1"
+SCHEMA = "seedgate.comparison/2"
 FIRST_SCREEN_LINES = 15  # Markdown lines above the first <details>, marker included
 _TEMPLATE = "report.md.j2"
 # Lines of the first screen besides the table rows: marker, title, blank, headline, blank,
@@ -225,7 +225,7 @@ def _render(
         "evidence_table": evidence_table(comparison) if sections.evidence else None,
         "settings_rows": settings_rows(comparison),
         "flagged": [m for m in comparison.metrics if m.bad_seeds],
-        "plan_notes": [plans.plan_sentence(p) for p in comparison.plans],
+        "plan_notes": plans.plan_sentences(comparison),
         "notes": [wording.note(n) for n in comparison.notes],
         "pairing_lines": [line for m in comparison.metrics if (line := wording.pairing_line(m))],
         "charts": charts(comparison) if sections.charts else [],

@@ -95,7 +95,7 @@ def _table(gating: Sequence[MetricComparison], others: Sequence[MetricComparison
 
 def _notes(comparison: Comparison) -> list[str]:
     notes = [line for m in comparison.metrics if (line := wording.pairing_line(m))]
-    notes += [plans.plan_sentence(plan) for plan in comparison.plans]
+    notes += plans.plan_sentences(comparison)
     notes += [wording.note(n) for n in comparison.notes]
     notes += [
         f"{single_spaced(r.reason or 'no reason given')} (run {r.index}, seed {r.seed}, "

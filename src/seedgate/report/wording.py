@@ -349,8 +349,11 @@ def pairing_line(metric: MetricComparison) -> str | None:
     )
 
 
-def gate_settings_rows(settings: GateSettings) -> list[tuple[str, str]]:
-    """(setting, value) pairs for the settings the Design does not show."""
+def gate_settings_rows(
+    settings: GateSettings, metrics: Sequence[MetricComparison]
+) -> list[tuple[str, str]]:
+    """(setting, value) pairs for the settings the Design does not show; each min_effect's
+    absolute value is its metric's."""
     rows = [
         (
             "baseline",
@@ -367,8 +370,12 @@ def gate_settings_rows(settings: GateSettings) -> list[tuple[str, str]]:
         ),
         ("multiplicity", _multiplicity(settings)),
     ]
+    absolute = {m.name: m.min_effect for m in metrics}
     rows += [
-        (f"min_effect.{m.metric}", f"{m.absolute:.4g} ({m.configured})")
+        (
+            f"min_effect.{m.metric}",
+            f"{absolute[m.metric]:.4g} ({m.configured})" if m.metric in absolute else m.configured,
+        )
         for m in settings.min_effects
     ]
     if settings.single_look:

@@ -151,7 +151,6 @@ def plan_runs(
     base = PowerPlan(
         metric=metric,
         seed_std=seed_std,
-        min_effect=min_effect,
         effect_in_sd=math.nan,
         runs_needed=None,
         cap=cap,
