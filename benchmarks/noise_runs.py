@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import statistics
 import time
 from collections.abc import Sequence
@@ -16,8 +15,9 @@ from typing import TextIO
 from common import ROOT, cached_runs, with_absolute_min_effect
 
 from seedgate.config.settings import Config, load_config
-from seedgate.planning.explain import render_explain, run_explain
+from seedgate.planning.explain import run_explain
 from seedgate.records import Interval, NoiseBreakdown, RunResult
+from seedgate.report.noise import advice_sentences, render_explain
 from seedgate.stats.variance import (
     DATA_ORDER,
     INITIALISATION,
@@ -148,23 +148,18 @@ def sd_ratio_interval(
 
 @dataclass(frozen=True, slots=True)
 class TestSetAdvice:
-    limits: bool | None  # None: no test-set sentence, or one in an unknown wording
+    limits: bool | None  # None: no test-set advice (not a proportion, or no advice planned)
     examples_needed: int | None
     sentence: str
 
 
 def test_set_advice(breakdown: NoiseBreakdown) -> TestSetAdvice:
-    """Explain's sentence on the test set's sampling error, read back."""
-    sentence = next((s for s in breakdown.advice if "sampling error" in s), "")
-    if not sentence:
+    """Explain's advice on the test set's sampling error: its numbers and its sentence."""
+    advice = breakdown.advice
+    if advice is None or advice.test_set_half_width is None:
         return TestSetAdvice(None, None, "")
-    needed = re.search(r"about (\d+) test examples would resolve it", sentence)
-    limits: bool | None = None  # a wording this benchmark does not know: shown as it is
-    if "does not limit" in sentence:
-        limits = False
-    elif "limits the resolution" in sentence:
-        limits = True
-    return TestSetAdvice(limits, int(needed.group(1)) if needed else None, sentence)
+    sentence = next((s for s in advice_sentences(breakdown) if "sampling error" in s), "")
+    return TestSetAdvice(advice.test_set_limits, advice.test_examples_needed, sentence)
 
 
 @dataclass(frozen=True, slots=True)

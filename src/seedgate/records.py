@@ -424,8 +424,34 @@ class VarianceComponent:
 
 
 @dataclass(frozen=True, slots=True)
+class NoiseAdvice:
+    """The numbers behind explain's advice on one metric (report.noise says them in words).
+
+    ``min_effect`` is the one explain planned for: absolute, against explain's own runs (a
+    Comparison's metrics carry the gate's).
+    """
+
+    min_effect: float
+    alpha: float
+    power: float
+    cap: int  # max_runs
+    runs_unpaired: int | None  # candidate runs needed with unrelated seeds (None: none do)
+    runs_paired: int | None  # the same with paired seeds at ``paired_correlation``
+    paired_correlation: float
+    n_test: int | None  # test examples (None: not known)
+    test_set_half_width: float | None  # 95% sampling error from the test set (None: unknown)
+    test_examples_needed: int | None  # test examples that would resolve min_effect
+
+    @property
+    def test_set_limits(self) -> bool:
+        """The test set's sampling error, not the seeds, limits what min_effect resolves."""
+        width = self.test_set_half_width
+        return width is not None and self.min_effect > 0 and width > self.min_effect
+
+
+@dataclass(frozen=True, slots=True)
 class NoiseBreakdown:
-    """Where one metric's noise comes from, with plain advice."""
+    """Where one metric's noise comes from, and the numbers for advice."""
 
     metric: str
     total_variance: float
@@ -433,4 +459,4 @@ class NoiseBreakdown:
     deterministic: bool | None  # identical seeds gave identical values (None: not checked)
     identical_seed_max_diff: float | None
     test_set_error: float | None  # sampling standard error of the metric from the test size
-    advice: tuple[str, ...] = ()
+    advice: NoiseAdvice | None = None  # None: not planned (decompose alone)

@@ -12,8 +12,9 @@ import pytest
 
 from seedgate.config.settings import Config, build_config
 from seedgate.errors import ConfigError, RunnerError
-from seedgate.planning.explain import gate_runs, plan_explain, render_explain, run_explain
+from seedgate.planning.explain import gate_runs, plan_explain, run_explain
 from seedgate.records import NoiseBreakdown, VarianceComponent
+from seedgate.report.noise import render_explain
 from seedgate.stats import design as sequential
 from seedgate.stats.planning import runs_needed
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from seedgate.config.defaults import default_gating_metric, name_words, why_chosen
+from seedgate.config.defaults import default_gating_metric, name_group, name_words
 from seedgate.config.settings import Config, MinEffect, build_config
 from seedgate.records import Goal
 
@@ -33,9 +33,10 @@ def test_name_words_split_separators_and_humps() -> None:
     assert name_words("val_TopAccuracy-5/x.y z") == {"val", "top", "accuracy", "5", "x", "y", "z"}
 
 
-def test_why_chosen_names_the_group_or_the_order() -> None:
-    assert why_chosen("val_acc") == "named like accuracy"
-    assert why_chosen("perplexity") == "the first metric reported"
+def test_name_group_is_the_first_group_matched_or_none() -> None:
+    assert name_group("val_acc") == "accuracy"
+    assert name_group("f1_loss") == "f1"  # f1 comes before loss
+    assert name_group("perplexity") is None
 
 
 def test_unconfigured_metrics_gate_one_and_report_the_others() -> None:

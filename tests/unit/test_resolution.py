@@ -18,6 +18,7 @@ from seedgate.report.plans import (
     gate_warnings,
     smallest_effect_text,
     warning_text,
+    why_chosen,
 )
 from seedgate.stats import design as sequential
 from seedgate.stats.planning import runs_needed
@@ -185,3 +186,8 @@ def test_a_min_effect_only_paired_seeds_resolve_gets_a_note_not_a_warning() -> N
     assert "Paired" not in warning
     ((unpaired_plan, _),) = plan_runs_needed(config, unpaired)
     assert unpaired_plan.paired_correlation is None
+
+
+def test_why_chosen_names_the_group_or_the_order() -> None:
+    assert why_chosen("val_acc") == "named like accuracy"
+    assert why_chosen("perplexity") == "the first metric reported"

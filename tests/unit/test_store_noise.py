@@ -22,7 +22,13 @@ def test_missing_file_means_no_noise_section(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ['{"schema": "other"}', "not json", '{"schema": "seedgate.noise/1"}']
+    "text",
+    [
+        '{"schema": "other"}',
+        "not json",
+        '{"schema": "seedgate.noise/2"}',
+        '{"schema": "seedgate.noise/1", "metrics": []}',
+    ],
 )
 def test_foreign_or_broken_files_are_clear_errors(tmp_path: Path, text: str) -> None:
     path = tmp_path / "noise.json"

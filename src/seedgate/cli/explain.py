@@ -10,8 +10,9 @@ from seedgate.errors import ExitCode
 
 
 def command(args: argparse.Namespace) -> int:
-    from seedgate.planning.explain import render_explain, run_explain
+    from seedgate.planning.explain import run_explain
     from seedgate.planning.noise import NOISE_FILE, write_noise
+    from seedgate.report.noise import render_explain
 
     config = load_settings(args)
     breakdowns = run_explain(

@@ -25,12 +25,13 @@ from typing import Any, TextIO
 import numpy as np
 
 from seedgate.cli.common import command_text
-from seedgate.config.defaults import default_gating_metric, why_chosen
+from seedgate.config.defaults import default_gating_metric
 from seedgate.config.settings import RESERVED_METRICS, Config, MetricSpec, build_config
 from seedgate.errors import ConfigError, ExitCode
 from seedgate.planning.design import design_for
 from seedgate.planning.resolution import smallest_resolvable_sd
 from seedgate.records import Design, Goal, RunSet
+from seedgate.report.plans import why_chosen
 
 _NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)  # at most 25% up
 SD_CONFIDENCE = 0.8  # min_effect is resolvable with this confidence in the seed SD

@@ -51,10 +51,8 @@ def default_gating_metric(reported: Sequence[str]) -> str | None:
     return reported[0] if reported else None
 
 
-def why_chosen(name: str) -> str:
-    """Why ``name`` was picked, for messages: its name group, or its place in the output."""
+def name_group(name: str) -> str | None:
+    """The label of the first name group ``name`` is in (None: in none, so a default metric
+    of that name was chosen by its place in the output); report.plans says why in words."""
     words = name_words(name)
-    for label, group in PRIORITY:
-        if words & group:
-            return f"named like {label}"
-    return "the first metric reported"
+    return next((label for label, group in PRIORITY if words & group), None)

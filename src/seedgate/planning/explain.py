@@ -1,4 +1,5 @@
-"""``seedgate explain``: where a metric's run-to-run noise comes from, with plain advice.
+"""``seedgate explain``: where a metric's run-to-run noise comes from, and the numbers for advice
+(``report.noise`` says them in words).
 
 A small factorial design is run through the ordinary runner:
 
@@ -16,8 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -25,7 +25,7 @@ from seedgate.config.settings import Config
 from seedgate.errors import ConfigError, RunnerError
 from seedgate.log_text import safe_lines
 from seedgate.planning.design import design_for
-from seedgate.records import NoiseBreakdown, RunResult
+from seedgate.records import NoiseAdvice, NoiseBreakdown, RunResult
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import RunSpec, run_spec
 from seedgate.stats.paired import TYPICAL_CORRELATION
@@ -110,7 +110,7 @@ def breakdowns_from_results(
     *,
     n_test: int | None = None,
 ) -> tuple[NoiseBreakdown, ...]:
-    """Decompose every metric of the successful runs; advice uses the config's settings."""
+    """Decompose every metric of the successful runs; the advice uses the config's settings."""
     by_index = {r.index: r for r in results if r.ok}
     ok = list(by_index.values())
 
@@ -179,10 +179,6 @@ def run_explain(
 # --- advice ------------------------------------------------------------------------------
 
 
-def _z(probability: float) -> float:
-    return statistics.NormalDist().inv_cdf(probability)
-
-
 def gate_runs(sd: float, min_effect: float, config: Config, *, paired: float | None) -> int | None:
     """Candidate runs the gate needs for min_effect against a ``max_runs``-run baseline, from
     ``stats.planning.runs_needed`` (the one formula) under ``planning.design.design_for``;
@@ -195,174 +191,32 @@ def gate_runs(sd: float, min_effect: float, config: Config, *, paired: float | N
     return runs_needed(min_effect / sd, design, correlation=paired)
 
 
-def _is_proportion(breakdown: NoiseBreakdown) -> bool:
-    return breakdown.test_set_error is not None
-
-
-def _amount(value: float, proportion: bool) -> str:
-    """Percentage points for proportions, else the metric's own units."""
-    if proportion:
-        points = f"{value * 100:.3g}"
-        return f"{points} percentage point{'' if points == '1' else 's'}"
-    return f"{value:.3g}"
-
-
-def _share(share: float) -> str:
-    return "<1%" if 0 < share < 0.005 else f"{share:.0%}"
-
-
-def _points(value: float) -> str:
-    return f"{value * 100:.2g}-point"
-
-
-def _determinism_line(breakdown: NoiseBreakdown, proportion: bool) -> str:
-    if breakdown.deterministic is None:
-        return "Determinism was not checked (fewer than 2 identical-seed runs)."
-    if breakdown.deterministic:
-        return (
-            "Identical seeds reproduce exactly on this machine: all the noise comes from the seeds."
-        )
-    share = next((c.share for c in breakdown.components if c.source == "non-determinism"), 0.0)
-    diff = breakdown.identical_seed_max_diff or 0.0
-    head = (
-        f"Identical seeds do NOT reproduce on this machine: the repeats differ by up to "
-        f"{_amount(diff, proportion)} (non-determinism is {_share(share)} of the variance)"
-    )
-    if share < 0.05:
-        return f"{head}; that is small next to the seeds' own effect."
-    return (
-        f"{head}. Fixing seeds cannot make single runs comparable; compare many runs, or make "
-        "the training deterministic (e.g. tf.config.experimental.enable_op_determinism())."
-    )
-
-
-def _runs_line(
-    breakdown: NoiseBreakdown, min_effect: float, config: Config, *, proportion: bool
-) -> str:
-    if min_effect <= 0:
-        return (
-            "min_effect is 0: no number of runs resolves it; set the smallest change that matters."
-        )
-    sd = math.sqrt(breakdown.total_variance)
-    cap = config.max_runs
-    unpaired = gate_runs(sd, min_effect, config, paired=None)
-    share = next((c.share for c in breakdown.components if c.source == "non-determinism"), 0.0)
-    rho = min(TYPICAL_CORRELATION, 1 - share)
-    paired = gate_runs(sd, min_effect, config, paired=rho)
-    return (
-        f"Resolving min_effect {_amount(min_effect, proportion)} with seed SD "
-        f"{_amount(sd, proportion)} at alpha {config.alpha:g} and power {config.power:g} takes "
-        f"about {_runs_text(unpaired, cap)} against a {cap}-run baseline with unrelated seeds, and "
-        f"{_runs_text(paired, cap)} with paired seeds (seedgate gives run i the same seed on "
-        f"both sides) for a change whose same-seed correlation is {rho:.2f}."
-        + (
-            ""
-            if unpaired is not None and unpaired <= cap
-            else f" Beyond max_runs = {cap} the gate would mostly end inconclusive without "
-            "pairing; raise max_runs, or reduce the noise (or choose a larger min_effect)."
-        )
-    )
-
-
-def _runs_text(n: int | None, cap: int) -> str:
-    if n is None:
-        return "more candidate runs than any cap allows"
-    return f"{n} candidate runs" + (f" (more than max_runs = {cap})" if n > cap else "")
-
-
-def _test_set_line(breakdown: NoiseBreakdown, n_test: int | None, min_effect: float) -> str | None:
-    error = breakdown.test_set_error
-    if error is None:
-        return None
-    half_width = _Z_95 * error
-    examples = f"{n_test} test examples give" if n_test else "The test set gives"
-    head = f"{examples} about ±{half_width * 100:.2g} percentage points of sampling error (95%)"
-    if min_effect > 0 and half_width > min_effect:
-        p_var = (error**2) * n_test if n_test else None
-        needed = (
-            f"; about {math.ceil(_Z_95**2 * p_var / min_effect**2)} test examples would resolve it"
-            if p_var
-            else ""
-        )
-        return (
-            f"{head}, so a {_points(min_effect)} min_effect cannot be judged on that test "
-            f"set: the test set, not the seeds, limits the resolution{needed}. (Both "
-            "sides are scored on the same examples, so part of this error is shared by "
-            "baseline and candidate; it bounds what a difference says about new data.)"
-        )
-    return (
-        f"{head}, within the {_points(min_effect)} min_effect: the test set does not limit "
-        "the resolution."
-    )
-
-
 def advise(
     breakdown: NoiseBreakdown,
     *,
     min_effect: float,
     config: Config,
     n_test: int | None = None,
-) -> tuple[str, ...]:
-    """Plain sentences: spread, dominant source, determinism, runs needed, test-set limit."""
-    proportion = _is_proportion(breakdown)
+) -> NoiseAdvice:
+    """The numbers for advice: runs the gate needs for ``min_effect`` (absolute) with unrelated
+    and with paired seeds, and what the test set's sampling error allows."""
     sd = math.sqrt(breakdown.total_variance)
-    lines = [f"Seed-to-seed SD: {_amount(sd, proportion)}."]
-    if breakdown.components and breakdown.total_variance > 0:
-        top = max(breakdown.components, key=lambda c: c.share)
-        lines.append(f"The largest source is {top.source} ({_share(top.share)} of the variance).")
-    lines.append(_determinism_line(breakdown, proportion))
-    lines.append(_runs_line(breakdown, min_effect, config, proportion=proportion))
-    test_line = _test_set_line(breakdown, n_test, min_effect)
-    if test_line:
-        lines.append(test_line)
-    return tuple(lines)
-
-
-# --- rendering ---------------------------------------------------------------------------
-
-
-def _table(breakdown: NoiseBreakdown) -> list[str]:
-    rows = [
-        "| source | variance | 95% interval | share |",
-        "|---|---:|---:|---:|",
-    ]
-    for c in breakdown.components:
-        interval = f"[{c.interval.low:.3g}, {c.interval.high:.3g}]"
-        rows.append(f"| {c.source} | {c.variance:.3g} | {interval} | {_share(c.share)} |")
-    rows.append(f"| **total (all seeds varied)** | {breakdown.total_variance:.3g} | | 100% |")
-    return rows
-
-
-def render_explain(
-    breakdowns: Sequence[NoiseBreakdown],
-    *,
-    config: Config | None = None,
-    min_effect: Mapping[str, float] | None = None,
-    n_test: int | None = None,
-) -> str:
-    """Markdown: per metric a table of sources with intervals, then the advice.
-
-    The advice stored by :func:`run_explain` is used unless ``min_effect`` (absolute, per
-    metric) is given, in which case it is recomputed with the config's alpha and power.
-    """
-    config = config or Config()
-    lines = ["# Where the noise comes from", ""]
-    if not breakdowns:
-        lines.append("No metric was reported by the runs.")
-    for breakdown in breakdowns:
-        advice = breakdown.advice
-        if min_effect is not None and breakdown.metric in min_effect:
-            advice = advise(
-                breakdown,
-                min_effect=min_effect[breakdown.metric],
-                config=config,
-                n_test=n_test,
-            )
-        lines += [f"## {breakdown.metric}", "", *_table(breakdown), ""]
-        lines += [f"- {sentence}" for sentence in advice]
-        lines.append("")
-    lines.append(
-        "Shares assume additive seed effects; intervals are 95% (chi-square for one mean "
-        "square, modified large-sample for differences)."
+    share = next((c.share for c in breakdown.components if c.source == "non-determinism"), 0.0)
+    rho = min(TYPICAL_CORRELATION, 1 - share)
+    error = breakdown.test_set_error
+    half_width = None if error is None else _Z_95 * error
+    needed = None
+    if error is not None and n_test and min_effect > 0 and _Z_95 * error > min_effect:
+        needed = math.ceil(_Z_95**2 * error**2 * n_test / min_effect**2)
+    return NoiseAdvice(
+        min_effect=min_effect,
+        alpha=config.alpha,
+        power=config.power,
+        cap=config.max_runs,
+        runs_unpaired=gate_runs(sd, min_effect, config, paired=None),
+        runs_paired=gate_runs(sd, min_effect, config, paired=rho),
+        paired_correlation=rho,
+        n_test=n_test,
+        test_set_half_width=half_width,
+        test_examples_needed=needed,
     )
-    return "\n".join(lines) + "\n"

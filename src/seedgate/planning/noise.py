@@ -1,4 +1,4 @@
-"""``seedgate explain`` results as JSON (schema ``seedgate.noise/1``), for the gate's report.
+"""``seedgate explain`` results as JSON (schema ``seedgate.noise/2``), for the gate's report.
 
 `explain` writes them to the store (``.seedgate/noise.json``); `gate` and `compare` attach
 them to the Comparison, so the PR report shows a short noise section.
@@ -15,10 +15,10 @@ from typing import Any
 from seedgate.errors import RunSetError, StoreError
 from seedgate.files import write_shared_text
 from seedgate.log_text import has_surrogates, name_problem
-from seedgate.records import Interval, NoiseBreakdown, VarianceComponent
+from seedgate.records import Interval, NoiseAdvice, NoiseBreakdown, VarianceComponent
 from seedgate.run.metrics import MAX_MAGNITUDE
 
-SCHEMA = "seedgate.noise/1"
+SCHEMA = "seedgate.noise/2"
 NOISE_FILE = "noise.json"
 
 
@@ -33,7 +33,7 @@ def write_noise(breakdowns: tuple[NoiseBreakdown, ...], path: Path) -> None:
 def read_noise(path: Path) -> tuple[NoiseBreakdown, ...]:
     """The breakdowns in ``path``; () when the file does not exist.
 
-    Anything else than a valid ``seedgate.noise/1`` file is a RunSetError naming the file.
+    Anything else than a valid ``seedgate.noise/2`` file is a RunSetError naming the file.
     """
     if not path.is_file():
         return ()
@@ -102,8 +102,36 @@ def _breakdown(raw: Mapping[str, Any]) -> NoiseBreakdown:
         deterministic=deterministic,
         identical_seed_max_diff=_optional_number(raw["identical_seed_max_diff"]),
         test_set_error=_optional_number(raw["test_set_error"]),
-        advice=tuple(_text(a) for a in _list(raw["advice"])),
+        advice=None if raw["advice"] is None else _advice(raw["advice"]),
     )
+
+
+def _advice(raw: Mapping[str, Any]) -> NoiseAdvice:
+    return NoiseAdvice(
+        min_effect=_number(raw["min_effect"]),
+        alpha=_number(raw["alpha"]),
+        power=_number(raw["power"]),
+        cap=_count(raw["cap"]),
+        runs_unpaired=_optional_count(raw["runs_unpaired"]),
+        runs_paired=_optional_count(raw["runs_paired"]),
+        paired_correlation=_number(raw["paired_correlation"]),
+        n_test=_optional_count(raw["n_test"]),
+        test_set_half_width=_optional_number(raw["test_set_half_width"]),
+        test_examples_needed=_optional_count(raw["test_examples_needed"]),
+    )
+
+
+def _count(value: object) -> int:
+    """A whole number >= 0 (not a bool); anything else is a TypeError or ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected a whole number, found {type(value).__name__}")
+    if not 0 <= value <= MAX_MAGNITUDE:
+        raise ValueError(f"{value} is not a count of at most {MAX_MAGNITUDE:g}")
+    return value
+
+
+def _optional_count(value: object) -> int | None:
+    return None if value is None else _count(value)
 
 
 def _optional_number(value: object) -> float | None:

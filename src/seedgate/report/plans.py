@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from seedgate.config.defaults import why_chosen
+from seedgate.config.defaults import name_group
 from seedgate.config.settings import Config
 from seedgate.planning.resolution import Resolution, resolutions
 from seedgate.records import Comparison, PlanStatus, PowerPlan, RunSet
@@ -164,6 +164,12 @@ def default_metric_note(config: Config, reported: tuple[str, ...]) -> str | None
     if others:
         text += f"; {', '.join(others)} {'is' if len(others) == 1 else 'are'} reported only"
     return text + ". Name them with [metric.NAME] in seedgate.toml, or run `seedgate init`."
+
+
+def why_chosen(name: str) -> str:
+    """Why the default metric ``name`` gates: its name group, or its place in the output."""
+    label = name_group(name)
+    return "the first metric reported" if label is None else f"named like {label}"
 
 
 def smallest_effect_text(resolution: Resolution) -> str:

@@ -56,6 +56,7 @@ from seedgate.report.filters import (
     md_escape,
     tail_lines,
 )
+from seedgate.report.noise import advice_sentences
 from seedgate.report.wording import (
     gating_metrics,
     headline,
@@ -167,6 +168,7 @@ def _environment() -> SandboxedEnvironment:
     env.filters.update(
         {
             "md": md_escape,
+            "advice": advice_sentences,
             "fence": code_fence,
             "tail": tail_lines,
             "num": fmt_number,
