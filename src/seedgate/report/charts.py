@@ -80,7 +80,7 @@ def _axis(values: Sequence[float]) -> tuple[float, float, int]:
     return round(low, decimals), round(high, decimals), decimals
 
 
-def _number(value: float, decimals: int) -> str:
+def _fixed(value: float, decimals: int) -> str:
     text = f"{value:.{decimals}f}"
     return text[1:] if re.fullmatch(r"-0(\.0*)?", text) else text
 
@@ -113,21 +113,19 @@ def mermaid_chart(metric: MetricComparison) -> str | None:
         "xychart-beta",
         f'    title "{name} - one bar per run"',
         f"    x-axis {_X_TITLE} [{', '.join(categories)}]",
-        f'    y-axis "{name}" {_number(low, decimals)} --> {_number(high, decimals)}',
+        f'    y-axis "{name}" {_fixed(low, decimals)} --> {_fixed(high, decimals)}',
     ]
     # Below the axis: such a bar gets a negative height and is not drawn at all (a bar at
     # the axis minimum would still show as a strip, as high as the axis's inner padding).
-    floor = _number(low - (high - low), decimals)
+    floor = _fixed(low - (high - low), decimals)
     for side in drawn:
         cells = [
-            _number(v, decimals) if other is side else floor
-            for other in drawn
-            for v in other.values
+            _fixed(v, decimals) if other is side else floor for other in drawn for v in other.values
         ]
         out.append(f"    bar [{', '.join(cells)}]")
     if lines_at is not None:
         out += [
-            f"    line [{', '.join([_number(v, decimals)] * len(categories))}]" for v in lines_at
+            f"    line [{', '.join([_fixed(v, decimals)] * len(categories))}]" for v in lines_at
         ]
     source = "\n".join(out)
     return source if len(source) <= MERMAID_MAX_TEXT else None

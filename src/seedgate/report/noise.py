@@ -18,7 +18,7 @@ from seedgate.records import NoiseAdvice, NoiseBreakdown
 _SMALL_NON_DETERMINISM = 0.05
 
 
-def _amount(value: float, proportion: bool) -> str:
+def _in_units(value: float, proportion: bool) -> str:
     """Percentage points for proportions, else the metric's own units."""
     if proportion:
         points = f"{value * 100:.3g}"
@@ -49,7 +49,7 @@ def _determinism_line(breakdown: NoiseBreakdown, proportion: bool) -> str:
     diff = breakdown.identical_seed_max_diff or 0.0
     head = (
         f"Identical seeds do NOT reproduce on this machine: the repeats differ by up to "
-        f"{_amount(diff, proportion)} (non-determinism is {_share(share)} of the variance)"
+        f"{_in_units(diff, proportion)} (non-determinism is {_share(share)} of the variance)"
     )
     if share < _SMALL_NON_DETERMINISM:
         return f"{head}; that is small next to the seeds' own effect."
@@ -73,8 +73,8 @@ def _runs_line(breakdown: NoiseBreakdown, advice: NoiseAdvice, proportion: bool)
     sd = math.sqrt(breakdown.total_variance)
     cap, unpaired = advice.cap, advice.runs_unpaired
     text = (
-        f"Resolving min_effect {_amount(advice.min_effect, proportion)} with seed SD "
-        f"{_amount(sd, proportion)} at alpha {advice.alpha:g} and power {advice.power:g} takes "
+        f"Resolving min_effect {_in_units(advice.min_effect, proportion)} with seed SD "
+        f"{_in_units(sd, proportion)} at alpha {advice.alpha:g} and power {advice.power:g} takes "
         f"about {_runs_text(unpaired, cap)} against a {cap}-run baseline with unrelated seeds, and "
         f"{_runs_text(advice.runs_paired, cap)} with paired seeds (seedgate gives run i the same "
         f"seed on both sides) for a change whose same-seed correlation is "
@@ -115,7 +115,7 @@ def advice_sentences(breakdown: NoiseBreakdown) -> tuple[str, ...]:
         return ()
     proportion = breakdown.test_set_error is not None
     sd = math.sqrt(breakdown.total_variance)
-    lines = [f"Seed-to-seed SD: {_amount(sd, proportion)}."]
+    lines = [f"Seed-to-seed SD: {_in_units(sd, proportion)}."]
     if breakdown.components and breakdown.total_variance > 0:
         top = max(breakdown.components, key=lambda c: c.share)
         lines.append(f"The largest source is {top.source} ({_share(top.share)} of the variance).")
@@ -127,7 +127,7 @@ def advice_sentences(breakdown: NoiseBreakdown) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _table(breakdown: NoiseBreakdown) -> list[str]:
+def _sources_table(breakdown: NoiseBreakdown) -> list[str]:
     rows = [
         "| source | variance | 95% interval | share |",
         "|---|---:|---:|---:|",
@@ -162,7 +162,7 @@ def render_explain(
                 breakdown, min_effect=min_effect[breakdown.metric], config=config, n_test=n_test
             )
             shown = dataclasses.replace(breakdown, advice=advice)
-        lines += [f"## {breakdown.metric}", "", *_table(breakdown), ""]
+        lines += [f"## {breakdown.metric}", "", *_sources_table(breakdown), ""]
         lines += [f"- {sentence}" for sentence in advice_sentences(shown)]
         lines.append("")
     lines.append(

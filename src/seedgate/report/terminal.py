@@ -63,7 +63,7 @@ def _difference(metric: MetricComparison) -> str:
     return f"{text} {relative}" if relative else text
 
 
-def _name(metric: MetricComparison) -> str:
+def _name_cell(metric: MetricComparison) -> str:
     star = f"{PRIMARY_STAR} " if metric.primary else ""
     return f"{star}{single_spaced(metric.name)} {goal_arrow(metric.goal)}"
 
@@ -84,16 +84,16 @@ def _table(gating: Sequence[MetricComparison], others: Sequence[MetricComparison
     table.add_column("Verdict")
     for metric in gating:
         verdict = Text(verdict_text(metric.verdict), style=_STYLE[metric.verdict])
-        cells = (_name(metric), _summary(metric, "baseline"), _summary(metric, "candidate"))
+        cells = (_name_cell(metric), _summary(metric, "baseline"), _summary(metric, "candidate"))
         table.add_row(*(Text(c) for c in cells), Text(_difference(metric)), verdict)
     for metric in others:
-        cells = (_name(metric), _summary(metric, "baseline"), _summary(metric, "candidate"))
+        cells = (_name_cell(metric), _summary(metric, "baseline"), _summary(metric, "candidate"))
         result = neutral_text(metric.verdict)
         table.add_row(*(Text(c) for c in (*cells, _difference(metric), result)), style=_NEUTRAL)
     return table
 
 
-def _notes(comparison: Comparison) -> list[str]:
+def _note_lines(comparison: Comparison) -> list[str]:
     notes = [line for m in comparison.metrics if (line := wording.pairing_line(m))]
     notes += plans.plan_sentences(comparison)
     notes += [wording.note(n) for n in comparison.notes]
@@ -121,7 +121,7 @@ def _print_body(console: Console, comparison: Comparison) -> None:
                 console.print(Text(row), soft_wrap=True)
             console.print()
     console.print(Text(stop_text(comparison), style=_NEUTRAL))
-    notes = _notes(comparison)
+    notes = _note_lines(comparison)
     if notes:
         console.print(Text("Notes:", style="bold"))
         for note in notes:

@@ -33,7 +33,7 @@ class InvalidMetricsError(ValueError):
     """The run's reported metrics are missing or malformed; the message says why."""
 
 
-def _describe(value: object) -> str:
+def _preview(value: object) -> str:
     """A short one-line rendering of data for a message (``ascii`` escapes controls)."""
     text = ascii(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -43,10 +43,10 @@ def metric_problem(name: object, value: object, source: str) -> str | None:
     """Why ``name = value`` from ``source`` is not a valid metric (None when it is)."""
     problem = name_problem(name)
     if problem is not None:
-        return f"metric name {_describe(name)} in {source} {problem}"
-    what = f"metric {_describe(name)} in {source}"
+        return f"metric name {_preview(name)} in {source} {problem}"
+    what = f"metric {_preview(name)} in {source}"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f"{what} is not a number: {_describe(value)}"
+        return f"{what} is not a number: {_preview(value)}"
     try:
         number = float(value)
     except OverflowError:
@@ -81,7 +81,7 @@ def validate_metrics(raw: object, *, source: str, required: Iterable[str] = ()) 
     if missing:
         reported = ", ".join(metrics)  # names are validated: one printable line each
         raise InvalidMetricsError(
-            f"required metric(s) {', '.join(_describe(m) for m in missing)} missing in "
+            f"required metric(s) {', '.join(_preview(m) for m in missing)} missing in "
             f"{source}; reported: {reported}"
         )
     return metrics
