@@ -31,9 +31,14 @@ def _delivered(plan: PowerPlan) -> str:
 
 
 def plan_sentences(comparison: Comparison) -> list[str]:
-    """The plans of a comparison in words, each with its metric's min_effect."""
+    """The plans of a comparison in words, each with its metric's min_effect.
+
+    A plan whose metric was not compared (absent on one side) has no min_effect to speak of:
+    the report names that metric elsewhere, so its plan is left out rather than guessed."""
     min_effects = {m.name: m.min_effect for m in comparison.metrics}
-    return [plan_sentence(p, min_effects[p.metric]) for p in comparison.plans]
+    return [
+        plan_sentence(p, min_effects[p.metric]) for p in comparison.plans if p.metric in min_effects
+    ]
 
 
 def plan_sentence(plan: PowerPlan, min_effect: float) -> str:
