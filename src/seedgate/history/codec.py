@@ -115,9 +115,10 @@ def _refuse_constant(name: str) -> float:
 
 def record_from_dict(raw: object) -> HistoryRecord:
     """The record in ``raw``; a TypeError or ValueError saying what is wrong otherwise."""
+    schema = raw.get("schema") if isinstance(raw, dict) else None
+    if isinstance(raw, dict) and schema != SCHEMA:
+        raise ValueError(f"schema {ascii(schema)[:80]}, expected exactly {SCHEMA!r}")
     top = _object(raw, _TOP_FIELDS, "the record")
-    if top.get("schema") != SCHEMA:
-        raise ValueError(f"schema {ascii(top.get('schema'))[:80]}, expected exactly {SCHEMA!r}")
     runs = _count(top.get("runs"), "runs", 1)
     failed = _count(top.get("failed_runs"), "failed_runs", 0)
     if failed > runs:
