@@ -48,6 +48,7 @@ COLOUR_WORDS = {
     "slide": "red",
     "candidate": "blue",
 }
+ENV_MARK = "(env)"  # after a category whose environment changed (Mermaid labels allow few marks)
 MAX_TABLE_METRICS = 4  # columns in the Markdown table; the charts show every metric
 _DRIFT_NEVER_GATES = "Drift is reported, never gated on: it does not change the check's result."
 _NO_DRIFT = (
@@ -163,14 +164,14 @@ def _caption(view: HistoryView) -> str:
         marks.append(f"this pull request: {md_escape(change_text(view.candidate_changes))}")
     caption = "Bars: " + "; ".join(parts) + "."
     if marks:
-        caption += " Environment changes (\\*): " + "; ".join(marks) + "."
+        caption += f" Environment changes {ENV_MARK}: " + "; ".join(marks) + "."
     return caption
 
 
 def _categories(view: HistoryView) -> list[str]:
     labels, seen = [], set()
     for record, changes in zip(view.records, view.changes, strict=True):
-        base = record.short_commit + ("*" if changes else "")
+        base = record.short_commit + (f" {ENV_MARK}" if changes else "")
         label, again = base, 1
         while label in seen:
             again += 1
@@ -178,7 +179,7 @@ def _categories(view: HistoryView) -> list[str]:
         seen.add(label)
         labels.append(f'"{mermaid_label(label)}"')
     if view.candidate is not None:
-        labels.append('"PR*"' if view.candidate_changes else '"PR"')
+        labels.append(f'"PR {ENV_MARK}"' if view.candidate_changes else '"PR"')
     return labels
 
 
@@ -222,7 +223,10 @@ def mermaid_history(view: HistoryView, metric: MetricHistory) -> str | None:
 
 def _axis(values: Sequence[float]) -> tuple[float, float, int]:
     low, high = min(values), max(values)
-    pad = (high - low) * 0.15 or (abs(low) * 0.01 or 1.0)
+    if high - low <= 1e-9 * max(abs(low), abs(high)):  # equal up to rounding
+        pad = abs(low) * 0.01 or 1.0
+    else:
+        pad = (high - low) * 0.15
     low, high = low - pad, high + pad
     decimals = decimals_for_spread(high - low, 3) or 0
     return round(low, decimals), round(high, decimals), decimals
