@@ -12,8 +12,9 @@ Per row: the share of histories with a report by the 10th baseline and by the la
 median baseline (1-based) of the first report, the median first baseline of the named
 range, and the largest single merge in the range (seed SDs). ``env step`` rows put an
 environment change with a step of 3 seed SDs at baseline 11 (marked in its fingerprint):
-that step is not drift. ± is the Monte-Carlo standard error (for the median: from the
-binomial order-statistic interval, halved).
+that step is not drift. ``bad seeds``: 5% of runs 5 seed SDs worse (heavy tails).
+± is the Monte-Carlo standard error (for the median: from the binomial order-statistic
+interval, halved).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Case:
     runs: int
     env_step_at: int | None = None  # 0-based index of a baseline with a new environment
     env_step: float = 3.0
+    bad_seeds: float = 0.0  # share of runs 5 seed SDs worse (bad seeds)
 
 
 CASES = (
@@ -48,6 +50,7 @@ CASES = (
     Case("no slide", 0.0, 10),
     Case("no slide", 0.0, 5),
     Case("no slide, env step", 0.0, 20, env_step_at=10),
+    Case("no slide, 5% bad seeds", 0.0, 10, bad_seeds=0.05),
     Case("slide 0.25 SD/merge", 0.25, 20),
     Case("slide 0.25 SD/merge", 0.25, 10),
     Case("slide 0.25 SD/merge", 0.25, 5),
@@ -62,6 +65,7 @@ def history(rng: np.random.Generator, case: Case, baselines: int) -> list[Baseli
     if case.env_step_at is not None:
         level[case.env_step_at :] += case.env_step
     runs: FloatArray = rng.normal(size=(baselines, case.runs)) + level[:, None]
+    runs -= 5.0 * (rng.random(size=runs.shape) < case.bad_seeds)
     return [
         BaselinePoint(
             mean=float(row.mean()),
