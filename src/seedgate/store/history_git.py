@@ -66,14 +66,15 @@ class GitHistory:
     """The history branch of ``remote`` (a name like ``origin``, a URL or a path).
 
     ``repository``: a git repository to work in (the checkout); objects and the private
-    ref are written there. ``config``: extra git settings passed through the environment
-    (``GIT_CONFIG_COUNT``), never on the command line: e.g. an authorisation header.
+    ref are written there. ``config``: extra git settings, in order, passed through the
+    environment (``GIT_CONFIG_COUNT``), never on the command line: e.g. an authorisation
+    header (a key may come twice: an empty value first resets a multi-valued setting).
     """
 
     repository: Path
     remote: str
     branch: str = DEFAULT_BRANCH
-    config: Mapping[str, str] = field(default_factory=dict, repr=False)
+    config: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
     def describe(self) -> str:
         return f"branch {self.branch!r} of {self.remote}"
@@ -215,11 +216,11 @@ class GitHistory:
             raise HistoryError(f"{self.describe()}: git {args[0]} failed: {exc}") from None
 
     def _environment(self, extra: Mapping[str, str]) -> dict[str, str]:
-        settings = {"safe.directory": str(self.repository), **self.config}
+        settings = (("safe.directory", str(self.repository)), *self.config)
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         env.update(_IDENTITY)
         env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_COUNT": str(len(settings))})
-        for number, (key, value) in enumerate(settings.items()):
+        for number, (key, value) in enumerate(settings):
             env[f"GIT_CONFIG_KEY_{number}"] = key
             env[f"GIT_CONFIG_VALUE_{number}"] = value
         env.update(extra)
