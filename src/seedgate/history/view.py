@@ -35,6 +35,14 @@ class MetricHistory:
     slides: tuple[Slide, ...]  # found over the whole history, shown when they end in view
     candidate: MetricRecord | None = None
 
+    @property
+    def constant(self) -> bool:
+        """The same value in every run of every shown baseline (a count such as n_test)."""
+        points = [p for p in (*self.points, self.candidate) if p is not None]
+        return bool(points) and all(
+            p.quantiles[0] == p.quantiles[-1] == points[0].mean for p in points
+        )
+
     def in_slide(self, position: int, offset: int) -> bool:
         """Whether shown baseline ``position`` lies in a reported slide."""
         index = position + offset

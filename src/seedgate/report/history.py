@@ -137,9 +137,25 @@ def _drift_lines(view: HistoryView) -> list[str]:
     return [_NO_DRIFT, ""]
 
 
+def _constant_line(view: HistoryView) -> str | None:
+    constant = [m for m in view.metrics if m.constant]
+    if not constant:
+        return None
+    shown = ", ".join(
+        f"{one_line(m.name)} = {fmt_number(next(p.mean for p in m.points if p))}"
+        if any(m.points)
+        else one_line(m.name)
+        for m in constant
+    )
+    return f"The same in every run, not charted: {shown}."
+
+
 def _chart_blocks(view: HistoryView) -> list[str]:
     blocks = []
-    for metric in view.metrics:
+    constant = _constant_line(view)
+    if constant is not None:
+        blocks += [md_escape(constant), ""]
+    for metric in (m for m in view.metrics if not m.constant):
         source = mermaid_history(view, metric)
         if source is not None:
             blocks += [code_fence(source, "mermaid"), ""]
@@ -346,8 +362,11 @@ def history_terminal(view: HistoryView, *, width: int = 110, colour: bool = True
         console.print(Text("drift: " + slide_sentence(metric, slide), style="bold red"))
     if view.slides:
         console.print(Text(_DRIFT_NEVER_GATES, style="dim"))
-    for metric in view.metrics:
+    for metric in (m for m in view.metrics if not m.constant):
         console.print(_metric_table(view, metric))
+    constant = _constant_line(view)
+    if constant is not None:
+        console.print(Text(constant, style="dim"))
     for record, changes in zip(view.records, view.changes, strict=True):
         if changes:
             console.print(Text(f"{record.short_commit}: {change_text(changes)}", style="yellow"))
@@ -391,7 +410,7 @@ def _metric_table(view: HistoryView, metric: MetricHistory) -> Table:
         table.add_row(
             number,
             record.short_commit,
-            date_label(record)[:10],
+            date_label(record),
             _runs(record),
             _metric_cell(point),
             _dot_row(point, scale, _STYLES[kind]),
