@@ -170,3 +170,22 @@ def test_an_empty_history_says_so() -> None:
     view = build_view((), GOALS)
     assert "No baseline of main is recorded yet." in history_markdown(view, folded=True)
     assert "No baseline of main" in history_terminal(view, colour=False)
+
+
+def test_a_metric_constant_in_every_run_is_named_not_charted() -> None:
+    history = _history([0.9] * 3, metric="n_test")
+    history = tuple(
+        dataclasses.replace(
+            r,
+            metrics=tuple(
+                dataclasses.replace(m, mean=500.0, sd=0.0, quantiles=(500.0,) * 7)
+                for m in r.metrics
+            ),
+        )
+        for r in history
+    )
+    view = build_view(history, {})
+    text = history_markdown(view, folded=True)
+    assert "```mermaid" not in text
+    assert "The same in every run, not charted: n\\_test = 500." in text
+    assert "n_test = 500" in history_terminal(view, colour=False)

@@ -345,7 +345,16 @@ _STYLES = {
     "slide": "bold red",
     "candidate": "bold blue",
 }
-CHART_WIDTH = 36
+CHART_WIDTH = 30
+_TERMINAL_COLUMNS = (
+    "#",
+    "commit",
+    "date (UTC)",
+    "runs",
+    "mean \u00b1 SD",
+    "mean \u00b1 2 SE",
+    "note",
+)
 
 
 def history_terminal(view: HistoryView, *, width: int = 110, colour: bool = True) -> str:
@@ -380,7 +389,7 @@ def _metric_table(view: HistoryView, metric: MetricHistory) -> Table:
     table = Table(
         title=Text(one_line(metric.name) + goal), box=box.SIMPLE_HEAD, title_justify="left"
     )
-    for header in ("#", "commit", "date", "runs", "mean \u00b1 SD", "mean \u00b1 2 SE", "note"):
+    for header in _TERMINAL_COLUMNS:
         table.add_column(header, no_wrap=header != "note")
     rows = [
         (
@@ -410,7 +419,7 @@ def _metric_table(view: HistoryView, metric: MetricHistory) -> Table:
         table.add_row(
             number,
             record.short_commit,
-            date_label(record),
+            date_label(record)[5:],  # the year is in the Markdown and the JSON
             _runs(record),
             _metric_cell(point),
             _dot_row(point, scale, _STYLES[kind]),
