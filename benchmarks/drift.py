@@ -26,11 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from common import rate_cell, rate_se, this_command
-from numpy.typing import NDArray
 
+from seedgate.stats import FloatArray
 from seedgate.stats.drift import BaselinePoint, DriftAlarm, detect_drift
 
-FloatArray = NDArray[np.float64]
 BY = 10  # the target: reported by the tenth baseline
 MAX_FALSE = 0.05
 

@@ -14,8 +14,8 @@ import pytest
 from seedgate.errors import HistoryError
 from seedgate.history.codec import MAX_RECORD_BYTES, record_from_bytes, record_to_json
 from seedgate.history.record import HistoryRecord, record_from_runset
-from seedgate.records import RunResult, RunSet, RunStatus
 from seedgate.store.history_git import GitHistory
+from tests.testing.runsets import runset
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -28,16 +28,13 @@ def git(cwd: Path, *args: str, stdin: str | None = None) -> str:
 
 
 def record(commit_digit: str, created_at: str = "2026-12-03T13:00:00+00:00") -> HistoryRecord:
-    runs = tuple(RunResult(i, i, RunStatus.OK, {"accuracy": 0.8 + i / 100}, 1.0) for i in range(5))
-    runset = RunSet(
-        runs=runs,
-        command="python train.py",
-        config_digest="sha256:x",
+    made = runset(
+        values=[0.8 + i / 100 for i in range(5)],
         commit=commit_digit * 40,
         environment={"tensorflow": "tensorflow 2.20.0"},
         created_at=created_at,
     )
-    return record_from_runset(runset)
+    return record_from_runset(made)
 
 
 @pytest.fixture

@@ -23,8 +23,9 @@ from seedgate.history.record import (
     environment_changes,
     record_from_runset,
 )
-from seedgate.records import Goal, RunResult, RunSet, RunStatus
+from seedgate.records import Goal, RunSet
 from seedgate.store.history_local import LocalHistory
+from tests.testing.runsets import runset
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
@@ -32,15 +33,10 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"
 def _runset(
     accuracy: list[float], *, tensorflow: str = "tensorflow 2.20.0", commit: str = COMMIT
 ) -> RunSet:
-    runs = tuple(
-        RunResult(i, 100 + i, RunStatus.OK, {"accuracy": a, "loss": 1 - a}, 1.5)
-        for i, a in enumerate(accuracy)
-    )
-    failed = RunResult(len(runs), 999, RunStatus.FAILED, {}, 0.1, reason="exit code 1")
-    return RunSet(
-        runs=(*runs, failed),
-        command="python train.py --seed {seed}",
-        config_digest="sha256:abc123",
+    """The successful runs' accuracies (loss 1 - accuracy) and one failed run after them."""
+    return runset(
+        {"accuracy": [*accuracy, 0.0], "loss": [1 - a for a in [*accuracy, 0.0]]},
+        failed={len(accuracy)},
         commit=commit,
         environment={"python": "3.11.14", "tensorflow": tensorflow, "machine": "x86_64"},
         created_at="2026-12-03T13:00:00+00:00",

@@ -9,7 +9,7 @@ import pytest
 
 from seedgate.history.record import HistoryRecord, record_from_runset
 from seedgate.history.view import build_view
-from seedgate.records import Goal, RunResult, RunSet, RunStatus
+from seedgate.records import Goal
 from seedgate.report.history import (
     history_json,
     history_markdown,
@@ -17,6 +17,7 @@ from seedgate.report.history import (
     mermaid_history,
     summary_line,
 )
+from tests.testing.runsets import runset
 
 GOALS = {"accuracy": Goal.MAXIMIZE}
 
@@ -38,19 +39,13 @@ def _history(
         )
         noise = rng.normal(0, 0.005, size=20)
         noise -= noise.mean()  # the means are exactly the levels
-        runs = tuple(
-            RunResult(i, i, RunStatus.OK, {metric: float(level + e)}, 1.0)
-            for i, e in enumerate(noise)
+        made = runset(
+            {metric: level + noise},
+            commit=_commit(t)[:40],
+            environment={"tensorflow": tf},
+            created_at=f"2026-11-{t + 1:02d}T10:00:00+00:00",
         )
-        runset = RunSet(
-            runs,
-            "python train.py",
-            "d",
-            _commit(t)[:40],
-            {"tensorflow": tf},
-            f"2026-11-{t + 1:02d}T10:00:00+00:00",
-        )
-        records.append(record_from_runset(runset))
+        records.append(record_from_runset(made))
     return tuple(records)
 
 

@@ -25,8 +25,8 @@ from seedgate.errors import HistoryError
 from seedgate.history.record import QUANTILE_LEVELS, HistoryRecord, MetricRecord
 from seedgate.log_text import has_surrogates, name_problem
 from seedgate.records import Goal
+from seedgate.run.fingerprint import REPRODUCIBILITY_KEYS
 from seedgate.run.metrics import MAX_MAGNITUDE
-from seedgate.runset.fingerprint import REPRODUCIBILITY_KEYS
 
 SCHEMA = "seedgate.history/1"
 MAX_RECORD_BYTES = 64 * 1024

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from seedgate.records import EnvironmentDifference, Goal, RunSet
-from seedgate.runset.fingerprint import REPRODUCIBILITY_KEYS, differences
+from seedgate.run.fingerprint import REPRODUCIBILITY_KEYS, differences
 
 # min, 10%, 25%, median, 75%, 90%, max of the successful runs' values.
 QUANTILE_LEVELS = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0)

@@ -32,7 +32,7 @@ from seedgate.report.filters import (
     fmt_number,
     md_escape,
     mermaid_label,
-    one_line,
+    single_spaced,
 )
 
 KINDS = ("baseline", "new environment", "slide", "candidate")
@@ -74,8 +74,8 @@ def date_label(record: HistoryRecord) -> str:
 def change_text(changes: Sequence[EnvironmentDifference]) -> str:
     """'tensorflow: tensorflow 2.19.0 -> tensorflow 2.20.0; gpu: ...' (plain text)."""
     return "; ".join(
-        f"{d.key}: {one_line(d.baseline or 'not recorded')} \u2192 "
-        f"{one_line(d.candidate or 'not recorded')}"
+        f"{d.key}: {single_spaced(d.baseline or 'not recorded')} \u2192 "
+        f"{single_spaced(d.candidate or 'not recorded')}"
         for d in changes
     )
 
@@ -96,7 +96,7 @@ def slide_sentence(metric: MetricHistory, slide: Slide) -> str:
         else f"one merge moved it {step:.2f} SD of that"
     )
     return (
-        f"{one_line(metric.name)} slid {fmt_number(alarm.shift, decimals)} "
+        f"{single_spaced(metric.name)} slid {fmt_number(alarm.shift, decimals)} "
         f"({alarm.shift_in_sd:+.2f} seed SD, from {fmt_number(alarm.level_before, decimals)} "
         f"to {fmt_number(alarm.level_at_alarm, decimals)}) over {slide.merges} baselines of "
         f"main, {where}; {single}."
@@ -112,7 +112,7 @@ def summary_line(view: HistoryView) -> str:
     slides = view.slides
     if not slides:
         return f"History of main: {count}, no drift found"
-    names = ", ".join(dict.fromkeys(one_line(m.name) for m, _ in slides))
+    names = ", ".join(dict.fromkeys(single_spaced(m.name) for m, _ in slides))
     return f"History of main: {count}, drift in {names}"
 
 
@@ -142,9 +142,9 @@ def _constant_line(view: HistoryView) -> str | None:
     if not constant:
         return None
     shown = ", ".join(
-        f"{one_line(m.name)} = {fmt_number(next(p.mean for p in m.points if p))}"
+        f"{single_spaced(m.name)} = {fmt_number(next(p.mean for p in m.points if p))}"
         if any(m.points)
-        else one_line(m.name)
+        else single_spaced(m.name)
         for m in constant
     )
     return f"The same in every run, not charted: {shown}."
@@ -387,7 +387,7 @@ def history_terminal(view: HistoryView, *, width: int = 110, colour: bool = True
 def _metric_table(view: HistoryView, metric: MetricHistory) -> Table:
     goal = f" ({_GOAL_WORDS[metric.goal]})" if metric.goal else ""
     table = Table(
-        title=Text(one_line(metric.name) + goal), box=box.SIMPLE_HEAD, title_justify="left"
+        title=Text(single_spaced(metric.name) + goal), box=box.SIMPLE_HEAD, title_justify="left"
     )
     for header in _TERMINAL_COLUMNS:
         table.add_column(header, no_wrap=header != "note")
