@@ -106,9 +106,10 @@ def slide_sentence(metric: MetricHistory, slide: Slide) -> str:
 def summary_line(view: HistoryView) -> str:
     """The folded section's one line: how many baselines, and whether main drifts."""
     shown = len(view.records)
-    count = (
-        f"last {shown} of {view.total} baselines" if view.total > shown else f"{shown} baselines"
-    )
+    if view.total > shown:
+        count = f"last {shown} of {view.total} baselines"
+    else:
+        count = f"{shown} baseline" + ("" if shown == 1 else "s")
     slides = view.slides
     if not slides:
         return f"History of main: {count}, no drift found"
