@@ -266,7 +266,8 @@ def _metric_cell(point: MetricRecord | None) -> str:
 def _table(view: HistoryView) -> list[str]:
     if not view.records:
         return []
-    metrics = view.metrics[:MAX_TABLE_METRICS]
+    varying = [m for m in view.metrics if not m.constant]
+    metrics = varying[:MAX_TABLE_METRICS]
     head = ["#", "commit", "date (UTC)", "runs", *(md_escape(m.name, 40) for m in metrics)]
     head.append("environment")
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -290,7 +291,7 @@ def _table(view: HistoryView) -> list[str]:
             md_escape(change_text(view.candidate_changes), 200) or "",
         ]
         lines.append("| " + " | ".join(cells) + " |")
-    if len(view.metrics) > MAX_TABLE_METRICS:
+    if len(varying) > MAX_TABLE_METRICS:
         lines += ["", f"The table shows the first {MAX_TABLE_METRICS} metrics; the charts all."]
     return lines
 
