@@ -32,9 +32,16 @@ def remote_repository(root: Path) -> Path:
 
 
 def run_job(
-    workflow: Workflow, remote: Path, *, push: bool, sha: str, level: float = 0.9
+    workflow: Workflow,
+    remote: Path,
+    *,
+    push: bool,
+    sha: str,
+    level: float = 0.9,
+    planted_hook: Path | None = None,
 ) -> Result:
-    """One job whose workspace is a checkout with ``remote`` as origin."""
+    """One job whose workspace is a checkout with ``remote`` as origin; ``planted_hook``:
+    the checkout gets git hooks (as a pull request's code could write) that touch it."""
     event, name = (push_event(), "push") if push else (pr_event(), "pull_request")
     ref = "refs/heads/master" if push else f"refs/pull/{PR_NUMBER}/merge"
     job = workflow.prepare(
@@ -42,6 +49,11 @@ def run_job(
     )
     git(job.workspace, "init", "--quiet")
     git(job.workspace, "remote", "add", "origin", str(remote))
+    if planted_hook is not None:
+        for name in ("reference-transaction", "pre-push", "post-checkout"):
+            hook = job.workspace / ".git" / "hooks" / name
+            hook.write_text(f"#!/bin/sh\nenv > {planted_hook}\n", encoding="utf-8")
+            hook.chmod(0o755)
     return workflow.finish(job, workflow.start(job))
 
 
@@ -65,8 +77,10 @@ def test_push_jobs_record_and_a_pull_request_shows_the_history(
     assert "history: the baseline is recorded as records/" in second.stdout
     assert sorted(branch_records(remote)) == sorted([MAIN_SHA, "a" * 40])
 
-    pr = run_job(workflow, remote, push=False, sha="9" * 40)
+    planted = tmp_path / "hook-ran"
+    pr = run_job(workflow, remote, push=False, sha="9" * 40, planted_hook=planted)
     assert pr.returncode == 0, pr.stdout
+    assert not planted.exists()  # the checkout's hooks never run with the token around
     (comment,) = workflow.fake.comments(PR_NUMBER)
     section = comment.body[comment.body.index("<details>\n<summary><b>History of main") :]
     assert "History of main: 2 baselines" in section
@@ -95,6 +109,21 @@ def test_a_corrupt_history_is_a_warning_and_changes_no_verdict(
     assert "the verdict does not depend on it" in warning
     (comment,) = workflow.fake.comments(PR_NUMBER)
     assert "History of main" not in comment.body
+
+
+def test_a_workspace_that_is_no_checkout_is_a_warning(workflow: Workflow) -> None:
+    job = workflow.prepare(
+        "push",
+        push_event(),
+        ref="refs/heads/master",
+        sha=MAIN_SHA,
+        inputs={"history-branch": BRANCH},
+    )
+    result = workflow.finish(job, workflow.start(job))
+    assert result.returncode == 0, result.stdout
+    (warning,) = [w for w in result.annotations("warning") if "seedgate%3A history" in w]
+    assert "not a git checkout with a remote 'origin'" in warning
+    assert (job.workspace / ".seedgate" / "baseline.json").is_file()
 
 
 def test_without_the_input_no_git_is_touched(workflow: Workflow) -> None:

@@ -202,3 +202,16 @@ def test_record_round_trip_through_the_branch_is_byte_exact(remote: Path) -> Non
     stored = git(remote, "show", f"seedgate-history:{path}")
     assert stored == record_to_json(rec)
     assert record_from_bytes(stored.encode(), "x") == rec
+
+
+def test_the_repository_hooks_do_not_run(remote: Path) -> None:
+    work = checkout(remote, "job")
+    ran = remote.parent / "hook-ran"
+    for name in ("pre-push", "reference-transaction"):
+        hook = work / ".git" / "hooks" / name
+        hook.write_text(f"#!/bin/sh\ntouch {ran}\n", encoding="utf-8")
+        hook.chmod(0o755)
+    store = GitHistory(work, "origin")
+    store.append(record("a"))
+    assert store.load() == (record("a"),)
+    assert not ran.exists()

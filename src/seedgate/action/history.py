@@ -6,15 +6,17 @@ folded history section, with its own runs as the last point, to its report and c
 Any problem with the history is a warning: the verdict, the exit code and the baseline
 file never depend on it.
 
-The branch is pushed to and fetched from ``origin`` of the job's checkout. The job's token
-reaches git only through the environment of git's own processes (an authorisation header
-for the server's URL, after an empty value that clears the one actions/checkout may have
-left, so the request never carries two).
+The branch is fetched from and pushed to the URL of ``origin`` of the job's checkout, from a
+scratch repository of our own: the checkout's hooks and config (which the pull request's
+code ran next to) take no part. The job's token reaches only git's own processes, through
+their environment: an authorisation header for the server's URL alone.
 """
 
 from __future__ import annotations
 
 import base64
+import tempfile
+from pathlib import Path
 
 from seedgate.action.services import Services
 from seedgate.action.settings import ActionSettings, Role
@@ -24,25 +26,27 @@ from seedgate.history.view import HistoryView, build_view
 from seedgate.pipeline import GateResult
 from seedgate.records import Goal
 from seedgate.report.history import history_markdown, slide_sentence
-from seedgate.store.history_git import GitHistory
-
-REMOTE = "origin"
+from seedgate.store.history_git import GitHistory, origin_url, scratch_repository
 
 
 def history_step(settings: ActionSettings, result: GateResult, services: Services) -> str | None:
     """The history section for the report (None: no history asked for, or none readable)."""
     if settings.history_branch is None:
         return None
-    store = GitHistory(
-        settings.working_directory, REMOTE, settings.history_branch, config=git_auth(settings)
-    )
     goals = {metric.name: metric.goal for metric in result.comparison.metrics}
     try:
-        record = record_from_runset(result.candidate, goals)
-        if settings.role is Role.BASELINE:
-            view = _record(store, record, services, goals)
-        else:
-            view = build_view(store.load(), goals, candidate=record)
+        with tempfile.TemporaryDirectory(prefix="seedgate-history-") as scratch:
+            store = GitHistory(
+                scratch_repository(Path(scratch)),
+                origin_url(settings.working_directory),
+                settings.history_branch,
+                config=git_auth(settings),
+            )
+            record = record_from_runset(result.candidate, goals)
+            if settings.role is Role.BASELINE:
+                view = _record(store, record, services, goals)
+            else:
+                view = build_view(store.load(), goals, candidate=record)
     except HistoryError as exc:
         services.warn(
             f"{exc}. The history is left out of this report; the verdict does not depend on it.",

@@ -42,6 +42,8 @@ MAX_ATTEMPTS = 8
 MAX_RECORDS = 10_000  # a branch with more entries is refused rather than read
 _GIT_TIMEOUT_S = 120
 _NO_ENV: Mapping[str, str] = MappingProxyType({})
+# Nothing a repository's own config or hooks name runs while git holds our settings.
+_HARDENING = (("core.hooksPath", os.devnull), ("credential.helper", ""))
 _IDENTITY = {
     "GIT_AUTHOR_NAME": "seedgate",
     "GIT_AUTHOR_EMAIL": "seedgate@users.noreply.github.com",
@@ -216,7 +218,7 @@ class GitHistory:
             raise HistoryError(f"{self.describe()}: git {args[0]} failed: {exc}") from None
 
     def _environment(self, extra: Mapping[str, str]) -> dict[str, str]:
-        settings = (("safe.directory", str(self.repository)), *self.config)
+        settings = (*_HARDENING, ("safe.directory", str(self.repository)), *self.config)
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         env.update(_IDENTITY)
         env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_COUNT": str(len(settings))})
@@ -225,6 +227,39 @@ class GitHistory:
             env[f"GIT_CONFIG_VALUE_{number}"] = value
         env.update(extra)
         return env
+
+
+def scratch_repository(directory: Path) -> Path:
+    """A new bare repository in ``directory`` to fetch and push the branch from, so that
+    no hook, config or object of a checkout takes part (the action works in one)."""
+    done = subprocess.run(
+        ["git", "init", "--quiet", "--bare", str(directory)],
+        capture_output=True,
+        timeout=_GIT_TIMEOUT_S,
+        check=False,
+    )
+    if done.returncode != 0:
+        said = done.stderr.decode("utf-8", "replace")
+        raise HistoryError(f"cannot make a git repository in {directory}: {_last_line(said)}")
+    return directory
+
+
+def origin_url(checkout: Path) -> str:
+    """The URL of ``origin`` in a checkout (what actions/checkout cloned from)."""
+    done = subprocess.run(
+        ["git", "-c", f"safe.directory={checkout}", "remote", "get-url", "origin"],
+        cwd=checkout,
+        capture_output=True,
+        timeout=_GIT_TIMEOUT_S,
+        check=False,
+    )
+    url = done.stdout.decode("utf-8", "replace").strip()
+    if done.returncode != 0 or not url:
+        raise HistoryError(
+            f"{checkout} is not a git checkout with a remote 'origin' (the history branch is "
+            "read from and written to it); check out the repository with actions/checkout"
+        )
+    return url
 
 
 def _last_line(text: str) -> str:
