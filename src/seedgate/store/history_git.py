@@ -88,7 +88,12 @@ class GitHistory:
         tip = self.fetch()
         if tip is None:
             return ()
-        return tuple(self._read(sha, name) for sha, name in self._entries(tip))
+        entries = self._entries(tip)
+        blobs = self._blobs([sha for sha, _ in entries])
+        return tuple(
+            record_from_bytes(blobs[sha], f"{self.describe()}: {RECORDS}/{name}")
+            for sha, name in entries
+        )
 
     def fetch(self) -> str | None:
         """Fetch the branch into the private ref; its tip, or None when there is none."""
@@ -122,9 +127,25 @@ class GitHistory:
             entries.append((sha, name))
         return sorted(entries, key=lambda entry: entry[1])
 
-    def _read(self, sha: str, name: str) -> HistoryRecord:
-        data = self._git_bytes("cat-file", "blob", sha)
-        return record_from_bytes(data, f"{self.describe()}: {RECORDS}/{name}")
+    def _blobs(self, shas: list[str]) -> dict[str, bytes]:
+        """The blobs' contents, read by one ``git cat-file --batch`` (sizes already checked)."""
+        if not shas:
+            return {}
+        wanted = "".join(f"{sha}\n" for sha in shas).encode("ascii")
+        output = self._git_bytes("cat-file", "--batch", stdin=wanted)
+        blobs, position = {}, 0
+        for _ in shas:
+            header_end = output.index(b"\n", position)
+            header = output[position:header_end].decode("ascii", "replace").split()
+            if len(header) != 3:  # "<sha> missing"
+                raise HistoryError(f"{self.describe()}: git could not read {ascii(header)[:80]}")
+            sha, kind, size = header
+            if kind != "blob":
+                raise HistoryError(f"{self.describe()}: object {sha} is a {kind}, not a file")
+            start = header_end + 1
+            blobs[sha] = output[start : start + int(size)]
+            position = start + int(size) + 1
+        return blobs
 
     # --- writing ------------------------------------------------------------------------
 
