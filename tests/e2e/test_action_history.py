@@ -7,7 +7,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import numpy as np
+
 from seedgate.history.codec import record_from_bytes
+from seedgate.history.record import record_from_runset
+from seedgate.records import Goal
+from seedgate.store.history_git import GitHistory
 from tests.testing.github_runner import (
     MAIN_SHA,
     PR_NUMBER,
@@ -16,6 +21,7 @@ from tests.testing.github_runner import (
     pr_event,
     push_event,
 )
+from tests.testing.runsets import runset
 
 BRANCH = "seedgate-history"
 
@@ -132,3 +138,29 @@ def test_without_the_input_no_git_is_touched(workflow: Workflow) -> None:
     assert result.returncode == 0, result.stdout
     assert "History of main" not in result.summary
     assert "history" not in "".join(result.annotations("warning"))
+
+
+def test_drift_on_main_is_in_the_next_comment_and_changes_no_exit_code(
+    workflow: Workflow, tmp_path: Path
+) -> None:
+    remote = remote_repository(tmp_path)
+    seeder = tmp_path / "seeder"
+    git(tmp_path, "init", "--quiet", str(seeder))
+    git(seeder, "remote", "add", "origin", str(remote))
+    store = GitHistory(seeder, "origin", BRANCH)
+    rng = np.random.default_rng(4)
+    for t in range(10):  # flat, then 0.3 seed SD lower every merge
+        level = 0.9 - 0.003 * max(0, t - 3)
+        made = runset(
+            {"score": level + rng.normal(0, 0.01, size=20)},
+            commit=f"{t + 1:x}" * 40,
+            created_at=f"2026-11-{t + 1:02d}T09:00:00+00:00",
+        )
+        store.append(record_from_runset(made, {"score": Goal.MAXIMIZE}))
+    pr = run_job(workflow, remote, push=False, sha="9" * 40)
+    assert pr.returncode == 0, pr.stdout
+    assert pr.outputs["verdict"] == "no-baseline"
+    (comment,) = workflow.fake.comments(PR_NUMBER)
+    assert "drift in score" in comment.body
+    assert "- **Drift**: score slid" in comment.body
+    assert "never gated on" in comment.body
