@@ -61,7 +61,7 @@ def test_a_slide_is_named_by_its_commits_and_marked_in_the_chart() -> None:
     assert slide.until is history[slide.alarm.alarm]
     assert summary_line(view) == "History of main: 13 baselines, drift in accuracy"
     text = history_markdown(view, folded=True)
-    assert f"from {slide.since.short_commit} to {slide.until.short_commit}" in text
+    assert f"commits {slide.since.short_commit}..{slide.until.short_commit}" in text
     assert "never gated on" in text
     chart = mermaid_history(view, metric)
     assert chart is not None

@@ -64,7 +64,7 @@ _DOT = "\u25cf"
 
 
 def commit_label(record: HistoryRecord | None) -> str:
-    return record.short_commit if record is not None else "the first baseline"
+    return record.short_commit if record is not None else "(start)"
 
 
 def date_label(record: HistoryRecord) -> str:
@@ -84,11 +84,7 @@ def slide_sentence(metric: MetricHistory, slide: Slide) -> str:
     """One slide in plain text: what moved, how far, over which commits."""
     alarm = slide.alarm
     decimals = decimals_for_spread(alarm.seed_sd, 2)
-    where = (
-        f"from {commit_label(slide.since)} to {slide.until.short_commit}"
-        if slide.since is not None
-        else f"up to {slide.until.short_commit}"
-    )
+    where = f"commits {commit_label(slide.since)}..{slide.until.short_commit}"
     step = alarm.largest_step_in_sd
     single = (
         f"no single merge moved it more than {step:.2f} SD"
