@@ -25,7 +25,7 @@ from seedgate.history.record import HistoryRecord, record_from_runset
 from seedgate.history.view import HistoryView, build_view
 from seedgate.pipeline import GateResult
 from seedgate.records import Goal
-from seedgate.report.history import history_markdown, slide_sentence
+from seedgate.report.history import history_left_out, history_markdown, slide_sentence
 from seedgate.store.history_git import GitHistory, origin_url, scratch_repository
 
 
@@ -48,10 +48,7 @@ def history_step(settings: ActionSettings, result: GateResult, services: Service
             else:
                 view = build_view(store.load(), goals, candidate=record)
     except HistoryError as exc:
-        services.warn(
-            f"{exc}. The history is left out of this report; the verdict does not depend on it.",
-            title="history",
-        )
+        services.warn(history_left_out(exc), title="history")
         return None
     return history_markdown(view, folded=True)
 

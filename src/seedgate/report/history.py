@@ -99,6 +99,11 @@ def slide_sentence(metric: MetricHistory, slide: Slide) -> str:
     )
 
 
+def history_left_out(error: Exception) -> str:
+    """The warning when the history cannot be read or written."""
+    return f"{error}. The history is left out of this report; the verdict does not depend on it."
+
+
 def summary_line(view: HistoryView) -> str:
     """The folded section's one line: how many baselines, and whether main drifts."""
     shown = len(view.records)
