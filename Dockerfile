@@ -23,10 +23,11 @@ WORKDIR /app
 #   read: both go, and binutils (for strip) leaves within the same layer. Only TensorFlow's
 #   own libraries are stripped: the bundled *.libs of other wheels are patched by auditwheel
 #   and break when stripped.
+# - git stays: the push job commits main's history to a data branch (input history-branch).
 COPY constraints.txt /app/constraints.txt
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends dataset-fashion-mnist binutils \
+    && apt-get install -y --no-install-recommends dataset-fashion-mnist binutils git \
     && pip install --no-cache-dir -r /app/constraints.txt \
     && site="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
     && rm -rf "$site/tensorflow/include" \

@@ -71,3 +71,8 @@ def exit_code_for(error: BaseException) -> ExitCode:
     if isinstance(error, (RunnerError, KeyboardInterrupt)):
         return ExitCode.RUNS_FAILED
     return ExitCode.ERROR
+
+
+class HistoryError(StoreError):
+    """A history record is corrupt, foreign or too large, or the history cannot be read or
+    written; the message names the record or the store."""

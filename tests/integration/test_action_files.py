@@ -33,6 +33,7 @@ def test_the_workflow_files_exist() -> None:
     assert [p.name for p in EXAMPLES] == [
         "seedgate-fork-comment.yml",
         "seedgate-fork-pr.yml",
+        "seedgate-history.yml",
         "seedgate-host.yml",
         "seedgate-matrix.yml",
         "seedgate.yml",
@@ -115,6 +116,20 @@ def test_example_workflows_grant_what_the_action_needs() -> None:
         assert permissions == {"contents": "read", "pull-requests": "write", "actions": "read"}
     fork_pr = load(ROOT / "examples" / "workflows" / "seedgate-fork-pr.yml")
     assert fork_pr["permissions"] == {"contents": "read", "actions": "read"}
+
+
+def test_only_the_baseline_job_may_write_the_history_branch() -> None:
+    history = load(ROOT / "examples" / "workflows" / "seedgate-history.yml")
+    assert history["permissions"] == {}
+    jobs = history["jobs"]
+    assert jobs["baseline"]["if"] == "github.event_name != 'pull_request'"
+    assert jobs["baseline"]["permissions"] == {"contents": "write", "actions": "read"}
+    assert jobs["gate"]["if"] == "github.event_name == 'pull_request'"
+    assert jobs["gate"]["permissions"] == {
+        "contents": "read",
+        "pull-requests": "write",
+        "actions": "read",
+    }
 
 
 def test_concurrency_never_cancels_a_run_on_main() -> None:

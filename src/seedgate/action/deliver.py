@@ -27,6 +27,7 @@ from seedgate.records import Comparison, RunSet
 from seedgate.report import comment_marker, render_json, render_markdown
 from seedgate.report.annotations import FORK_ADVICE
 from seedgate.report.failed_runs import render_failed_experiment
+from seedgate.report.render import text_length
 from seedgate.runset.codec import write_runset
 
 PARTIAL_RUNS_FILE = "partial-runs.json"
@@ -83,10 +84,18 @@ class Journal:
         )
 
 
-def write_report(settings: ActionSettings, comparison: Comparison, journal: Journal) -> Render:
-    """report.md and results.json in the output folder, the job summary, the outputs."""
+def write_report(
+    settings: ActionSettings,
+    comparison: Comparison,
+    journal: Journal,
+    appendix: str | None = None,
+) -> Render:
+    """report.md and results.json in the output folder, the job summary, the outputs.
 
-    def render(max_chars: int | None) -> str:
+    ``appendix`` (the history of main) follows the report where both fit the limit.
+    """
+
+    def report(max_chars: int | None) -> str:
         return render_markdown(
             comparison,
             title=settings.report_title,
@@ -94,6 +103,8 @@ def write_report(settings: ActionSettings, comparison: Comparison, journal: Jour
             max_chars=max_chars,
             run_url=settings.context.run_url,
         )
+
+    render = with_appendix(report, appendix)
 
     report_path = settings.output_dir / "report.md"
     results_path = settings.output_dir / "results.json"
@@ -110,6 +121,21 @@ def write_report(settings: ActionSettings, comparison: Comparison, journal: Jour
     )
     journal.append_summary(render)
     return render
+
+
+def with_appendix(render: Render, appendix: str | None) -> Render:
+    """The report, then the appendix when the whole report and it fit; else the report
+    alone (trimmed to the limit as it always is): the report comes first."""
+    if appendix is None:
+        return render
+
+    def combined(max_chars: int | None) -> str:
+        joined = render(None).rstrip("\n") + "\n\n" + appendix
+        if max_chars is None or text_length(joined) <= max_chars:
+            return joined
+        return render(max_chars)
+
+    return combined
 
 
 def _write(path: Path, text: str) -> None:

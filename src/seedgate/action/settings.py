@@ -47,6 +47,7 @@ INPUT_NAMES: tuple[str, ...] = (
     "comment-id",
     "comment-author",
     "github-token",
+    "history-branch",
 )
 OUTPUT_NAMES: tuple[str, ...] = (
     "verdict",
@@ -71,6 +72,7 @@ _CONFIG_INPUTS = {
 }
 
 E = TypeVar("E", bound=enum.Enum)
+_BRANCH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]{0,99}")
 _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?")
 
 
@@ -115,6 +117,7 @@ class ActionSettings:
     comment_author: str  # the login whose marked comment is ours to update
     output_dir: Path
     token: str = field(repr=False)
+    history_branch: str | None = None  # the git data branch of main's history (None: off)
 
     def relative(self, path: Path) -> str:
         """A path as the workflow's later steps see it: relative to the workspace."""
@@ -165,6 +168,7 @@ def read_settings(environ: Mapping[str, str]) -> ActionSettings:
         comment_author=_login("comment-author", inputs["comment-author"] or GITHUB_ACTIONS_BOT),
         output_dir=workspace / OUTPUT_DIR,
         token=inputs[TOKEN_INPUT],
+        history_branch=_branch("history-branch", inputs["history-branch"]),
     )
 
 
@@ -213,6 +217,24 @@ def _inside(workspace: Path, raw: str, name: str) -> Path:
     if not resolved.is_relative_to(workspace) and not path.is_absolute():
         raise ConfigError(f"{name} = {raw!r}: must stay inside the workspace")
     return resolved
+
+
+def _branch(name: str, raw: str) -> str | None:
+    """A branch name git accepts and no option or path can hide in ("" -> None)."""
+    if not raw:
+        return None
+    parts = raw.split("/")
+    if (
+        not _BRANCH.fullmatch(raw)
+        or ".." in raw
+        or any(not p or p.startswith(".") or p.endswith(".lock") for p in parts)
+        or raw.endswith(".")
+    ):
+        raise ConfigError(
+            f"{name} = {raw!r}: expected a branch name such as seedgate-history "
+            "(letters, digits, '-', '_', '.', '/'; no '..', no leading '-' or '.')"
+        )
+    return raw
 
 
 def _login(name: str, raw: str) -> str:

@@ -25,6 +25,7 @@ from typing import TextIO
 import requests
 
 from seedgate.action.deliver import Journal, no_baseline_advice, post_comment, write_report
+from seedgate.action.history import history_step
 from seedgate.action.services import GitHubAccess, Services
 from seedgate.action.settings import (
     TOKEN_INPUT,
@@ -124,7 +125,8 @@ def run_action(settings: ActionSettings, services: Services, journal: Journal) -
         return shard_step(settings, services, journal)
     found = baseline_step(settings, services)
     outcome = runs_step(settings, found.runset if found else None, services, journal)
-    render = write_report(settings, outcome.comparison, journal)
+    history = history_step(settings, outcome, services)
+    render = write_report(settings, outcome.comparison, journal, appendix=history)
     annotate_step(settings, outcome, found, services)
     post_comment(settings, outcome.comparison, render, services, journal)
     return exit_code_step(settings, outcome, services)

@@ -161,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_init(sub)
     _add_github(sub)
+    _add_history(sub)
 
     demo = sub.add_parser("demo", help="the bundled example: baseline, changed variant, report")
     demo.add_argument("--workdir", type=Path, default=Path(".seedgate/demo"))
@@ -185,6 +186,37 @@ def _add_init(sub: Any) -> None:
     init.add_argument("--jobs", help="runs at once; 'auto' = usable cores")
     init.add_argument("--timeout", type=float, help="seconds per run (default 3600)")
     _add_command(init)
+
+
+def _add_history(sub: Any) -> None:
+    history = sub.add_parser(
+        "history", help="main's baselines as tables and charts, with slow drift found"
+    )
+    source = history.add_mutually_exclusive_group()
+    source.add_argument(
+        "--store", type=Path, help="store directory; the history is its history/ (.seedgate/)"
+    )
+    source.add_argument("--branch", help="read the history from this git data branch instead")
+    history.add_argument(
+        "--remote", default="origin", help="the remote of --branch (default origin)"
+    )
+    history.add_argument(
+        "--last", type=int, default=20, help="baselines shown (default 20; drift uses all)"
+    )
+    history.add_argument(
+        "--add",
+        type=Path,
+        nargs="+",
+        metavar="RUNSET",
+        help="record these baseline RunSets in the local history first",
+    )
+    history.add_argument(
+        "--format",
+        choices=("text", "markdown", "json"),
+        help="on stdout (default: text on a terminal, else markdown)",
+    )
+    history.add_argument("--out", type=Path, help="also write it to this file (markdown, or json)")
+    history.add_argument("--config", type=Path, help="config file (default: ./seedgate.toml)")
 
 
 def _add_github(sub: Any) -> None:

@@ -1,5 +1,5 @@
 """The local edge: ``seedgate init | run | baseline | gate | compare | merge | plan | explain``,
-``demo``, and ``github`` (the GitHub Action's whole job from a ``run:`` step).
+``history``, ``demo``, and ``github`` (the GitHub Action's whole job from a ``run:`` step).
 
 Each command is the ``command`` function of its module here (``seedgate.cli.gate`` ...),
 imported when it runs. Only this module (and the action's ``main``) turns errors into exit codes

@@ -1,0 +1,1 @@
+"""Main's history: one compact record per baseline, its codec, and what it shows (drift)."""
