@@ -88,12 +88,15 @@ def execute(
     timeout: float,
     groups: ProcessGroups,
     sink: Callable[[bytes], None] | None = None,
+    token: str | None = None,
 ) -> ProcessOutcome:
     """Run ``command`` through the shell in its own process group, within ``timeout``;
-    afterwards nothing it started is left running. ``sink`` gets its output as it comes."""
+    afterwards nothing it started is left running. ``sink`` gets its output as it comes.
+    ``token`` (default: a fresh one) marks the run's processes, for a watchdog that kills
+    them if this process dies first (``seedgate.run.ray_task``)."""
     start = time.monotonic()
     deadline = start + timeout
-    token = new_token()
+    token = token or new_token()
     proc = subprocess.Popen(
         [SHELL, "-c", command],
         cwd=cwd,

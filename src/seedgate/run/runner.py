@@ -18,10 +18,7 @@ missing, entry cannot be loaded).
 from __future__ import annotations
 
 import os
-import re
-import signal
 import statistics
-import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -34,47 +31,17 @@ from seedgate.errors import ConfigError, RunnerError
 from seedgate.log_text import one_line
 from seedgate.records import RunResult, RunStatus
 from seedgate.run.child_env import child_environment, thread_limits
-from seedgate.run.metrics import METRICS_FILE_ENV, InvalidMetricsError, collect_metrics, tail_text
-from seedgate.run.process import SHELL, ProcessGroups, ProcessOutcome, execute
+from seedgate.run.one_run import exit_reason, fill_placeholders, run_command
+from seedgate.run.process import ProcessGroups
 from seedgate.run.process_tree import make_non_dumpable
 from seedgate.run.run_log import RunLog, streaming_for
-from seedgate.run.seeds import RunSpec, seed_variables
-from seedgate.run.workers import STOPPED, WorkerPool, parse_entry
+from seedgate.run.seeds import RunSpec
+from seedgate.run.workers import WorkerPool, parse_entry
 
 if TYPE_CHECKING:
     from typing import Self
 
-_PLACEHOLDER = re.compile(r"\{(seed|data_seed|init_seed|index)\}")
-
-
-def fill_placeholders(template: str, spec: RunSpec) -> str:
-    """Replace ``{seed}``, ``{data_seed}``, ``{init_seed}``, ``{index}``; other braces stay."""
-    values = {
-        "seed": spec.seed,
-        "data_seed": spec.data_seed,
-        "init_seed": spec.init_seed,
-        "index": spec.index,
-    }
-    return _PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), template)
-
-
-def exit_reason(code: int) -> str:
-    """A readable reason for a non-zero exit status of ``/bin/sh -c``."""
-    if code < 0:
-        return f"killed by signal {_signal_name(-code)}"
-    hints = {126: " (command not executable)", 127: " (command not found)"}
-    hint = hints.get(code, "")
-    if not hint and code > 128 and _signal_name(code - 128) != str(code - 128):
-        hint = f" (killed by signal {_signal_name(code - 128)})"
-    return f"exited with code {code}{hint}"
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return str(number)
-
+__all__ = ["Progress", "Runner", "exit_reason", "fill_placeholders", "format_value"]
 
 # --- progress ----------------------------------------------------------------------------
 
@@ -287,46 +254,16 @@ class Runner:
         return f"seedgate [{self._label}] run {spec.index + 1} (seed {spec.seed})"
 
     def _run_subprocess(self, spec: RunSpec, sink: Callable[[bytes], None] | None) -> RunResult:
-        command = fill_placeholders(self._command, spec)
-        with tempfile.TemporaryDirectory(prefix="seedgate-run-") as scratch:
-            metrics_file = Path(scratch) / "metrics.json"
-            env = {
-                **self._environment,
-                **seed_variables(spec),
-                METRICS_FILE_ENV: str(metrics_file),
-            }
-            try:
-                outcome = execute(
-                    command,
-                    cwd=self._cwd,
-                    env=env,
-                    timeout=self._timeout,
-                    groups=self._groups,
-                    sink=sink,
-                )
-            except OSError as exc:
-                raise RunnerError(f"cannot start {SHELL} to run {command!r}: {exc}") from exc
-            if self._groups.stopping:  # killed by close(), not a result of the experiment
-                raise RunnerError(STOPPED)
-            return self._judge(spec, outcome, metrics_file)
-
-    def _judge(self, spec: RunSpec, outcome: ProcessOutcome, metrics_file: Path) -> RunResult:
-        def failed(status: RunStatus, reason: str) -> RunResult:
-            log_tail = tail_text(outcome.output)
-            return spec.failed(status, reason, duration_s=outcome.duration_s, log_tail=log_tail)
-
-        if outcome.timed_out:
-            return failed(
-                RunStatus.TIMED_OUT,
-                f"timed out after {self._timeout:g}s; it and every process it started were killed",
-            )
-        if outcome.returncode != 0:
-            return failed(RunStatus.FAILED, exit_reason(outcome.returncode))
-        try:
-            metrics = collect_metrics(metrics_file, outcome.stdout_object, required=self._required)
-        except InvalidMetricsError as exc:
-            return failed(RunStatus.FAILED, str(exc))
-        return spec.succeeded(metrics, outcome.duration_s)
+        return run_command(
+            self._command,
+            spec,
+            cwd=self._cwd,
+            environment=self._environment,
+            timeout=self._timeout,
+            required=self._required,
+            groups=self._groups,
+            sink=sink,
+        )
 
     def _stop_everything(self) -> None:
         self._groups.kill_all()
