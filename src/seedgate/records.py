@@ -77,6 +77,7 @@ class RunResult:
     log_tail: str | None = None
     data_seed: int | None = None
     init_seed: int | None = None
+    node: str | None = None  # the cluster node it ran on (Ray executor); None: the gate's machine
 
     @property
     def ok(self) -> bool:

@@ -42,7 +42,7 @@ def runset_to_dict(runset: RunSet) -> dict[str, Any]:
 
 
 def _run_to_dict(run: RunResult) -> dict[str, Any]:
-    return {
+    record: dict[str, Any] = {
         "index": run.index,
         "seed": run.seed,
         "data_seed": run.data_seed,
@@ -53,6 +53,9 @@ def _run_to_dict(run: RunResult) -> dict[str, Any]:
         "reason": run.reason,
         "log_tail": run.log_tail,
     }
+    if run.node is not None:  # written only when known: local RunSets stay as they were
+        record["node"] = run.node
+    return record
 
 
 def runset_to_json(runset: RunSet) -> str:
@@ -189,6 +192,7 @@ def _run_from_dict(raw: object, where: str) -> RunResult:
         log_tail=_optional(raw, "log_tail", str, where),
         data_seed=seeds["data_seed"],
         init_seed=seeds["init_seed"],
+        node=_optional(raw, "node", str, where),
     )
 
 
