@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from seedgate.config.settings import Config, usable_cores
 from seedgate.errors import ConfigError, RunnerError
@@ -110,8 +110,19 @@ class Progress:
 # --- the runner ----------------------------------------------------------------------------
 
 
+class RemoteRuns(Protocol):
+    """An executor that runs each spec elsewhere (a cluster), many at once."""
+
+    def run(self, spec: RunSpec, sink: Callable[[bytes], None] | None = None) -> RunResult: ...
+
+    def fingerprint(self) -> dict[str, str] | None: ...
+
+    def close(self) -> None: ...
+
+
 class Runner:
-    """Runs RunSpecs of one experiment, ``config.usable_jobs()`` at a time."""
+    """Runs RunSpecs of one experiment, ``config.usable_jobs()`` at a time; with a
+    ``remote`` executor, every spec of a batch at once (the cluster queues them)."""
 
     def __init__(
         self,
@@ -123,10 +134,17 @@ class Runner:
         required_metrics: tuple[str, ...] = (),
         planned: int | None = None,
         environ: Mapping[str, str] | None = None,
+        remote: RemoteRuns | None = None,
     ) -> None:
         self._config = config
+        self._remote = remote
         self._entry = config.entry
         template = command if command is not None else config.command
+        if self._entry is not None and remote is not None:
+            raise ConfigError(
+                'entry (warm workers) runs on the gate\'s machine only: with executor = "ray" '
+                "set `command` instead"
+            )
         if self._entry is not None:
             parse_entry(self._entry)
         elif template is None or not template.strip():
@@ -146,7 +164,8 @@ class Runner:
         self._environment = base
         self._progress = Progress(out, label)
         self._label = label
-        self._log = RunLog(out, streaming_for(parent, jobs=self._jobs), self._progress.lock)
+        in_parallel = 2 if remote is not None else self._jobs
+        self._log = RunLog(out, streaming_for(parent, jobs=in_parallel), self._progress.lock)
         self._groups = ProcessGroups()
         self._results: list[RunResult] = []
         self._pool: WorkerPool | None = None
@@ -155,6 +174,11 @@ class Runner:
     @property
     def results(self) -> tuple[RunResult, ...]:
         return tuple(self._results)
+
+    def fingerprint(self) -> dict[str, str] | None:
+        """Where the runs ran, when that is not this machine (a remote executor's
+        workers); None for local runs, whose fingerprint is this machine's."""
+        return self._remote.fingerprint() if self._remote is not None else None
 
     @property
     def environment(self) -> Mapping[str, str]:
@@ -186,7 +210,7 @@ class Runner:
             )
         finished: dict[int, RunResult] = {}
         try:
-            if self._jobs == 1 or len(batch) == 1:
+            if (self._jobs == 1 and self._remote is None) or len(batch) == 1:
                 for position, spec in enumerate(batch):
                     self._run_one(spec, planned, finished, position)
             else:
@@ -211,7 +235,7 @@ class Runner:
     def _run_parallel(
         self, batch: tuple[RunSpec, ...], planned: int, finished: dict[int, RunResult]
     ) -> None:
-        workers = min(self._jobs, len(batch))
+        workers = len(batch) if self._remote is not None else min(self._jobs, len(batch))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="seedgate-run") as pool:
             futures: list[Future[RunResult]] = [
                 pool.submit(self._run_one, spec, planned, {}, position)
@@ -238,7 +262,12 @@ class Runner:
         output = self._log.start(self._group_title(spec), live=pool is None)
         sink = output.feed if output is not None else None
         try:
-            result = pool.run(spec, sink) if pool is not None else self._run_subprocess(spec, sink)
+            if pool is not None:
+                result = pool.run(spec, sink)
+            elif self._remote is not None:
+                result = self._remote.run(spec, sink)
+            else:
+                result = self._run_subprocess(spec, sink)
             finished[position] = result
         except BaseException:
             if output is not None:
@@ -269,6 +298,8 @@ class Runner:
         self._groups.kill_all()
         if self._pool is not None:
             self._pool.close()
+        if self._remote is not None:
+            self._remote.close()
 
     def close(self) -> None:
         """Stop warm workers and any run still in flight."""
