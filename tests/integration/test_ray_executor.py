@@ -1,0 +1,165 @@
+"""The Ray executor on a real two-node Ray cluster started on this machine.
+
+Slow: starting the cluster alone takes tens of seconds. One cluster serves the module.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from seedgate.config import Config
+from seedgate.errors import RunnerError
+from seedgate.records import RunResult, RunStatus
+from seedgate.run.ray_executor import RayExecutor, RaySettings
+from seedgate.run.ray_local import LocalCluster
+from seedgate.run.runner import Runner
+from seedgate.run.seeds import run_specs
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+SKLEARN = ROOT / "examples" / "sklearn"
+SKLEARN_COMMAND = "python train.py --data-seed {data_seed} --init-seed {init_seed}"
+ONE_THREAD = dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")
+PY = shlex.quote(sys.executable)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[LocalCluster]:
+    bin_dir = str(Path(sys.executable).parent)
+    environment = {
+        **os.environ,
+        **ONE_THREAD,
+        "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
+    }
+    with LocalCluster(nodes=2, environment=environment) as started:
+        yield started
+        _ray_shutdown()
+    assert not started.processes(), "the cluster's processes outlived its stop"
+
+
+def _ray_shutdown() -> None:
+    import ray
+
+    ray.shutdown()
+
+
+def executor(cluster: LocalCluster, command: str, directory: Path, **kwargs: float) -> RayExecutor:
+    return RayExecutor(
+        RaySettings(address=cluster.address),
+        command=command,
+        working_directory=directory,
+        timeout=kwargs.get("timeout", 300.0),
+        required_metrics=(),
+    )
+
+
+def run_with(runner: Runner, count: int) -> tuple[RunResult, ...]:
+    with runner:
+        return runner.run(run_specs(range(count)))
+
+
+def running_tasks(cluster: LocalCluster) -> list[object]:
+    from ray.util.state import list_tasks
+
+    return list(
+        list_tasks(
+            address=cluster.address,
+            filters=[("state", "=", "RUNNING")],
+            raise_on_missing_output=False,
+        )
+    )
+
+
+def test_the_sklearn_example_gives_the_local_metrics_seed_by_seed_on_both_nodes(
+    cluster: LocalCluster,
+) -> None:
+    config = Config(command=SKLEARN_COMMAND, working_directory=SKLEARN, timeout=300, jobs=2)
+    runs = 4
+    local = run_with(Runner(config, environ={**os.environ, **ONE_THREAD}), runs)
+    remote = executor(cluster, SKLEARN_COMMAND, SKLEARN)
+    on_ray = run_with(Runner(config, remote=remote), runs)
+    assert [r.status for r in on_ray] == [RunStatus.OK] * runs
+    assert [(r.seed, dict(r.metrics)) for r in on_ray] == [(r.seed, dict(r.metrics)) for r in local]
+    assert all(r.node is None for r in local)
+    assert len({r.node for r in on_ray}) == 2
+    fingerprint = remote.fingerprint()
+    assert fingerprint is not None
+    assert fingerprint["python"].startswith(f"{sys.version_info.major}.{sys.version_info.minor}")
+
+
+def test_a_run_that_kills_its_worker_is_a_failed_run_with_a_reason(
+    cluster: LocalCluster, tmp_path: Path
+) -> None:
+    kill_parent = (
+        f"exec {PY} -c \"import os, signal, time; print('about to kill', flush=True); "
+        'time.sleep(1); os.kill(os.getppid(), signal.SIGKILL)"'
+    )
+    runner = Runner(
+        Config(command=kill_parent, working_directory=tmp_path),
+        remote=executor(cluster, kill_parent, tmp_path),
+    )
+    (result,) = run_with(runner, 1)
+    assert result.status is RunStatus.FAILED
+    assert result.reason is not None
+    assert "Ray worker process running the run died" in result.reason
+    assert result.log_tail == "about to kill"
+
+
+def test_closing_mid_look_leaves_no_task_and_no_run_process(
+    cluster: LocalCluster, tmp_path: Path
+) -> None:
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    mark = shlex.quote(str(marks))
+    command = f"touch {mark}/{{seed}}; exec {PY} -c 'import time; time.sleep(600)' {mark}"
+    config = Config(command=command, working_directory=tmp_path)
+    runner = Runner(config, remote=executor(cluster, command, tmp_path))
+    caught: list[BaseException] = []
+
+    def look() -> None:
+        try:
+            runner.run(run_specs(range(2)))
+        except RunnerError as exc:
+            caught.append(exc)
+
+    thread = threading.Thread(target=look)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while len(list(marks.iterdir())) < 2:
+        assert time.monotonic() < deadline, "the two runs did not start"
+        time.sleep(0.1)
+    runner.close()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert caught, "a look whose runs were cancelled must not pass as finished"
+    # the state API is eventually consistent: task events reach it within seconds
+    deadline = time.monotonic() + 30
+    while still_running := running_tasks(cluster):
+        assert time.monotonic() < deadline, f"tasks still running: {still_running}"
+        time.sleep(0.5)
+    deadline = time.monotonic() + 20
+    while _processes_with(str(marks)):
+        assert time.monotonic() < deadline, "a cancelled run's process is still running"
+        time.sleep(0.1)
+
+
+def _processes_with(text: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if text in command and int(entry.name) != os.getpid():
+                found.append(int(entry.name))
+    return found
