@@ -15,7 +15,8 @@ ENV PYTHONUNBUFFERED=1 \
 WORKDIR /app
 
 # Layers from the least to the most often changed: first everything that constraints.txt
-# pins (TensorFlow, NumPy, SciPy, ...), reused until that file changes.
+# pins for the image (TensorFlow, NumPy, SciPy, ...; not the Ray extra's pins at its end),
+# reused until that file changes.
 # - The Fashion-MNIST files (/usr/share/datasets/fashion-mnist) let the bundled example
 #   train with no download; Debian packages follow the pinned base image's release.
 # - TensorFlow's C++ headers are for building custom ops, not for running them; the shared
@@ -28,7 +29,9 @@ COPY constraints.txt /app/constraints.txt
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends dataset-fashion-mnist binutils git \
-    && pip install --no-cache-dir -r /app/constraints.txt \
+    && sed -n '1,/^# --- not in the image/p' /app/constraints.txt > /tmp/image-packages.txt \
+    && pip install --no-cache-dir -r /tmp/image-packages.txt \
+    && rm /tmp/image-packages.txt \
     && site="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
     && rm -rf "$site/tensorflow/include" \
     && find "$site/tensorflow" -type f \( -name '*.so' -o -name '*.so.*' \) -exec strip --strip-unneeded {} + \

@@ -103,11 +103,28 @@ def test_dockerfile_shape() -> None:
     assert re.fullmatch(r"ARG BASE_IMAGE=python:3\.11\.\d+-slim-bookworm@sha256:[0-9a-f]{64}", base)
     assert "\nFROM ${BASE_IMAGE}\n" in text
     assert "dataset-fashion-mnist" in text
-    assert "pip install --no-cache-dir -r /app/constraints.txt" in text
+    assert "pip install --no-cache-dir -r /tmp/image-packages.txt" in text
     assert "tensorflow-cpu==" in (ROOT / "constraints.txt").read_text(encoding="utf-8")
     assert "PYTHONUNBUFFERED=1" in text
     assert 'ENTRYPOINT ["python", "/app/entrypoint.py"]' in text
     assert "\nUSER " not in text  # the runner's file-command files need root
+
+
+def test_the_image_installs_the_pins_above_the_marker_and_not_ray() -> None:
+    """The Dockerfile's own sed line, run on constraints.txt: TensorFlow in, Ray out."""
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    script = re.search(r"sed -n '([^']+)' /app/constraints.txt", text)
+    assert script is not None
+    done = subprocess.run(
+        ["sed", "-n", script[1], str(ROOT / "constraints.txt")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    image = done.stdout.splitlines()
+    assert any(line.startswith("tensorflow-cpu==") for line in image)
+    assert not any(line.startswith("ray==") for line in image)
+    assert "ray==" in (ROOT / "constraints.txt").read_text(encoding="utf-8")
 
 
 def test_example_workflows_grant_what_the_action_needs() -> None:
