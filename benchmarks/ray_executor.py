@@ -1,6 +1,6 @@
 """The Ray executor against local runs: the overhead per run, and the speed-up of two workers.
 
-    python benchmarks/ray_executor.py [--short-runs 10] [--runs 6]
+    python benchmarks/ray_executor.py [--short-runs 10] [--runs 6] [--rounds 3]
 
 Starts a two-node Ray cluster on this machine (``seedgate.run.ray_local``: one CPU and a
 200 MB object store per node, one thread per numerical library) and stops it at the end.
@@ -12,7 +12,8 @@ each; the difference of the mean wall time per run is what a run pays for being 
 
 Speed-up: the scikit-learn example (``examples/sklearn``) ``--runs`` times with one run in
 flight and with two (each node runs one: two worker processes), against the local runner
-with ``jobs`` 1 and 2 on the same machine. Metrics are compared seed by seed.
+with ``jobs`` 1 and 2 on the same machine, in interleaved rounds (the machine's other load
+falls on every case alike). Metrics are compared seed by seed.
 """
 
 from __future__ import annotations
@@ -80,10 +81,18 @@ def cell(values: list[float]) -> str:
     return f"{statistics.fmean(values) * 1000:.0f} ± {se * 1000:.0f} ms"
 
 
+def seconds_cell(values: list[float]) -> str:
+    if len(values) < 2:
+        return f"{values[0]:.1f} s"
+    se = statistics.stdev(values) / len(values) ** 0.5
+    return f"{statistics.fmean(values):.1f} ± {se:.1f} s"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--short-runs", type=int, default=10)
     parser.add_argument("--runs", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     print(f"$ {this_command()}")
     environment = {
@@ -124,28 +133,40 @@ def main() -> int:
         )
 
         config = Config(command=SKLEARN_COMMAND, working_directory=SKLEARN)
-        rows = []
-        serial_s, serial = timed(Runner(config), [run_specs(range(args.runs))])
-        rows.append(("local", "jobs=1", serial_s, serial))
         pair_config = Config(command=SKLEARN_COMMAND, working_directory=SKLEARN, jobs=2)
-        pair_s, pair = timed(Runner(pair_config), [run_specs(range(args.runs))])
-        rows.append(("local", "jobs=2", pair_s, pair))
-        one_s, one = timed(ray_runner(SKLEARN_COMMAND, SKLEARN), one_by_one(args.runs))
-        rows.append(("ray", "1 run in flight", one_s, one))
-        two_s, two = timed(ray_runner(SKLEARN_COMMAND, SKLEARN), [run_specs(range(args.runs))])
-        rows.append(("ray", "2 in flight (2 nodes)", two_s, two))
-    print(f"speed-up: `{SKLEARN_COMMAND}` in examples/sklearn, {args.runs} runs\n")
+        cases: dict[str, Callable[[], tuple[float, tuple[RunResult, ...]]]] = {
+            "local, jobs=1": lambda: timed(Runner(config), [run_specs(range(args.runs))]),
+            "local, jobs=2": lambda: timed(Runner(pair_config), [run_specs(range(args.runs))]),
+            "ray, 1 run in flight": lambda: timed(
+                ray_runner(SKLEARN_COMMAND, SKLEARN), one_by_one(args.runs)
+            ),
+            "ray, 2 in flight (2 nodes)": lambda: timed(
+                ray_runner(SKLEARN_COMMAND, SKLEARN), [run_specs(range(args.runs))]
+            ),
+        }
+        walls: dict[str, list[float]] = {name: [] for name in cases}
+        results: dict[str, tuple[RunResult, ...]] = {}
+        names = list(cases)
+        for round_number in range(args.rounds):  # interleaved: the machine's load hits all
+            shift = round_number % len(names)
+            for name in names[shift:] + names[:shift]:
+                wall, results[name] = cases[name]()
+                walls[name].append(wall)
     print(
-        "| executor | parallel | wall | per run | speed-up vs its serial | nodes used "
-        "| metrics vs local jobs=1 |"
+        f"speed-up: `{SKLEARN_COMMAND}` in examples/sklearn, {args.runs} runs, "
+        f"{args.rounds} interleaved rounds\n"
     )
-    print("|---|---|---|---|---|---|---|")
-    for executor, parallel, wall, results in rows:
-        base = serial_s if executor == "local" else one_s
-        nodes = len({r.node for r in results if r.node}) or "-"
+    print("| executor | wall | per run | speed-up vs its serial | nodes used | metrics vs local |")
+    print("|---|---|---|---|---|---|")
+    reference = results["local, jobs=1"]
+    for name in names:
+        serial = "local, jobs=1" if name.startswith("local") else "ray, 1 run in flight"
+        mean = statistics.fmean(walls[name])
+        speed_up = statistics.fmean(walls[serial]) / mean
+        nodes = len({r.node for r in results[name] if r.node}) or "-"
         print(
-            f"| {executor} | {parallel} | {wall:.1f} s | {wall / args.runs:.2f} s "
-            f"| {base / wall:.2f}x | {nodes} | {metrics_agreement(serial, results)} |"
+            f"| {name} | {seconds_cell(walls[name])} | {mean / args.runs:.2f} s "
+            f"| {speed_up:.2f}x | {nodes} | {metrics_agreement(reference, results[name])} |"
         )
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nmachine: {os.cpu_count()} cores; load average after the runs: {load}")
