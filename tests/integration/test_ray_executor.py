@@ -97,7 +97,7 @@ def test_the_sklearn_example_gives_the_local_metrics_seed_by_seed_on_both_nodes(
 
 
 def test_a_run_that_kills_its_worker_is_a_failed_run_with_a_reason(
-    cluster: LocalCluster, tmp_path: Path
+    cluster: LocalCluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     kill_parent = (
         f"exec {PY} -c \"import os, signal, time; print('about to kill', flush=True); "
@@ -112,6 +112,15 @@ def test_a_run_that_kills_its_worker_is_a_failed_run_with_a_reason(
     assert result.reason is not None
     assert "Ray worker process running the run died" in result.reason
     assert result.log_tail == "about to kill"
+    # Ray's own message about the dead worker goes to stderr: stdout is the report's
+    deadline = time.monotonic() + 15
+    out, err = capsys.readouterr()
+    while "worker died" not in err:
+        assert time.monotonic() < deadline, "Ray did not report the dead worker"
+        time.sleep(0.2)
+        more_out, more_err = capsys.readouterr()
+        out, err = out + more_out, err + more_err
+    assert "worker died" not in out
 
 
 def test_closing_mid_look_leaves_no_task_and_no_run_process(

@@ -176,6 +176,22 @@ class _Connection:
             # the runs and keep the finished ones (seedgate.run.interrupts)
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGTERM, on_sigterm)
+        _errors_to_stderr()
+
+
+def _errors_to_stderr() -> None:
+    """Ray prints the cluster's error messages for this driver (a worker died, ...) to
+    stdout, where the gate writes its report and JSON: send them to stderr instead."""
+    worker = importlib.import_module("ray._private.worker")
+    original = getattr(worker, "print_to_stdstream", None)
+    if original is None or getattr(original, "seedgate_stderr", False):
+        return
+
+    def to_stderr(data: dict[str, Any], ignore_prefix: bool) -> None:
+        original({**data, "is_err": True}, ignore_prefix)
+
+    to_stderr.seedgate_stderr = True  # type: ignore[attr-defined]
+    worker.__dict__["print_to_stdstream"] = to_stderr
 
 
 _CONNECTION = _Connection()

@@ -72,7 +72,7 @@ class LocalCluster:
 
     def start(self) -> Self:
         # Ray's socket paths must stay short: a temp dir right under /tmp
-        self._temp = Path(tempfile.mkdtemp(prefix="sgray-", dir="/tmp"))  # noqa: S108
+        self._temp = Path(tempfile.mkdtemp(prefix="sgray-", dir="/tmp"))
         self.port = free_port()
         common = [
             f"--num-cpus={self._cpus}",
