@@ -20,7 +20,13 @@ from seedgate.records import RunStatus
 from seedgate.run.one_run import run_command
 from seedgate.run.process import ProcessGroups
 from seedgate.run.process_tree import TOKEN_VARIABLE
-from seedgate.run.ray_executor import RayExecutor, RaySettings, cluster_address, host_and_port
+from seedgate.run.ray_executor import (
+    RayExecutor,
+    RaySettings,
+    cluster_address,
+    host_and_port,
+    merged_fingerprint,
+)
 from seedgate.run.ray_task import TaskRequest, install_once, run_on_node
 from seedgate.run.seeds import run_spec
 from seedgate.run.watchdog import watch
@@ -179,3 +185,18 @@ def test_without_ray_installed_the_error_says_how_to_get_it(
             working_directory=tmp_path,
             timeout=10,
         )
+
+
+def test_workers_that_differ_show_each_value_once() -> None:
+    merged = merged_fingerprint(
+        [
+            {"gpu": "NVIDIA A100", "python": "3.11.7"},
+            {"gpu": "NVIDIA H100", "python": "3.11.7"},
+            {"gpu": "NVIDIA A100", "python": "3.11.7", "cuda": "12.4"},
+        ]
+    )
+    assert merged == {
+        "gpu": "NVIDIA A100 | NVIDIA H100",
+        "python": "3.11.7",
+        "cuda": "12.4 | none",
+    }

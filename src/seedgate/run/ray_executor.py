@@ -32,7 +32,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
@@ -215,6 +215,16 @@ def failure_reason(exc: BaseException) -> str:
     return f"the Ray task failed: {type(exc).__name__}: {first}"
 
 
+def merged_fingerprint(environments: Sequence[Mapping[str, str]]) -> dict[str, str]:
+    """One fingerprint for runs on several workers: a key whose value differed between
+    them lists each value once, sorted (``a | b``); a key one worker lacks counts as "none"."""
+    keys = dict.fromkeys(key for environment in environments for key in environment)
+    return {
+        key: " | ".join(sorted({environment.get(key, "none") for environment in environments}))
+        for key in keys
+    }
+
+
 class RayExecutor:
     """Runs specs as Ray tasks; ``run`` is called from many threads, one run each."""
 
@@ -325,20 +335,10 @@ class RayExecutor:
             self._ray.cancel(generator, force=True)
 
     def fingerprint(self) -> dict[str, str] | None:
-        """The environment the runs ran in, from the workers; None before the first run.
-
-        A key whose value differed between workers lists each value once (``a | b``).
-        """
+        """The environment the runs ran in, from the workers; None before the first run."""
         with self._lock:
             seen = tuple(self._environments)
-        if not seen:
-            return None
-        keys = dict.fromkeys(key for environment in seen for key in environment)
-        merged = {}
-        for key in keys:
-            values = sorted({environment.get(key, "none") for environment in seen})
-            merged[key] = " | ".join(values)
-        return merged
+        return merged_fingerprint(seen) if seen else None
 
     def close(self) -> None:
         """Cancel every task still in flight (force: their workers are killed) and wait
