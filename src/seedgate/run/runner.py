@@ -210,7 +210,8 @@ class Runner:
             )
         finished: dict[int, RunResult] = {}
         try:
-            if (self._jobs == 1 and self._remote is None) or len(batch) == 1:
+            # remote runs always wait in threads, so the main thread stays interruptible
+            if self._remote is None and (self._jobs == 1 or len(batch) == 1):
                 for position, spec in enumerate(batch):
                     self._run_one(spec, planned, finished, position)
             else:
