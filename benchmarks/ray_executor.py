@@ -30,7 +30,7 @@ from pathlib import Path
 
 from common import ROOT, metrics_agreement, this_command
 
-from seedgate.config import Config
+from seedgate.config.settings import Config
 from seedgate.records import RunResult
 from seedgate.run.ray_executor import RayExecutor, RaySettings
 from seedgate.run.ray_local import LocalCluster

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from seedgate.config import Config
+from seedgate.config.settings import Config
 from seedgate.errors import RunnerError
 from seedgate.records import RunResult, RunStatus
 from seedgate.run.ray_executor import RayExecutor, RaySettings

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from seedgate.errors import RunnerError
 from seedgate.records import RunResult, RunStatus
+from seedgate.run import fingerprint
 from seedgate.run.child_env import child_environment
 from seedgate.run.metrics import tail_text
 from seedgate.run.one_run import exit_reason, run_command
@@ -37,7 +38,6 @@ from seedgate.run.process import ProcessGroups, execute
 from seedgate.run.process_tree import new_token
 from seedgate.run.seeds import RunSpec
 from seedgate.run.watchdog import Watchdog
-from seedgate.runset import fingerprint
 
 FLUSH_S = 0.2  # how often output gathered on the node is sent to the gate
 FLUSH_BYTES = 64 * 1024
