@@ -80,13 +80,17 @@ class RunSetHeader:
             shard=str(shard) if shard else None,
         )
 
-    def runset(self, results: Sequence[RunResult]) -> RunSet:
+    def runset(
+        self, results: Sequence[RunResult], environment: Mapping[str, str] | None = None
+    ) -> RunSet:
+        """The RunSet of these results; ``environment``: where they ran, when that was not
+        this machine (a Ray cluster's workers)."""
         return RunSet(
             runs=tuple(sorted(results, key=lambda r: r.index)),
             command=self.command,
             config_digest=self.config_digest,
             commit=self.commit,
-            environment=self.environment,
+            environment=self.environment if environment is None else environment,
             created_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             shard=self.shard,
         )
@@ -132,7 +136,7 @@ class SideRuns:
         self.runner.close()
 
     def finished(self) -> RunSet:
-        return self.header.runset(self.runner.results)
+        return self.header.runset(self.runner.results, self.runner.fingerprint())
 
     def cancelled(self) -> CancellationError:
         partial = self.finished()

@@ -40,6 +40,13 @@ class RunStatus(str, enum.Enum):
     TIMED_OUT = "timed-out"
 
 
+class Executor(str, enum.Enum):
+    """Where the runs run: processes on the gate's machine, or tasks on a Ray cluster."""
+
+    LOCAL = "local"
+    RAY = "ray"
+
+
 class FailOn(str, enum.Enum):
     """Which verdicts make the check fail (exit code 1)."""
 

@@ -8,6 +8,7 @@ file-command paths. Every later step receives these typed values.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import re
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from seedgate.config.settings import Config, load_config
 from seedgate.errors import ConfigError
 from seedgate.github.context import BASELINE_EVENTS, RunContext
 from seedgate.github.publish import GITHUB_ACTIONS_BOT, CommentMode
+from seedgate.records import Executor
 from seedgate.runset.shards import Shard, parse_shard
 
 OUTPUT_DIR = ".seedgate"
@@ -37,6 +39,7 @@ INPUT_NAMES: tuple[str, ...] = (
     "min-effect",
     "alpha",
     "jobs",
+    "executor",
     "mode",
     "baseline-artifact",
     "baseline-path",
@@ -68,6 +71,7 @@ _CONFIG_INPUTS = {
     "min-effect": "min_effect",
     "alpha": "alpha",
     "jobs": "jobs",
+    "executor": "executor",
     "fail-on": "fail_on",
 }
 
@@ -150,13 +154,18 @@ def read_settings(environ: Mapping[str, str]) -> ActionSettings:
     config = _load_config(inputs, working_directory)
     if mode is not Mode.COMPARE:
         config.run_command()  # every mode but compare runs something: say so now
+    install = inputs["install"] or None
+    if config.executor is Executor.RAY and install is not None:
+        # the runs happen on the cluster's nodes: the install goes there (once per node)
+        config = dataclasses.replace(config, ray_install=install)
+        install = None
     return ActionSettings(
         mode=mode,
         role=_role(mode, context),
         context=context,
         config=config,
         working_directory=working_directory,
-        install=inputs["install"] or None,
+        install=install,
         baseline_artifact=inputs["baseline-artifact"] or DEFAULT_ARTIFACT,
         baseline_path=_inside(
             workspace, inputs["baseline-path"] or f"{OUTPUT_DIR}/baseline.json", "baseline-path"

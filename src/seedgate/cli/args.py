@@ -59,6 +59,17 @@ def _add_settings(parser: argparse.ArgumentParser) -> None:
         help="failed runs tolerated (default: a quarter of the runs)",
     )
     group.add_argument("--entry", help="module:function run in warm worker processes")
+    group.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        help="where the runs run: local processes (default) or tasks on a Ray cluster",
+    )
+    group.add_argument(
+        "--ray-address",
+        dest="ray_address",
+        help="the Ray cluster with --executor ray: ray://HOST:10001 or HOST:6379 "
+        "(default: $RAY_ADDRESS)",
+    )
 
 
 def _add_report(parser: argparse.ArgumentParser) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 from seedgate.config.defaults import default_gating_metric
 from seedgate.config.values import (
     MAX_SEED,
+    expect_bytes,
     expect_enum,
     expect_float,
     expect_int,
@@ -32,7 +33,7 @@ from seedgate.config.values import (
     expect_str,
 )
 from seedgate.errors import ConfigError
-from seedgate.records import FailOn, Goal
+from seedgate.records import Executor, FailOn, Goal
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -129,6 +130,12 @@ class Config:
     fail_on: FailOn = FailOn.REGRESSION
     store: Path = Path(".seedgate")
     entry: str | None = None  # module:function for warm workers
+    executor: Executor = Executor.LOCAL
+    ray_address: str | None = None  # None: $RAY_ADDRESS
+    ray_num_cpus: float = 1.0  # per run
+    ray_num_gpus: float = 0.0  # per run
+    ray_memory: int | None = None  # bytes reserved per run
+    ray_install: str | None = None  # run once per node before its first run
     worker_max_runs: int = 50
     simulations: int = 20000
     stats_seed: int = 20240917
@@ -241,6 +248,12 @@ def _metric_specs(
 _VALIDATORS: dict[str, Callable[[str, object], Any]] = {
     "command": expect_str,
     "entry": expect_str,
+    "executor": lambda k, v: expect_enum(k, v, Executor),
+    "ray_address": expect_str,
+    "ray_num_cpus": lambda k, v: expect_float(k, v, 0.0, 1025.0, open_low=True),
+    "ray_num_gpus": lambda k, v: expect_float(k, v, 0.0, 1025.0, open_low=False),
+    "ray_memory": expect_bytes,
+    "ray_install": expect_str,
     "working_directory": expect_path,
     "store": expect_path,
     "alpha": lambda k, v: expect_float(k, v, 0.0, 0.5, open_low=True),
@@ -287,6 +300,11 @@ def build_config(raw: Mapping[str, Any], *, overridden: frozenset[str] = frozens
             f"looks = {list(config.looks)}: the first look exceeds max_runs = {config.max_runs}"
         )
     _check_seed_range(config)
+    if config.executor is Executor.RAY and config.entry:
+        raise ConfigError(
+            'entry: warm workers run on the gate\'s machine only; with executor = "ray" set '
+            "`command` instead"
+        )
     return config
 
 

@@ -31,6 +31,7 @@ UPPER_BOUNDS: dict[str, int] = {
     "n_test": 10**12,
     "seed_base": MAX_SEED,  # and seed_base + runs - 1 too: the seeds RunSets accept
     "stats_seed": MAX_SEED,
+    "ray_memory": 2**50,  # bytes per run: 1 PiB
 }
 
 
@@ -79,6 +80,38 @@ def expect_enum(key: str, raw: object, kind: type[E]) -> E:
         return kind(str(raw).strip().lower())
     except ValueError:
         raise ConfigError(f"{key} = {raw!r}: expected one of {allowed}") from None
+
+
+_BYTE_UNITS = {
+    "": 1,
+    "b": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
+_BYTES = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$")
+
+
+def expect_bytes(key: str, raw: object) -> int:
+    """A size: a whole number of bytes, or a number with a unit ("16GiB", "512MB")."""
+    expected = 'expected bytes > 0 as a whole number or with a unit, e.g. "16GiB" or "512MB"'
+    if isinstance(raw, bool):
+        raise ConfigError(f"{key} = {raw!r}: {expected}")
+    text = str(raw) if isinstance(raw, (int, str)) else ""
+    match = _BYTES.match(text.lower())
+    if match is None or match.group(2) not in _BYTE_UNITS:
+        raise ConfigError(f"{key} = {shown(raw)}: {expected}")
+    value = int(float(match.group(1)) * _BYTE_UNITS[match.group(2)])
+    if value <= 0:
+        raise ConfigError(f"{key} = {shown(raw)}: {expected}")
+    if value > UPPER_BOUNDS[key]:
+        raise ConfigError(f"{key} = {shown(raw)}: at most {UPPER_BOUNDS[key]:,} bytes (1 PiB)")
+    return value
 
 
 def expect_str(key: str, raw: object) -> str:

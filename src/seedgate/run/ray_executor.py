@@ -39,6 +39,7 @@ from types import ModuleType
 from typing import Any
 
 import seedgate
+from seedgate.config.settings import Config
 from seedgate.errors import ConfigError, RunnerError
 from seedgate.log_text import one_line
 from seedgate.records import RunResult, RunStatus
@@ -52,7 +53,11 @@ CLIENT_PORT = 10001  # Ray Client's default, for ray://HOST without a port
 GCS_PORT = 6379
 CONNECT_TIMEOUT_S = 10.0
 _CANCEL_WAIT_S = 30.0  # how long close() waits for cancelled tasks to be gone
-_RAY_HINT = 'install it on the gate\'s machine with `pip install "seedgate[ray]"`'
+_RAY_HINT = (
+    "install it on the gate's machine with `pip install \"seedgate[ray]\"` (or the cluster's "
+    "Ray version); in GitHub Actions use the host action (host/action.yml): the Docker "
+    "action's image leaves Ray out"
+)
 
 
 @dataclass(frozen=True)
@@ -215,6 +220,15 @@ def failure_reason(exc: BaseException) -> str:
     return f"the Ray task failed: {type(exc).__name__}: {first}"
 
 
+def _inside(path: Path, directory: Path) -> tuple[str, ...]:
+    """``path`` relative to ``directory`` when it lies inside it (to leave out of the
+    upload), else nothing."""
+    try:
+        return (str(path.resolve().relative_to(directory.resolve())),)
+    except ValueError:
+        return ()
+
+
 def merged_fingerprint(environments: Sequence[Mapping[str, str]]) -> dict[str, str]:
     """One fingerprint for runs on several workers: a key whose value differed between
     them lists each value once, sorted (``a | b``); a key one worker lacks counts as "none"."""
@@ -273,6 +287,35 @@ class RayExecutor:
         self._in_flight: set[Any] = set()
         self._closed = False
         self._environments: list[Mapping[str, str]] = []
+
+    @classmethod
+    def for_config(
+        cls,
+        config: Config,
+        *,
+        command: str,
+        required_metrics: tuple[str, ...] = (),
+        environ: Mapping[str, str] | None = None,
+    ) -> RayExecutor:
+        """The executor ``executor = "ray"`` and the ``ray_*`` settings describe."""
+        settings = RaySettings(
+            address=config.ray_address,
+            num_cpus=config.ray_num_cpus,
+            num_gpus=config.ray_num_gpus,
+            memory=config.ray_memory,
+            install=config.ray_install,
+        )
+        return cls(
+            settings,
+            command=command,
+            working_directory=config.working_directory,
+            timeout=config.timeout,
+            required_metrics=required_metrics,
+            pass_env=config.pass_env,
+            drop_env=config.drop_env,
+            excludes=_inside(config.store, config.working_directory),
+            environ=environ,
+        )
 
     @property
     def address(self) -> str:

@@ -29,11 +29,12 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 from seedgate.config.settings import Config, usable_cores
 from seedgate.errors import ConfigError, RunnerError
 from seedgate.log_text import one_line
-from seedgate.records import RunResult, RunStatus
+from seedgate.records import Executor, RunResult, RunStatus
 from seedgate.run.child_env import child_environment, thread_limits
 from seedgate.run.one_run import exit_reason, fill_placeholders, run_command
 from seedgate.run.process import ProcessGroups
 from seedgate.run.process_tree import make_non_dumpable
+from seedgate.run.ray_executor import RayExecutor
 from seedgate.run.run_log import RunLog, streaming_for
 from seedgate.run.seeds import RunSpec
 from seedgate.run.workers import WorkerPool, parse_entry
@@ -137,10 +138,10 @@ class Runner:
         remote: RemoteRuns | None = None,
     ) -> None:
         self._config = config
-        self._remote = remote
         self._entry = config.entry
         template = command if command is not None else config.command
-        if self._entry is not None and remote is not None:
+        remote_chosen = remote is not None or config.executor is Executor.RAY
+        if self._entry is not None and remote_chosen:
             raise ConfigError(
                 'entry (warm workers) runs on the gate\'s machine only: with executor = "ray" '
                 "set `command` instead"
@@ -153,6 +154,12 @@ class Runner:
                 'or `entry` (e.g. "train:entry")'
             )
         self._command = template or ""
+        if remote is None and config.executor is Executor.RAY:
+            # connects (or fails with a ConfigError) now, before any run starts
+            remote = RayExecutor.for_config(
+                config, command=self._command, required_metrics=tuple(required_metrics)
+            )
+        self._remote = remote
         self._cwd = Path(config.working_directory)
         self._jobs = config.usable_jobs()
         self._timeout = config.timeout
