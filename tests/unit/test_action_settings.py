@@ -10,7 +10,7 @@ from seedgate.action.settings import Mode, Role, read_settings
 from seedgate.config.settings import MinEffect
 from seedgate.errors import ConfigError
 from seedgate.github.publish import CommentMode
-from seedgate.records import FailOn
+from seedgate.records import Executor, FailOn
 from seedgate.runset.shards import Shard
 
 EVENTS = Path(__file__).resolve().parents[1] / "data" / "github" / "events"
@@ -67,6 +67,16 @@ def test_inputs_become_typed_config_values(tmp_path: Path) -> None:
     assert config.min_effect == MinEffect(0.005, relative=True)
     assert config.jobs == 0  # auto
     assert config.fail_on is FailOn.INCONCLUSIVE
+
+
+def test_with_the_ray_executor_the_install_input_goes_to_the_nodes(tmp_path: Path) -> None:
+    install = "pip install -r requirements.txt"
+    on_ray = read_settings(runner_environ(tmp_path, executor="ray", install=install))
+    assert on_ray.config.executor is Executor.RAY
+    assert on_ray.config.ray_install == install
+    assert on_ray.install is None  # not run on the runner
+    local = read_settings(runner_environ(tmp_path, install=install))
+    assert (local.install, local.config.ray_install) == (install, None)
 
 
 def test_the_min_effect_input_beats_the_metric_tables(tmp_path: Path) -> None:

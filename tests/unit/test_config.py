@@ -15,7 +15,7 @@ from seedgate.config.settings import (
     usable_cores,
 )
 from seedgate.errors import ConfigError
-from seedgate.records import FailOn, Goal
+from seedgate.records import Executor, FailOn, Goal
 
 
 def test_defaults_are_the_documented_ones() -> None:
@@ -52,6 +52,33 @@ def test_unconfigured_metric_goal_is_guessed_from_its_name() -> None:
 
 
 @pytest.mark.parametrize(
+    ("raw", "size"),
+    [
+        (4096, 4096),
+        ("4096", 4096),
+        ("16GiB", 16 * 2**30),
+        ("1.5 GB", 1_500_000_000),
+        ("512mib", 2**29),
+    ],
+)
+def test_ray_memory_takes_bytes_or_a_unit(raw: object, size: int) -> None:
+    assert build_config({"ray_memory": raw}).ray_memory == size
+
+
+def test_the_ray_executor_settings() -> None:
+    config = build_config(
+        {"executor": "ray", "ray_address": "ray://head:10001", "ray_num_gpus": 0.5}
+    )
+    assert config.executor is Executor.RAY
+    assert (config.ray_address, config.ray_num_cpus, config.ray_num_gpus) == (
+        "ray://head:10001",
+        1.0,
+        0.5,
+    )
+    assert Config().executor is Executor.LOCAL
+
+
+@pytest.mark.parametrize(
     ("raw", "fragment"),
     [
         ({"alpah": 0.05}, "unknown setting 'alpah'"),
@@ -74,6 +101,16 @@ def test_unconfigured_metric_goal_is_guessed_from_its_name() -> None:
         ),
         ({"pass_env": 3}, "pass_env = 3: expected a list of glob patterns"),
         ({"command": ""}, "command = '': expected a non-empty string"),
+        ({"executor": "k8s"}, "executor = 'k8s': expected one of local, ray"),
+        ({"ray_memory": "lots"}, "ray_memory = 'lots': expected bytes > 0"),
+        ({"ray_memory": "16 parsecs"}, "ray_memory = '16 parsecs'"),
+        ({"ray_memory": 0}, "ray_memory = 0"),
+        ({"ray_num_gpus": -1}, "ray_num_gpus = -1: expected a number in [0, 1025)"),
+        ({"ray_num_cpus": 0}, "ray_num_cpus = 0: expected a number in (0, 1025)"),
+        (
+            {"executor": "ray", "entry": "train:entry"},
+            'entry: warm workers run on the gate\'s machine only; with executor = "ray"',
+        ),
     ],
 )
 def test_bad_values_name_the_key_the_value_and_what_was_expected(
