@@ -5,8 +5,12 @@ Slow: starting the cluster alone takes tens of seconds. One cluster serves the m
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import shlex
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -15,13 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from seedgate.config.settings import Config
+from seedgate.config.settings import Config, load_config
 from seedgate.errors import RunnerError
-from seedgate.records import RunResult, RunStatus
+from seedgate.pipeline import run_fixed, run_gate
+from seedgate.records import Executor, RunResult, RunStatus
 from seedgate.run.ray_executor import RayExecutor, RaySettings
 from seedgate.run.ray_local import LocalCluster
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import run_specs
+from tests.testing.cli_runner import seedgate
 
 pytestmark = pytest.mark.slow
 
@@ -172,3 +178,74 @@ def _processes_with(text: str) -> list[int]:
             if text in command and int(entry.name) != os.getpid():
                 found.append(int(entry.name))
     return found
+
+
+def test_the_gate_on_ray_reaches_the_local_verdict_with_the_local_metrics(
+    cluster: LocalCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(SKLEARN)  # the example's paths are relative to its folder
+    for name, value in ONE_THREAD.items():
+        monkeypatch.setenv(name, value)
+    small = {"baseline_runs": 6, "looks": [3], "max_runs": 6, "jobs": 2}
+    local_config = load_config(small, search_dir=Path())
+    ray_config = load_config(
+        {**small, "executor": "ray", "ray_address": cluster.address}, search_dir=Path()
+    )
+    assert ray_config.executor is Executor.RAY
+    out = io.StringIO()
+    baseline = run_fixed(local_config, runs=6, out=out)
+    local = run_gate(local_config, baseline, out=out)
+    on_ray = run_gate(ray_config, baseline, out=out)
+    assert on_ray.comparison.verdict is local.comparison.verdict
+    assert [(r.seed, dict(r.metrics)) for r in on_ray.candidate.runs] == [
+        (r.seed, dict(r.metrics)) for r in local.candidate.runs
+    ]
+    assert len({r.node for r in on_ray.candidate.runs}) == 2  # spread over both nodes
+    assert all(r.node is None for r in local.candidate.runs)
+    # the fingerprint is the workers': in this cluster they are this machine, so no drift
+    assert on_ray.candidate.environment["python"] == baseline.environment["python"]
+    assert on_ray.comparison.environment_differences == ()
+
+
+def test_sigterm_mid_look_cancels_the_tasks_keeps_the_finished_run_and_exits_3(
+    cluster: LocalCluster, tmp_path: Path
+) -> None:
+    (tmp_path / "seedgate.toml").write_text(
+        "baseline_runs = 3\nlooks = [3]\nmax_runs = 3\nmax_failed_runs = 3\n"
+        '[metric.accuracy]\ngoal = "maximize"\nmin_effect = 0.1\n'
+    )
+    quick = f'{PY} -c "print(\'{{\\"accuracy\\": 0.9}}\')"'
+    done = seedgate(tmp_path, "baseline", "--runs", "3", "--", quick)
+    assert done.returncode == 0, done.stderr
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    mark = shlex.quote(str(marks))
+    held = f"touch {mark}/{{seed}}; exec {PY} -c 'import time; time.sleep(600)' {mark}"
+    command = f"if [ {{seed}} = 0 ]; then {quick}; else {held}; fi"
+    candidate = tmp_path / "candidate.json"
+    gate = [
+        sys.executable, "-m", "seedgate", "gate", "--candidate-out", str(candidate),
+        "--executor", "ray", "--ray-address", cluster.address, "--", command,
+    ]  # fmt: skip
+    with subprocess.Popen(gate, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True) as proc:  # fmt: skip
+        deadline = time.monotonic() + 120
+        while len(list(marks.iterdir())) < 2:  # the look's two held runs are on the cluster
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, "the held runs did not start"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=90)
+    assert proc.returncode == 3, stderr
+    assert "interrupted" in stderr
+    assert "Traceback" not in stderr
+    kept = json.loads(candidate.read_text())["runs"]
+    assert [(r["seed"], r["status"], r["node"] is not None) for r in kept] == [(0, "ok", True)]
+    deadline = time.monotonic() + 30
+    while still_running := running_tasks(cluster):
+        assert time.monotonic() < deadline, f"tasks still running: {still_running}"
+        time.sleep(0.5)
+    deadline = time.monotonic() + 20
+    while _processes_with(str(marks)):
+        assert time.monotonic() < deadline, "a cancelled run's process is still running"
+        time.sleep(0.1)

@@ -30,6 +30,7 @@ from seedgate.run.ray_executor import (
 from seedgate.run.ray_task import TaskRequest, install_once, run_on_node
 from seedgate.run.seeds import run_spec
 from seedgate.run.watchdog import watch
+from tests.testing.cli_runner import seedgate
 
 PY = shlex.quote(sys.executable)
 METRICS = (
@@ -200,3 +201,32 @@ def test_workers_that_differ_show_each_value_once() -> None:
         "python": "3.11.7",
         "cuda": "12.4 | none",
     }
+
+
+def test_the_gate_exits_2_before_any_run_when_the_cluster_cannot_be_reached(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    ran = tmp_path / "ran"
+    (tmp_path / ".seedgate").mkdir()
+    address = ["--executor", "ray", "--ray-address", f"127.0.0.1:{port}"]
+    for command in (["run", "--runs", "2"], ["gate", "--baseline-command", f"touch {ran}"]):
+        done = seedgate(tmp_path, *command, *address, "--", f"touch {ran}")
+        assert done.returncode == 2, done.stderr
+        assert "cannot be reached" in done.stderr
+        assert "Traceback" not in done.stderr
+        assert not ran.exists()
+
+
+def test_the_ray_executor_without_an_address_exits_2_naming_both_places(tmp_path: Path) -> None:
+    environ = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    done = subprocess.run(
+        [sys.executable, "-m", "seedgate", "run", "--runs", "2", "--executor", "ray", "--",
+         "true"],
+        cwd=tmp_path, capture_output=True, text=True, env=environ, check=False, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "ray_address" in done.stderr
+    assert "RAY_ADDRESS" in done.stderr
