@@ -85,23 +85,6 @@ def running_tasks(cluster: LocalCluster) -> list[object]:
     )
 
 
-def test_the_sklearn_example_gives_the_local_metrics_seed_by_seed_on_both_nodes(
-    cluster: LocalCluster,
-) -> None:
-    config = Config(command=SKLEARN_COMMAND, working_directory=SKLEARN, timeout=300, jobs=2)
-    runs = 4
-    local = run_with(Runner(config, environ={**os.environ, **ONE_THREAD}), runs)
-    remote = executor(cluster, SKLEARN_COMMAND, SKLEARN)
-    on_ray = run_with(Runner(config, remote=remote), runs)
-    assert [r.status for r in on_ray] == [RunStatus.OK] * runs
-    assert [(r.seed, dict(r.metrics)) for r in on_ray] == [(r.seed, dict(r.metrics)) for r in local]
-    assert all(r.node is None for r in local)
-    assert len({r.node for r in on_ray}) == 2
-    fingerprint = remote.fingerprint()
-    assert fingerprint is not None
-    assert fingerprint["python"].startswith(f"{sys.version_info.major}.{sys.version_info.minor}")
-
-
 def test_a_run_that_kills_its_worker_is_a_failed_run_with_a_reason(
     cluster: LocalCluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
