@@ -215,6 +215,8 @@ def failure_reason(exc: BaseException) -> str:
         return f"Ray killed the run's worker: the node ran out of memory ({first})"
     if isinstance(exc, (ray_exceptions.NodeDiedError, ray_exceptions.LocalRayletDiedError)):
         return f"the Ray node running the run died ({first})"
+    if isinstance(exc, ray_exceptions.TaskCancelledError):
+        return "the run's Ray task was cancelled on the cluster, not by seedgate"
     if isinstance(exc, ray_exceptions.RuntimeEnvSetupError):
         return f"Ray could not set up the run's environment on the node ({first})"
     return f"the Ray task failed: {type(exc).__name__}: {first}"
@@ -335,10 +337,8 @@ class RayExecutor:
                 tail.feed(item)
                 if sink is not None:
                     sink(item)
-        except self._exceptions.TaskCancelledError:
-            raise RunnerError(STOPPED) from None
         except self._exceptions.RayError as exc:
-            if self._closed:
+            if self._closed:  # cancelled by close(), not a result of the experiment
                 raise RunnerError(STOPPED) from None
             return spec.failed(
                 RunStatus.FAILED,
