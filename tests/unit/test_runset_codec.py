@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -126,3 +127,19 @@ def test_write_failures_name_the_path(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(RunSetError, match=r"file/runs.json cannot be written"):
         write_runset(every_field_runset(), blocker / "runs.json")
+
+
+def test_the_node_a_run_ran_on_is_kept_and_absent_for_local_runs(tmp_path: Path) -> None:
+    local = every_field_runset()
+    on_ray = dataclasses.replace(
+        local, runs=tuple(dataclasses.replace(r, node=f"node-{r.index % 2}") for r in local.runs)
+    )
+    path = tmp_path / "ray.json"
+    write_runset(on_ray, path)
+    assert read_runset(path) == on_ray
+    assert [r["node"] for r in json.loads(path.read_text())["runs"]] == [
+        "node-0",
+        "node-1",
+        "node-0",
+    ]
+    assert all("node" not in r for r in runset_to_dict(local)["runs"])
