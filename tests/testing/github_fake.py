@@ -88,6 +88,26 @@ class Comment:
 
 
 @dataclass
+class CheckRun:
+    """A check run as GitHub keeps it: the latest fields, every annotation sent."""
+
+    id: int
+    fields: dict[str, Any]
+    annotations: list[dict[str, Any]] = field(default_factory=list)
+    patches: int = 0
+
+    @property
+    def conclusion(self) -> str | None:
+        value = self.fields.get("conclusion")
+        return value if isinstance(value, str) else None
+
+    @property
+    def output(self) -> dict[str, Any]:
+        value = self.fields.get("output")
+        return value if isinstance(value, dict) else {}
+
+
+@dataclass
 class Fault:
     method: str
     path: re.Pattern[str]
@@ -121,6 +141,10 @@ class State:
     next_comment_id: int = 1_000_001
     relative_redirect: bool = False  # the download's Location is a path on the API server
     trickle_s: float = 0.0  # the blob server sends one byte per this many seconds
+    check_runs: list[CheckRun] = field(default_factory=list)
+    checks_forbidden: bool = False  # a token without `checks: write`
+    permissions: dict[str, str] = field(default_factory=dict)  # login -> admin/write/read/none
+    pull_heads: dict[int, str] = field(default_factory=dict)  # PR number -> head commit
 
 
 class FakeGitHub:
@@ -260,6 +284,12 @@ class FakeGitHub:
             self.state.comments.setdefault(number, []).append(comment)
             return comment
 
+    def check_runs(self, name: str | None = None) -> list[CheckRun]:
+        with self._lock:
+            return [
+                copy.deepcopy(c) for c in self.state.check_runs if name in (None, c.fields["name"])
+            ]
+
     def all_request_text(self) -> str:
         """Everything the client sent except the Authorization header, for leak checks."""
         parts = []
@@ -349,7 +379,17 @@ class FakeGitHub:
         if m := re.fullmatch(rf"{base}/pulls/(\d+)", path):
             pull = self.examples.value("pull-request")
             pull["number"] = int(m.group(1))
+            if head := self.state.pull_heads.get(int(m.group(1))):
+                pull["head"]["sha"] = head
             return _Answer(200, pull, validate=False)  # GitHub's own example misses a field
+        if path == f"{base}/check-runs" and method == "POST":
+            return self._create_check_run(body)
+        if (m := re.fullmatch(rf"{base}/check-runs/(\d+)", path)) and method == "PATCH":
+            return self._update_check_run(int(m.group(1)), body)
+        if m := re.fullmatch(rf"{base}/commits/([^/]+)/check-runs", path):
+            return self._list_check_runs(m.group(1), query)
+        if m := re.fullmatch(rf"{base}/collaborators/([^/]+)/permission", path):
+            return self._permission(urllib.parse.unquote(m.group(1)))
         return _Answer(404, _not_found(), validate=False)
 
     def _repository(self) -> dict[str, Any]:
@@ -461,6 +501,94 @@ class FakeGitHub:
                         comment.body = text
                         return _Answer(200, self._comment_json(comment, number))
         return _Answer(404, _not_found(), validate=False)
+
+    # --- checks and permissions -------------------------------------------------------------
+
+    def _checks_forbidden(self) -> _Answer:
+        """GitHub's 403 for a token without `checks: write` (the spec documents no 403 here)."""
+        answer = self._forbidden()
+        answer.validate = False
+        return answer
+
+    def _create_check_run(self, body: bytes) -> _Answer:
+        if self.state.read_only or self.state.checks_forbidden:
+            return self._checks_forbidden()
+        fields = json.loads(body)
+        with self._lock:
+            check = CheckRun(len(self.state.check_runs) + 4_000_001, {})
+            self.state.check_runs.append(check)
+            self._apply_check_fields(check, fields, creating=True)
+        return _Answer(201, self._check_json(check))
+
+    def _update_check_run(self, check_id: int, body: bytes) -> _Answer:
+        if self.state.read_only or self.state.checks_forbidden:
+            return self._checks_forbidden()
+        with self._lock:
+            check = next((c for c in self.state.check_runs if c.id == check_id), None)
+            if check is None:
+                return _Answer(404, _not_found(), validate=False)
+            self._apply_check_fields(check, json.loads(body), creating=False)
+            check.patches += 1
+        return _Answer(200, self._check_json(check))
+
+    def _apply_check_fields(
+        self, check: CheckRun, fields: dict[str, Any], *, creating: bool
+    ) -> None:
+        output = fields.pop("output", None)
+        if creating:
+            check.fields["started_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        check.fields.update(fields)
+        if fields.get("status") == "completed" or "conclusion" in fields:
+            check.fields["completed_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        if isinstance(output, dict):
+            check.annotations += output.pop("annotations", [])
+            check.fields["output"] = {**check.output, **output}
+
+    def _check_json(self, check: CheckRun) -> dict[str, Any]:
+        data: dict[str, Any] = self.examples.value("check-run")
+        output = check.output
+        data.update(
+            id=check.id,
+            name=check.fields["name"],
+            head_sha=check.fields["head_sha"],
+            status=check.fields.get("status", "queued"),
+            conclusion=check.fields.get("conclusion"),
+            external_id=check.fields.get("external_id", ""),
+            details_url=check.fields.get("details_url"),
+            started_at=check.fields["started_at"],
+            completed_at=check.fields.get("completed_at"),
+            url=f"{self.url}/repos/{OWNER}/{NAME}/check-runs/{check.id}",
+            html_url=f"https://github.com/{OWNER}/{NAME}/runs/{check.id}",
+            output={
+                "title": output.get("title"),
+                "summary": output.get("summary"),
+                "text": output.get("text"),
+                "annotations_count": len(check.annotations),
+                "annotations_url": f"{self.url}/repos/{OWNER}/{NAME}/check-runs/"
+                f"{check.id}/annotations",
+            },
+        )
+        return data
+
+    def _list_check_runs(self, sha: str, query: dict[str, list[str]]) -> _Answer:
+        name = query.get("check_name", [None])[0]
+        with self._lock:
+            found = [
+                self._check_json(c)
+                for c in reversed(self.state.check_runs)  # newest first
+                if c.fields["head_sha"] == sha and name in (None, c.fields["name"])
+            ]
+        return self._page(
+            f"/repos/{OWNER}/{NAME}/commits/{sha}/check-runs", query, found, "check_runs"
+        )
+
+    def _permission(self, login: str) -> _Answer:
+        example_name = "repository-collaborator-permission-response-if-user-has-admin-permissions"
+        data: dict[str, Any] = self.examples.value(example_name)
+        permission = self.state.permissions.get(login, "read")  # anyone may read a public repo
+        data.update(permission=permission, role_name=permission)
+        data["user"].update(login=login, role_name=permission)  # the example lacks role_name
+        return _Answer(200, data)
 
     # --- validation ---------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from seedgate.config.settings import Config, load_config
+from seedgate.config.settings import Config, find_config_file, load_config
 from seedgate.errors import ConfigError
 from seedgate.github.context import BASELINE_EVENTS, RunContext
 from seedgate.github.publish import GITHUB_ACTIONS_BOT, CommentMode
@@ -26,6 +26,9 @@ from seedgate.runset.shards import Shard, parse_shard
 OUTPUT_DIR = ".seedgate"
 DEFAULT_COMMENT_ID = "default"
 DEFAULT_ARTIFACT = "seedgate-baseline"
+DEFAULT_CHECK_NAME = "seedgate: verdict"  # not the job's name, which is a check of its own
+DEFAULT_ACCEPT_LABEL = "seedgate: accept regression"
+ACCEPT_EVENTS = ("issue_comment",)  # and a pull request's `labeled` action
 
 # Every input declared in action.yml; the runner sets each one as INPUT_<NAME>.
 INPUT_NAMES: tuple[str, ...] = (
@@ -49,6 +52,8 @@ INPUT_NAMES: tuple[str, ...] = (
     "comment",
     "comment-id",
     "comment-author",
+    "check-name",
+    "accept-label",
     "github-token",
     "history-branch",
 )
@@ -86,6 +91,7 @@ class Mode(str, enum.Enum):
     GATE = "gate"
     COMPARE = "compare"  # merge shard RunSets from runs-path, then baseline or gate
     RUN = "run"  # one shard of runs, written to runs-path
+    ACCEPT = "accept"  # a label or `/seedgate accept` comment turns a failing check green
 
 
 class Role(str, enum.Enum):
@@ -119,6 +125,9 @@ class ActionSettings:
     comment: CommentMode
     comment_id: str
     comment_author: str  # the login whose marked comment is ours to update
+    check_name: str
+    accept_label: str
+    config_file: Path | None  # absolute; where the check's annotations point
     output_dir: Path
     token: str = field(repr=False)
     history_branch: str | None = None  # the git data branch of main's history (None: off)
@@ -150,9 +159,9 @@ def read_settings(environ: Mapping[str, str]) -> ActionSettings:
     context = RunContext.from_environ(environ)
     workspace = context.workspace.resolve()
     working_directory = _working_directory(workspace, inputs["working-directory"])
-    mode = _choice("mode", inputs["mode"] or Mode.AUTO.value, Mode)
+    mode = _mode(_choice("mode", inputs["mode"] or Mode.AUTO.value, Mode), context)
     config = _load_config(inputs, working_directory)
-    if mode is not Mode.COMPARE:
+    if mode not in (Mode.COMPARE, Mode.ACCEPT):
         config.run_command()  # every mode but compare runs something: say so now
     install = inputs["install"] or None
     if config.executor is Executor.RAY and install is not None:
@@ -175,6 +184,9 @@ def read_settings(environ: Mapping[str, str]) -> ActionSettings:
         comment=_choice("comment", inputs["comment"] or CommentMode.ALWAYS.value, CommentMode),
         comment_id=inputs["comment-id"] or DEFAULT_COMMENT_ID,
         comment_author=_login("comment-author", inputs["comment-author"] or GITHUB_ACTIONS_BOT),
+        check_name=_check_name(inputs["check-name"], inputs["comment-id"]),
+        accept_label=inputs["accept-label"] or DEFAULT_ACCEPT_LABEL,
+        config_file=_config_file(inputs["config"], working_directory),
         output_dir=workspace / OUTPUT_DIR,
         token=inputs[TOKEN_INPUT],
         history_branch=_branch("history-branch", inputs["history-branch"]),
@@ -197,6 +209,28 @@ def _load_config(inputs: Mapping[str, str], working_directory: Path) -> Config:
         search_dir=Path(),
         root=working_directory,
     )
+
+
+def _mode(mode: Mode, context: RunContext) -> Mode:
+    """Auto on a comment or a label event is an acceptance, never a run: those events
+    come with a write token and must not run the pull request's code."""
+    if mode is not Mode.AUTO:
+        return mode
+    labeled = context.event.get("action") == "labeled" and context.pull_request is not None
+    return Mode.ACCEPT if context.event_name in ACCEPT_EVENTS or labeled else mode
+
+
+def _check_name(raw: str, comment_id: str) -> str:
+    if raw:
+        return raw
+    return f"{DEFAULT_CHECK_NAME} ({comment_id})" if comment_id else DEFAULT_CHECK_NAME
+
+
+def _config_file(raw: str, working_directory: Path) -> Path | None:
+    if raw:
+        return (working_directory / raw).resolve()
+    found = find_config_file(working_directory)
+    return found.resolve() if found is not None else None
 
 
 def _role(mode: Mode, context: RunContext) -> Role:

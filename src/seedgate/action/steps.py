@@ -1,6 +1,10 @@
 """The GitHub Action as a sequence of steps:
 
-    settings -> install -> baseline -> runs -> report -> annotations -> comment -> exit code
+    settings -> install -> baseline -> runs -> report -> annotations -> comment -> check
+    -> exit code
+
+On a label or ``/seedgate accept`` comment event the action only accepts a regression
+(``seedgate.action.accept``): nothing is installed or run.
 
 ``entrypoint.py`` (the container) calls :func:`main`; so can ``seedgate github`` on a
 runner host. Each step is a small function taking what the previous one produced; the
@@ -24,6 +28,8 @@ from typing import TextIO
 
 import requests
 
+from seedgate.action.accept import accept_step
+from seedgate.action.check import check_step
 from seedgate.action.deliver import Journal, no_baseline_advice, post_comment, write_report
 from seedgate.action.history import history_step
 from seedgate.action.services import GitHubAccess, Services
@@ -120,6 +126,8 @@ def run_action(settings: ActionSettings, services: Services, journal: Journal) -
         f"({settings.context.event_name})"
     )
     os.chdir(settings.working_directory)  # the config's paths are relative to it
+    if settings.mode is Mode.ACCEPT:  # nothing is installed or run on a write token
+        return accept_step(settings, services)
     install_step(settings, services)
     if settings.mode is Mode.RUN:
         return shard_step(settings, services, journal)
@@ -129,6 +137,7 @@ def run_action(settings: ActionSettings, services: Services, journal: Journal) -
     render = write_report(settings, outcome.comparison, journal, appendix=history)
     annotate_step(settings, outcome, found, services)
     post_comment(settings, outcome.comparison, render, services, journal)
+    check_step(settings, outcome.comparison, services)
     return exit_code_step(settings, outcome, services)
 
 

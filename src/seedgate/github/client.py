@@ -31,6 +31,8 @@ DEFAULT_API_URL = "https://api.github.com"
 PERMISSION_COMMENTS = "pull-requests: write"
 PERMISSION_ARTIFACTS = "actions: read"
 PERMISSION_CONTENTS = "contents: read"
+PERMISSION_CHECKS = "checks: write"
+PERMISSION_CHECKS_READ = "checks: read"
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,52 @@ class GitHubClient:
             what=f"update comment {comment_id}",
             permission=PERMISSION_COMMENTS,
             body={"body": body},
+        )
+
+    def create_check_run(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """A check run; ``fields`` as GitHub's "Create a check run" takes them."""
+        return self._json(
+            "POST",
+            f"{self._repo_path}/check-runs",
+            what=f"create check run {fields.get('name')!r}",
+            permission=PERMISSION_CHECKS,
+            body=fields,
+        )
+
+    def update_check_run(self, check_run_id: int, fields: Mapping[str, Any]) -> dict[str, Any]:
+        return self._json(
+            "PATCH",
+            f"{self._repo_path}/check-runs/{int(check_run_id)}",
+            what=f"update check run {check_run_id}",
+            permission=PERMISSION_CHECKS,
+            body=fields,
+        )
+
+    def list_check_runs(self, sha: str, name: str) -> Iterator[dict[str, Any]]:
+        """The check runs named ``name`` on commit ``sha``, newest first."""
+        return self.paginate(
+            f"{self._repo_path}/commits/{_quote(sha)}/check-runs",
+            params={"check_name": name, "filter": "latest", "per_page": "100"},
+            item_key="check_runs",
+            what=f"list the check runs {name!r} of commit {sha[:12]}",
+            permission=PERMISSION_CHECKS_READ,
+        )
+
+    def get_pull_request(self, number: int) -> dict[str, Any]:
+        return self._json(
+            "GET",
+            f"{self._repo_path}/pulls/{int(number)}",
+            what=f"read pull request #{number}",
+            permission="pull-requests: read",
+        )
+
+    def collaborator_permission(self, login: str) -> dict[str, Any]:
+        """What ``login`` may do in this repository (``permission``, ``role_name``)."""
+        return self._json(
+            "GET",
+            f"{self._repo_path}/collaborators/{_quote(login)}/permission",
+            what=f"read the permission of {login!r}",
+            permission=PERMISSION_CONTENTS,
         )
 
     # --- plumbing ---------------------------------------------------------------------

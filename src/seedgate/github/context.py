@@ -72,6 +72,14 @@ class RunContext:
         return sha if isinstance(sha, str) and sha else None
 
     @property
+    def head_sha(self) -> str:
+        """The commit a check belongs to: a pull request's head (``GITHUB_SHA`` is the
+        merge commit there), else the job's commit."""
+        head = self.pull_request.get("head") if self.pull_request else None
+        sha = head.get("sha") if isinstance(head, Mapping) else None
+        return sha if isinstance(sha, str) and sha else self.sha
+
+    @property
     def is_fork(self) -> bool:
         """A pull request whose head lives in another repository (read-only token)."""
         pr = self.pull_request

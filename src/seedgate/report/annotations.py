@@ -33,7 +33,7 @@ def annotations_for(comparison: Comparison) -> tuple[Annotation, ...]:
     found = [
         Annotation(
             "error" if metric.gating else "warning",
-            _regression_text(metric),
+            regression_text(metric),
             f"seedgate: {metric.name}",
         )
         for metric in comparison.metrics
@@ -58,7 +58,7 @@ def annotations_for(comparison: Comparison) -> tuple[Annotation, ...]:
     return tuple(found)
 
 
-def _regression_text(metric: MetricComparison) -> str:
+def regression_text(metric: MetricComparison) -> str:
     """One plain line for the annotation, numbers formatted as the report formats them."""
     parts = [f"{single_spaced(metric.name)} regressed"]
     if metric.baseline is not None:

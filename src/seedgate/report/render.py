@@ -68,6 +68,7 @@ from seedgate.report.wording import (
 SCHEMA = "seedgate.comparison/2"
 FIRST_SCREEN_LINES = 15  # Markdown lines above the first <details>, marker included
 _TEMPLATE = "report.md.j2"
+_FIRST_SCREEN_TEMPLATE = "first_screen_only.md.j2"  # a check run's summary
 # Lines of the first screen besides the table rows: marker, title, blank, headline, blank,
 # why, blank, table header and delimiter, blank, the runs line (then a blank, not counted).
 _FIRST_SCREEN_FIXED = 11
@@ -206,6 +207,7 @@ def _render(
     link: Markdown | None,
     sections: Sections,
     trim_note: Markdown | None,
+    template: str = _TEMPLATE,
 ) -> str:
     shown, folded = first_screen_split(comparison, with_marker=marker is not None)
     context: dict[str, Any] = {
@@ -234,9 +236,9 @@ def _render(
         "failed_logs": [r for r in comparison.failed_runs if r.log_tail],
     }
     try:
-        text = _environment().get_template(_TEMPLATE).render(context)
+        text = _environment().get_template(template).render(context)
     except TemplateError as exc:
-        raise ReportError(f"report template {_TEMPLATE} failed: {exc}") from exc
+        raise ReportError(f"report template {template} failed: {exc}") from exc
     return text.rstrip("\n") + "\n"
 
 
@@ -289,6 +291,23 @@ def render_markdown(
     raise ReportError(
         f"max_chars = {max_chars}: too small for even the report's headline "
         f"({text_length(text)} characters)"
+    )
+
+
+def render_first_screen(
+    comparison: Comparison, *, title: str = "seedgate", run_url: str | None = None
+) -> str:
+    """The comment's first screen alone (headline, why, the gating metrics' table): what
+    a check run shows as its summary."""
+    link = run_link(run_url) if run_url is not None else None
+    return _render(
+        comparison,
+        title=title,
+        marker=None,
+        link=link,
+        sections=Sections(),
+        trim_note=None,
+        template=_FIRST_SCREEN_TEMPLATE,
     )
 
 
