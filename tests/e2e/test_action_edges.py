@@ -166,3 +166,6 @@ def test_1500_regressing_metrics_still_give_a_comment_and_outputs(workflow: Work
     assert max(len(line) for line in first_screen.splitlines()) < 500
     assert len(result.summary.encode("utf-8")) <= 1024 * 1024
     assert len(result.annotations("error")) <= 10
+    (check,) = workflow.fake.check_runs()
+    assert check.conclusion == "failure"
+    assert len(check.annotations) == 50  # one request's worth; the report has the rest

@@ -83,7 +83,8 @@ def test_pull_request_comment_is_created_then_updated_in_place(
     assert second.outputs["comment-url"] == first.outputs["comment-url"]
     methods = [(r.method, r.path.rsplit("/", 2)[-2]) for r in workflow.fake.requests]
     assert ("PATCH", "comments") in methods
-    assert sum(1 for r in workflow.fake.requests if r.method == "POST") == 1
+    posts = [r.path.rsplit("/", 1)[-1] for r in workflow.fake.requests if r.method == "POST"]
+    assert posts == ["comments", "check-runs", "check-runs"]  # one comment, a check per push
 
 
 def test_separate_comment_ids_keep_separate_comments(
@@ -122,10 +123,11 @@ def test_fork_pull_request_cannot_comment_but_reports(
     assert result.outputs["verdict"] == "regression"
     assert "comment-url" not in result.outputs
     assert any("workflow_run" in w for w in result.annotations("warning"))
+    assert any("job's own status still gates" in w for w in result.annotations("warning"))
     assert "regression" in result.summary.lower()
     assert (result.workspace / result.outputs["report-path"]).is_file()
     posts = [r for r in workflow.fake.requests if r.method == "POST"]
-    assert [r.status for r in posts] == [403]
+    assert [r.status for r in posts] == [403]  # the comment; a check run is not even tried
 
 
 def test_an_expired_artifact_falls_back_to_the_next(

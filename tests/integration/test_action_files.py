@@ -128,9 +128,12 @@ def test_the_image_installs_the_pins_above_the_marker_and_not_ray() -> None:
 
 
 def test_example_workflows_grant_what_the_action_needs() -> None:
-    for name in ("seedgate.yml", "seedgate-matrix.yml", "seedgate-fork-comment.yml"):
+    base = {"contents": "read", "pull-requests": "write", "actions": "read"}
+    for name in ("seedgate.yml", "seedgate-matrix.yml"):
         permissions = load(ROOT / "examples" / "workflows" / name)["permissions"]
-        assert permissions == {"contents": "read", "pull-requests": "write", "actions": "read"}
+        assert permissions == {**base, "checks": "write"}  # the check run with the verdict
+    fork_comment = load(ROOT / "examples" / "workflows" / "seedgate-fork-comment.yml")
+    assert fork_comment["permissions"] == base
     fork_pr = load(ROOT / "examples" / "workflows" / "seedgate-fork-pr.yml")
     assert fork_pr["permissions"] == {"contents": "read", "actions": "read"}
 
@@ -170,6 +173,19 @@ def test_the_fork_comment_workflow_never_runs_pull_request_code() -> None:
     assert 'replace(/<!--[\\s\\S]*?-->/g, "")' in script  # no forged marker
 
 
+def test_the_one_step_workflow_accepts_without_running_pull_request_code() -> None:
+    workflow = load(ROOT / "examples" / "workflows" / "seedgate.yml")
+    triggers = workflow[True] if True in workflow else workflow["on"]
+    assert triggers["pull_request_target"] == {"types": ["labeled"]}
+    assert triggers["issue_comment"] == {"types": ["created"]}
+    gate, accept = workflow["jobs"]["seedgate"], workflow["jobs"]["accept"]
+    assert [s.get("uses") for s in gate["steps"]] == ["actions/checkout@v5", PUBLISHED]
+    assert "pull_request_target" not in gate["if"]
+    assert "issue_comment" not in gate["if"]
+    assert [s.get("uses") for s in accept["steps"]] == [PUBLISHED]  # no checkout, no runs
+    assert "with" not in accept["steps"][0]  # mode auto accepts on these events
+
+
 def test_matrix_example_shards_then_compares() -> None:
     jobs = load(ROOT / "examples" / "workflows" / "seedgate-matrix.yml")["jobs"]
     shard_step = next(s for s in jobs["runs"]["steps"] if s.get("uses") == PUBLISHED)
@@ -184,3 +200,6 @@ def test_matrix_example_shards_then_compares() -> None:
     compare = next(s for s in jobs["gate"]["steps"] if s.get("uses") == PUBLISHED)
     assert compare["with"]["mode"] == "compare"
     assert compare["with"]["runs-path"] == download["with"]["path"]
+    assert download["with"]["pattern"] == "seedgate-shard-*"  # what mode run uploads
+    uploads = [s for job in jobs.values() for s in job["steps"] if "upload-artifact" in str(s)]
+    assert uploads == []  # the action uploads shards and baseline itself

@@ -37,6 +37,9 @@ def check_step(settings: ActionSettings, comparison: Comparison, services: Servi
     """Write the check run of a gate (a baseline run has no verdict to require)."""
     if settings.role is not Role.GATE:
         return
+    if settings.context.is_fork:  # a fork's token is read-only: the POST would answer 403
+        services.warn(check_permission_note(settings.check_name), title="no check run")
+        return
     conclusion = conclusion_for(settings, comparison.verdict)
     output = CheckOutput(
         title=check_title(comparison),

@@ -15,6 +15,7 @@ import requests
 
 from seedgate.action.settings import ActionSettings
 from seedgate.errors import ConfigError
+from seedgate.github.artifact_upload import ArtifactUploader
 from seedgate.github.client import GitHubClient, RetryPolicy
 from seedgate.github.commands import Annotations
 from seedgate.store.github_artifact import FoundBaseline, GitHubArtifactStore
@@ -53,6 +54,14 @@ class GitHubAccess:
                 retry=self._retry,
             )
         return self._client
+
+    def uploader(self) -> ArtifactUploader:
+        """The runner's v4 artifact service (``artifact_service_missing`` says when none)."""
+        return ArtifactUploader(
+            results_url=self._settings.results_url,
+            runtime_token=self._settings.runtime_token,
+            session=self._session_factory(),
+        )
 
     def repository(self) -> dict[str, Any]:
         if self._repository is None:

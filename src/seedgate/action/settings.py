@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from seedgate.config.settings import Config, find_config_file, load_config
 from seedgate.errors import ConfigError
+from seedgate.github.artifact_upload import unavailable_reason
 from seedgate.github.context import BASELINE_EVENTS, RunContext
 from seedgate.github.publish import GITHUB_ACTIONS_BOT, CommentMode
 from seedgate.records import Executor
@@ -54,6 +55,7 @@ INPUT_NAMES: tuple[str, ...] = (
     "comment-author",
     "check-name",
     "accept-label",
+    "upload-artifacts",
     "github-token",
     "history-branch",
 )
@@ -128,9 +130,13 @@ class ActionSettings:
     check_name: str
     accept_label: str
     config_file: Path | None  # absolute; where the check's annotations point
+    upload_artifacts: bool  # the baseline and shards through the runner's artifact service
+    artifact_service_missing: str | None  # why this job cannot upload (None: it can)
     output_dir: Path
     token: str = field(repr=False)
     history_branch: str | None = None  # the git data branch of main's history (None: off)
+    results_url: str = field(default="", repr=False)
+    runtime_token: str = field(default="", repr=False)
 
     def relative(self, path: Path) -> str:
         """A path as the workflow's later steps see it: relative to the workspace."""
@@ -187,9 +193,13 @@ def read_settings(environ: Mapping[str, str]) -> ActionSettings:
         check_name=_check_name(inputs["check-name"], inputs["comment-id"]),
         accept_label=inputs["accept-label"] or DEFAULT_ACCEPT_LABEL,
         config_file=_config_file(inputs["config"], working_directory),
+        upload_artifacts=_flag("upload-artifacts", inputs["upload-artifacts"] or "true"),
+        artifact_service_missing=unavailable_reason(environ),
         output_dir=workspace / OUTPUT_DIR,
         token=inputs[TOKEN_INPUT],
         history_branch=_branch("history-branch", inputs["history-branch"]),
+        results_url=environ.get("ACTIONS_RESULTS_URL", ""),
+        runtime_token=environ.get("ACTIONS_RUNTIME_TOKEN", ""),
     )
 
 
@@ -218,6 +228,13 @@ def _mode(mode: Mode, context: RunContext) -> Mode:
         return mode
     labeled = context.event.get("action") == "labeled" and context.pull_request is not None
     return Mode.ACCEPT if context.event_name in ACCEPT_EVENTS or labeled else mode
+
+
+def _flag(name: str, raw: str) -> bool:
+    value = raw.lower()
+    if value not in ("true", "false"):
+        raise ConfigError(f"{name} = {raw!r}: expected true or false")
+    return value == "true"
 
 
 def _check_name(raw: str, comment_id: str) -> str:

@@ -41,6 +41,7 @@ from seedgate.action.settings import (
     input_env_name,
     read_settings,
 )
+from seedgate.action.upload import shard_artifact_name, upload_step
 from seedgate.errors import (
     CancellationError,
     ConfigError,
@@ -195,6 +196,13 @@ def shard_step(settings: ActionSettings, services: Services, journal: Journal) -
     path = settings.shard_file
     write_runset(runset, path)
     services.say(f"{len(runset.ok_runs)} runs written to {settings.relative(path)}")
+    upload_step(
+        settings,
+        services,
+        what=f"this shard's {len(runset.ok_runs)} runs",
+        name=shard_artifact_name(settings),
+        path=path,
+    )
     journal.outputs.update(
         {"runset-path": settings.relative(path), "runs-used": str(len(runset.ok_runs))}
     )
@@ -231,13 +239,15 @@ def keep_runs(settings: ActionSettings, runs: RunSet, services: Services, journa
     if settings.role is Role.GATE:
         write_runset(runs, settings.output_dir / "candidate.json")
         return
-    path = settings.relative(settings.baseline_path)
     write_runset(runs, settings.baseline_path)
-    services.say(
-        f"baseline of {len(runs.ok_runs)} runs written to {path}; upload it with "
-        f"actions/upload-artifact as {settings.baseline_artifact!r}"
+    journal.outputs["baseline-path"] = settings.relative(settings.baseline_path)
+    upload_step(
+        settings,
+        services,
+        what=f"the baseline of {len(runs.ok_runs)} runs",
+        name=settings.baseline_artifact,
+        path=settings.baseline_path,
     )
-    journal.outputs["baseline-path"] = path
 
 
 def annotate_step(
@@ -269,9 +279,11 @@ def take_secrets(environ: MutableMapping[str, str], out: TextIO) -> dict[str, st
     """Mask the token in the log, then remove the inputs and runner tokens from this
     process's environment so no child can inherit them; a copy for the settings."""
     token = environ.get(input_env_name(TOKEN_INPUT), "").strip()
-    if token:
-        out.write(commands.add_mask(token) + "\n")
-        out.flush()
+    runtime_token = environ.get("ACTIONS_RUNTIME_TOKEN", "").strip()
+    for secret in (token, runtime_token):
+        if secret:
+            out.write(commands.add_mask(secret) + "\n")
+    out.flush()
     copy = dict(environ)
     for name in [n for n in environ if child_env.is_dropped(n)]:
         del environ[name]

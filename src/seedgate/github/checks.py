@@ -1,7 +1,7 @@
 """Check runs: one per gate, on the commit it judged, written through the Checks API.
 
-GitHub takes at most 50 annotations per request, so the rest go in follow-up PATCH
-requests with the same title and summary (annotations add up; output replaces).
+GitHub takes at most 50 annotations per request; a check run carries at most that many
+(the report holds the rest), so it is written in one request.
 """
 
 from __future__ import annotations
@@ -39,25 +39,18 @@ def publish_check_run(
     external_id: str,
     details_url: str | None = None,
 ) -> dict[str, Any]:
-    """Create the completed check run; its annotations in batches GitHub accepts."""
-    batches = [
-        list(output.annotations[i : i + ANNOTATIONS_PER_REQUEST])
-        for i in range(0, len(output.annotations), ANNOTATIONS_PER_REQUEST)
-    ] or [[]]
+    """Create the completed check run with its first 50 annotations."""
     fields: dict[str, Any] = {
         "name": name,
         "head_sha": head_sha,
         "status": "completed",
         "conclusion": conclusion.value,
         "external_id": external_id,
-        "output": _output(output, batches[0]),
+        "output": _output(output, list(output.annotations[:ANNOTATIONS_PER_REQUEST])),
     }
     if details_url:
         fields["details_url"] = details_url
-    created = client.create_check_run(fields)
-    for batch in batches[1:]:
-        client.update_check_run(int(created["id"]), {"output": _output(output, batch)})
-    return created
+    return client.create_check_run(fields)
 
 
 def _output(output: CheckOutput, annotations: list[Mapping[str, Any]]) -> dict[str, Any]:
