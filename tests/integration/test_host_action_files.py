@@ -103,10 +103,11 @@ def test_bash_hands_hyphenated_names_to_the_program_it_execs() -> None:
 
 def test_actionlint_accepts_the_composite_steps_as_a_job(tmp_path: Path) -> None:
     # actionlint reads workflows, not action metadata: the composite's steps go into a
-    # job whose workflow_dispatch inputs stand for the action's inputs.
+    # job whose workflow_call inputs stand for the action's inputs (workflow_dispatch takes
+    # at most 25, fewer than the action has).
     action = load(HOST)
     workflow = {
-        "on": {"workflow_dispatch": {"inputs": {n: {"type": "string"} for n in action["inputs"]}}},
+        "on": {"workflow_call": {"inputs": {n: {"type": "string"} for n in action["inputs"]}}},
         "jobs": {"host": {"runs-on": "ubuntu-latest", "steps": action["runs"]["steps"]}},
     }
     yaml, out = YAML(), tmp_path / "steps.yml"
