@@ -36,6 +36,7 @@ from seedgate.records import (
     PowerPlan,
     PrimaryAlone,
     RunSet,
+    Stability,
     Unpaired,
     Verdict,
 )
@@ -154,13 +155,39 @@ def _verdict(
     return Verdict.INCONCLUSIVE, None, tuple(looks)
 
 
-def _shift(metric: _Metric, sequential_design: bool) -> tuple[float, Interval]:
-    """Hodges-Lehmann shift; with several looks, the design's repeated 95% interval."""
+def _shift(metric: _Metric, looks: tuple[Look, ...]) -> tuple[float, Interval]:
+    """Hodges-Lehmann shift, and the interval the deciding look's tests leave open
+    (``stats.inversion``): all of the candidate's runs for a single-look design."""
     assert metric.baseline is not None  # noqa: S101 - callers only pass compared metrics
     assert metric.design is not None  # noqa: S101
-    n = len(metric.candidate.values)
-    z_bound = sequential.interval_bound(metric.design, n) if sequential_design else None
-    return hodges_lehmann(metric.candidate.values, metric.baseline.values, z_bound=z_bound)
+    shift, _ = hodges_lehmann(metric.candidate.values, metric.baseline.values)
+    design = metric.design
+    if not looks:
+        return shift, Interval(float("nan"), float("nan"))
+    n = looks[-1].n_candidate
+    paired_design = bool(design.paired_bounds)
+    baseline = _twin_ordered(metric) if paired_design else metric.baseline.values
+    candidate = metric.candidate.values[:n] if len(design.looks) > 1 else metric.candidate.values
+    interval = evidence.decision_interval(
+        candidate,
+        baseline[: looks[-1].n_baseline] if not paired_design else baseline,
+        metric.spec.goal,
+        metric.min_effect,
+        design,
+        look=len(looks) - 1,
+    )
+    return shift, interval
+
+
+def _stability(metric: _Metric, looks: tuple[Look, ...]) -> Stability:
+    """Diverged runs on each side at the last look kept (all runs when none was reached)."""
+    assert metric.baseline is not None  # noqa: S101 - callers only pass compared metrics
+    n = looks[-1].n_candidate if looks else len(metric.candidate.values)
+    n_base = looks[-1].n_baseline if looks else len(metric.baseline.values)
+    candidate = metric.candidate.values[:n]
+    baseline = metric.baseline.values[:n_base]
+    mine, theirs = evidence.diverged_counts(candidate, baseline, metric.spec.goal)
+    return Stability(mine, len(candidate), theirs, len(baseline))
 
 
 def _metric_comparison(
@@ -190,7 +217,7 @@ def _metric_comparison(
     if base is None:
         return result
     verdict, bound, kept = _verdict(looks, schedule, config, replay=_replay_decides(metric))
-    shift, interval = _shift(metric, len(schedule) > 1)
+    shift, interval = _shift(metric, kept)
     return replace(
         result,
         baseline=summarize(base.values),
@@ -204,6 +231,7 @@ def _metric_comparison(
         baseline_seeds=base.seeds,
         pairing=_pairing(metric, kept),
         decided_by=_decided_by(metric, kept, bound),
+        stability=_stability(metric, kept),
     )
 
 

@@ -168,6 +168,8 @@ class Look:
     t_regression: float | None = None
     t_improvement: float | None = None
     s_no_change: float | None = None
+    # the candidate diverged more often than the baseline (stats.stability): no no-change here
+    stability_blocks: bool = False
 
 
 class PairingStatus(str, enum.Enum):
@@ -200,6 +202,23 @@ class Pairing:
 
 
 @dataclass(frozen=True, slots=True)
+class Stability:
+    """Diverged runs on each side at the deciding look (``stats.stability``)."""
+
+    candidate_diverged: int
+    candidate_runs: int
+    baseline_diverged: int
+    baseline_runs: int
+
+    @property
+    def worse(self) -> bool:
+        """The candidate's share of diverged runs is above the baseline's."""
+        return self.candidate_diverged * self.baseline_runs > (
+            self.baseline_diverged * self.candidate_runs
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class MetricComparison:
     """Per metric: both summaries, the shift, the evidence at each look, the verdict."""
 
@@ -223,6 +242,7 @@ class MetricComparison:
     candidate_seeds: tuple[int, ...] = ()
     pairing: Pairing | None = None  # None: no baseline
     decided_by: Analysis | None = None  # None: no bound crossed
+    stability: Stability | None = None  # None: no baseline
 
 
 @dataclass(frozen=True, slots=True)

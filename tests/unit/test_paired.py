@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from seedgate.compare import compare, runs_used
 from seedgate.config.settings import Config, MetricSpec, MinEffect
@@ -81,27 +80,29 @@ def test_same_seed_correlation() -> None:
 # --- the statistic ------------------------------------------------------------------------
 
 
-def test_signed_rank_matches_scipy_without_ties() -> None:
-    rng = np.random.default_rng(1)
-    d = rng.normal(size=(5, 12))
-    z = paired.signed_rank_z(d, ties_positive=True)
-    for row in range(5):
-        w = stats.wilcoxon(d[row], alternative="greater", method="approx", correction=False)
-        assert z[row] == pytest.approx(stats.norm.isf(w.pvalue), abs=1e-9)
+def test_munzel_statistic_by_hand() -> None:
+    candidate = np.array([[1.0, 4.0, 2.0]])
+    twins = np.array([[0.0, 3.0, 5.0]])
+    # candidate run i beats twins: 1 -> {0}, 4 -> {0, 3}, 2 -> {0}; twin j beats candidates:
+    # 0 -> {}, 3 -> {1, 2}, 5 -> {1, 4, 2}
+    d = np.array([1 / 3 - 0.0, 2 / 3 - 2 / 3, 1 / 3 - 1.0])
+    expected = d.mean() / math.sqrt(max(d.var(ddof=1), paired.PLACEMENT_FLOOR / 6) / 3)
+    assert paired.paired_placement_t(candidate, twins, ties_win=True)[0] == pytest.approx(expected)
 
 
-def test_signed_rank_ties_go_to_the_side_the_null_favours() -> None:
-    d = np.array([[0.0, 0.0, 0.0]])  # an exact replay
-    high = paired.signed_rank_z(d, ties_positive=True)[0]
-    low = paired.signed_rank_z(d, ties_positive=False)[0]
-    assert high == pytest.approx(3 / math.sqrt(3 * 4 * 7 / 24))  # every zero counts as +
-    assert low == -high
-    # equal magnitudes: the favoured sign takes the higher ranks
-    tied = np.array([[-1.0, 1.0, 2.0]])
-    assert (
-        paired.signed_rank_z(tied, ties_positive=True)[0]
-        > paired.signed_rank_z(np.array([[-1.0 - 1e-9, 1.0, 2.0]]), ties_positive=True)[0]
-    )
+def test_munzel_ties_go_to_the_side_the_null_favours() -> None:
+    replay = np.array([[1.0, 2.0, 3.0]])
+    win = paired.paired_placement_t(replay, replay, ties_win=True)[0]
+    lose = paired.paired_placement_t(replay, replay, ties_win=False)[0]
+    assert win > 0 > lose
+    assert win == pytest.approx(-lose)
+
+
+def test_normal_scores_are_odd_and_monotone() -> None:
+    t = np.array([-3.0, -0.5, 0.0, 0.5, 3.0])
+    z = paired.placement_z(t, 5)
+    assert np.all(np.diff(z) > 0)
+    assert z == pytest.approx(-z[::-1])
 
 
 def test_paired_design_raises_the_unpaired_bound_and_spends_early() -> None:
@@ -146,7 +147,7 @@ def test_a_correlated_drop_is_decided_early() -> None:
     x = 0.9 * y + math.sqrt(1 - 0.81) * rng.normal(size=(2000, 20)) - 2.0
     result = simulate(x, y, design(), 1.0)
     assert np.mean(result.outcome == Outcome.REGRESSION) > 0.99
-    assert result.runs.mean() < 4.0
+    assert result.runs.mean() < 4.5  # unpaired: 5.6 (benchmarks/results/verdict_robustness.md)
 
 
 # --- compare ------------------------------------------------------------------------------
@@ -179,7 +180,7 @@ def test_paired_compare_reports_the_seeds_correlation_and_analysis() -> None:
     cand = 0.9 * base + 0.3 * rng.normal(size=20) - 2.0
     result = compare(
         runset(values=base, seeds=range(20)),
-        runset(values=cand[:5], seeds=range(5)),
+        runset(values=cand[:10], seeds=range(10)),
         Config(metrics=(ACC,)),
         looks=LOOKS,
     )

@@ -1,10 +1,14 @@
 """The group-sequential design: looks, Monte-Carlo-calibrated bounds, sequential p-values.
 
 At each look (a candidate run count in ``looks``) and for each metric, three one-sided rank
-statistics of the candidate prefix against the baseline are watched, each a Mann-Whitney U
-turned into z with the tie-free null moments:
+statistics of the candidate prefix against the baseline are watched, each the relative
+effect P(candidate run better than baseline run) studentised as in ``stats.studentised``
+(Brunner-Munzel's standard error, floored at Mann-Whitney's and at what the two sides'
+spreads imply), so that a change of spread alone is not read as a change of the typical
+value:
 
 - regression: evidence the candidate is worse by more than ``indifference x min_effect``
+  (rounded up to whole grid steps for a metric on a grid, ``stats.grid``)
   (U of the candidate moved up by that much; a drop inside this indifference zone is not a
   regression the gate may report, so its false alarms are bounded there too);
 - improvement: the mirror image (the candidate moved down by the same amount);
@@ -18,8 +22,9 @@ safe way from there, so the calibrated bounds stay valid for discrete metrics (a
 test, where the tie-corrected z of the old engine was anti-conservative).
 
 The bounds are calibrated by simulating the null for the ACTUAL schedule and baseline size:
-ranks are distribution-free, so uniform draws suffice, and with a stored baseline the SAME
-baseline sample is reused at every look (more correlated looks than independent increments).
+under exchangeable sides the statistic is distribution-free, so uniform draws suffice, and
+with a stored baseline the SAME baseline sample is reused at every look (more correlated
+looks than independent increments).
 
 - regression/improvement: a Wang-Tsiatis shape, z_k >= C * t_k ** (shape - 1/2), with t_k the
   information fraction 1 / (1/n_c + 1/n_b) relative to the last look and C the (1 - alpha)
@@ -28,10 +33,8 @@ baseline sample is reused at every look (more correlated looks than independent 
 - no-change: a Pocock constant, the (1 - beta) quantile of max_k z_k (beta = 1 - power):
   under a drop of exactly min_effect the shifted statistic is null-distributed, so the gate
   calls such a drop no-change with probability at most beta.
-- the interval shown: a repeated confidence interval, Moses' interval at a Wang-Tsiatis bound
-  (shape 0.4) for 2.5% per side, which covers the shift at EVERY look at once with
-  probability >= 95%, so also at whichever look the gate stopped; the shape makes it wider at
-  the early looks, where a stop is most often the sign of an extreme sample.
+- the interval shown is the inversion of these tests at the deciding look
+  (``stats.inversion``), so it always agrees with the verdict.
 
 Decision rule at a look, per metric (first crossing wins; later looks do not change it):
 improvement if its bound is crossed; else no-change if the no-change bound is crossed -- this
@@ -48,11 +51,11 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from numpy.typing import NDArray
 
 from seedgate.records import Bound, Design
-from seedgate.stats import FloatArray
+from seedgate.stats import FloatArray, studentised
 
+_DRAW_DECIMALS = 7
 _BATCH_CELLS = 4_000_000  # pairwise comparisons simulated per batch (bounds memory)
 
 
@@ -62,36 +65,6 @@ def validate_looks(looks: Sequence[int]) -> tuple[int, ...]:
     if not schedule or schedule[0] < 1 or any(b <= a for a, b in itertools.pairwise(schedule)):
         raise ValueError(f"looks must be strictly increasing run counts >= 1, got {looks}")
     return schedule
-
-
-def _look_moments(looks: tuple[int, ...], baseline_n: int | None) -> tuple[FloatArray, FloatArray]:
-    """Null mean and sd of U at each look: two arrays of shape (len(looks),)."""
-    n_c = np.asarray(looks, dtype=float)
-    n_b = n_c if baseline_n is None else np.full_like(n_c, float(baseline_n))
-    mean = n_c * n_b / 2
-    sd = np.sqrt(n_c * n_b * (n_c + n_b + 1) / 12)
-    return mean, sd
-
-
-def _simulate_u(
-    rng: np.random.Generator, size: int, looks: tuple[int, ...], baseline_n: int | None
-) -> NDArray[np.int64]:
-    """U at each look for ``size`` null experiments: shape (size, len(looks))."""
-    n_max = looks[-1]
-    index = np.asarray(looks) - 1
-    if baseline_n is None:  # lockstep: U_k counts pairs within the first n_k of each side
-        candidate = rng.random((size, n_max))
-        baseline = rng.random((size, n_max))
-        wins = candidate[:, :, None] > baseline[:, None, :]
-        grid = wins.cumsum(axis=1, dtype=np.int32).cumsum(axis=2, dtype=np.int32)
-        return grid[:, index, index].astype(np.int64)
-    candidate = rng.random((size, n_max))
-    baseline = np.sort(rng.random((size, baseline_n)), axis=1)
-    # One searchsorted for all rows: shift row r into [r, r + 1) so rows never mix.
-    offsets = np.arange(size, dtype=float)[:, None]
-    positions = np.searchsorted((baseline + offsets).ravel(), (candidate + offsets).ravel())
-    beaten = positions.reshape(size, n_max) - np.arange(size)[:, None] * baseline_n
-    return np.cumsum(beaten, axis=1)[:, index]
 
 
 def information_fractions(looks: tuple[int, ...], baseline_n: int | None) -> FloatArray:
@@ -113,10 +86,13 @@ def shape_weights(looks: tuple[int, ...], baseline_n: int | None, shape: float) 
 def null_z_draws(
     looks: tuple[int, ...], baseline_n: int | None, simulations: int, seed: int
 ) -> FloatArray:
-    """Simulated null z at every look: shape (2 * simulations, len(looks)).
+    """Simulated null studentised z at every look: shape (2 * simulations, len(looks)).
 
-    Both directions (z and -z) are stacked: the null is symmetric, so each row is a draw of
-    the same distribution, and pooling halves the Monte-Carlo variance for free.
+    The statistic is ``stats.studentised`` (the relative effect over its floored
+    Brunner-Munzel standard error); under exchangeable sides it is distribution-free, so
+    uniform draws give its null. Both directions (z and -z) are stacked: the null is
+    symmetric, so each row is a draw of the same distribution, and pooling halves the
+    Monte-Carlo variance for free.
     """
     schedule = validate_looks(looks)
     if baseline_n is not None and baseline_n < 1:
@@ -124,14 +100,25 @@ def null_z_draws(
     if simulations < 100:
         raise ValueError(f"simulations must be >= 100, got {simulations}")
     rng = np.random.default_rng(seed)
-    mean, sd = _look_moments(schedule, baseline_n)
-    width = schedule[-1] * (baseline_n if baseline_n is not None else schedule[-1])
-    batch = max(1, _BATCH_CELLS // width)
+    n_baseline = schedule[-1] if baseline_n is None else baseline_n
+    batch = max(1, _BATCH_CELLS // (schedule[-1] * n_baseline * len(schedule)))
     draws: list[FloatArray] = []
     for start in range(0, simulations, batch):
         size = min(batch, simulations - start)
-        draws.append((_simulate_u(rng, size, schedule, baseline_n) - mean) / sd)
-    z = np.concatenate(draws)
+        candidate = rng.random((size, schedule[-1]))
+        baseline = rng.random((size, n_baseline))
+        draws.append(
+            studentised.look_z(
+                candidate,
+                baseline,
+                schedule,
+                lockstep=baseline_n is None,
+                shift=0.0,
+                ties_favour_candidate=True,
+            )
+        )
+    # rounded: one atom of the statistic computed along two float paths is one value
+    z = np.round(np.concatenate(draws), _DRAW_DECIMALS)
     pooled = np.concatenate([z, -z])
     pooled.flags.writeable = False
     return pooled

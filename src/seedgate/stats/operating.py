@@ -19,10 +19,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from seedgate.records import Design
-from seedgate.stats import FloatArray, paired
+from seedgate.stats import FloatArray, grid, paired, stability, studentised
 from seedgate.stats.ranktest import exact_u_cdf
 
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 _ROWS_PER_CHUNK = 2_000
 
 
@@ -51,11 +52,13 @@ def _look_u(
     looks: tuple[int, ...],
     *,
     lockstep: bool,
-    shift: float,
+    shift: float | FloatArray,
     ties_favour_candidate: bool,
 ) -> FloatArray:
-    """U of (candidate + shift) over the baseline at each look: shape (R, len(looks))."""
-    x = candidate + shift
+    """U of (candidate + shift) over the baseline at each look: shape (R, len(looks)).
+
+    ``shift``: one number or (R, 1) (single-look designs only then)."""
+    x = candidate + (shift if np.ndim(shift) == 0 else np.asarray(shift)[:, :1])
     wins = (
         x[:, :, None] >= baseline[:, None, :]
         if ties_favour_candidate
@@ -63,44 +66,81 @@ def _look_u(
     )
     index = np.asarray(looks) - 1
     if lockstep:
-        grid = wins.cumsum(axis=1, dtype=np.int32).cumsum(axis=2, dtype=np.int32)
-        at_looks: FloatArray = grid[:, index, index].astype(float)
+        table = wins.cumsum(axis=1, dtype=np.int32).cumsum(axis=2, dtype=np.int32)
+        at_looks: FloatArray = table[:, index, index].astype(float)
     else:
         at_looks = wins.sum(axis=2).cumsum(axis=1)[:, index].astype(float)
     return at_looks
 
 
-def _moments(
-    looks: tuple[int, ...], n_baseline: int, *, lockstep: bool
-) -> tuple[FloatArray, FloatArray]:
-    n_c = np.asarray(looks, dtype=float)
-    n_b = n_c if lockstep else np.full_like(n_c, float(n_baseline))
-    return n_c * n_b / 2, np.sqrt(n_c * n_b * (n_c + n_b + 1) / 12)
+def look_margins(
+    candidate: FloatArray, baseline: FloatArray, design: Design, zone: float
+) -> FloatArray:
+    """The regression/improvement margin at each look, ``zone`` rounded up to whole grid
+    steps where the look's values lie on a grid (``stats.grid``): (R, K)."""
+    lockstep = design.baseline_n is None
+    columns = []
+    for n in design.looks:
+        reference = baseline[:, :n] if lockstep else baseline
+        steps = grid.grid_steps(np.concatenate([candidate[:, :n], reference], axis=1))
+        columns.append(grid.alarm_margin(zone, steps))
+    return np.stack(columns, axis=1)
+
+
+def unstable(candidate: FloatArray, baseline: FloatArray, design: Design) -> BoolArray:
+    """Looks where the candidate diverged more often than the baseline (``stats.stability``):
+    no-change is not concluded there. (R, K)."""
+    lockstep = design.baseline_n is None
+    columns = []
+    for n in design.looks:
+        reference = baseline[:, :n] if lockstep else baseline
+        steps = grid.grid_steps(np.concatenate([candidate[:, :n], reference], axis=1))
+        cut = stability.cuts(reference, steps)
+        mine = stability.diverged(candidate[:, :n], cut).sum(axis=1)
+        theirs = stability.diverged(reference, cut).sum(axis=1)
+        columns.append(
+            ~stability.stable_enough(
+                mine, n, theirs, reference.shape[1], stability.no_change_level(design.power)
+            )
+        )
+    return np.stack(columns, axis=1)
 
 
 def _crossings(
     candidate: FloatArray, baseline: FloatArray, design: Design, min_effect: float
-) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
+) -> tuple[BoolArray, BoolArray, BoolArray]:
     """(improvement, no-change, regression) crossed at each look: each (R, len(looks))."""
     looks, lockstep = design.looks, design.baseline_n is None
-    zone = design.indifference * min_effect
-
-    def u(shift: float, *, ties: bool) -> FloatArray:
-        return _look_u(
-            candidate, baseline, looks, lockstep=lockstep, shift=shift, ties_favour_candidate=ties
-        )
-
-    u_regression = u(zone, ties=True)
-    u_improvement = u(-zone, ties=False)
-    u_no_change = u(min_effect, ties=False)
+    zone = look_margins(candidate, baseline, design, design.indifference * min_effect)
     if len(looks) == 1:
-        return _single_look(u_improvement, u_no_change, u_regression, design, baseline.shape[1])
-    mean, sd = _moments(looks, baseline.shape[1], lockstep=lockstep)
-    bounds = np.asarray(design.bounds_alpha)
-    improvement = (u_improvement - mean) / sd >= bounds - 1e-9
-    regression = (mean - u_regression) / sd >= bounds - 1e-9
-    no_change = (u_no_change - mean) / sd >= design.bound_beta - 1e-9
-    return improvement, no_change & (min_effect > 0), regression
+
+        def u(shift: FloatArray | float, *, ties: bool) -> FloatArray:
+            return _look_u(
+                candidate, baseline, looks, lockstep=lockstep, shift=shift,
+                ties_favour_candidate=ties,
+            )  # fmt: skip
+
+        improvement, no_change, regression = _single_look(
+            u(-zone, ties=False),
+            u(min_effect, ties=False),
+            u(zone, ties=True),
+            design,
+            baseline.shape[1],
+        )
+    else:
+
+        def z(shift: FloatArray | float, *, ties: bool) -> FloatArray:
+            return studentised.look_z(
+                candidate, baseline, looks, lockstep=lockstep, shift=shift,
+                ties_favour_candidate=ties,
+            )  # fmt: skip
+
+        bounds = np.asarray(design.bounds_alpha)
+        improvement = z(-zone, ties=False) >= bounds - 1e-9
+        regression = -z(zone, ties=True) >= bounds - 1e-9
+        no_change = z(min_effect, ties=False) >= design.bound_beta - 1e-9
+    no_change &= (min_effect > 0) & ~unstable(candidate, baseline, design)
+    return improvement, no_change, regression
 
 
 def _single_look(
@@ -130,13 +170,15 @@ def _paired_crossings(
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
     """The crossings of a paired design (``stats.paired``), candidate run i the twin of
     baseline run i; a first look that replays the baseline exactly is no-change there."""
-    looks, zone = design.looks, design.indifference * min_effect
+    looks = design.looks
+    zone = look_margins(candidate, baseline, design, design.indifference * min_effect)
     u_reg, t_reg, _ = paired.evidence(candidate, baseline, looks, zone, worse=True)
     u_imp, t_imp, _ = paired.evidence(candidate, baseline, looks, -zone, worse=False)
     u_nc, _, s_nc = paired.evidence(candidate, baseline, looks, min_effect, worse=False)
     regression = paired.regression_p(u_reg, t_reg, design) <= design.alpha
     improvement = paired.regression_p(u_imp, t_imp, design) <= design.alpha
     no_change = (paired.no_change_p(u_nc, s_nc, design) <= 1 - design.power) & (min_effect > 0)
+    no_change &= ~unstable(candidate, baseline, design)
     replay = replays(candidate[:, : looks[0]], baseline[:, : looks[0]]) & (min_effect > 0)
     no_change[:, 0] |= replay
     regression[:, 0] &= ~replay

@@ -7,32 +7,33 @@ among the baseline's seeds (a rule fixed before the data: the seed lists decide,
 values), the gate watches two statistics at each look and calls a bound crossed when EITHER
 crosses its own bound:
 
-- the unpaired rank z of ``stats.design`` (candidate against every baseline run);
-- a paired statistic T = z_W + LAMBDA * z_U: z_W is the Wilcoxon signed-rank z of the
-  candidate-minus-twin differences (shifted like the unpaired test: by indifference x
-  min_effect for regression/improvement, by min_effect for no-change), z_U the rank z of the
-  candidate against the baseline runs whose seeds it has not used yet. The signed rank carries
-  the pairing; the small z_U term orders the few sign patterns that 3 pairs allow by how far
-  the candidate sits in the baseline's spread (3 pairs alone can never reach p < 1/8).
+- the unpaired studentised rank z of ``stats.studentised`` (candidate against every baseline
+  run), its standard error the largest of Brunner-Munzel's, the spread floor and the one the
+  twins' dependence gives (``twin_variance``: negative same-seed correlation widens it);
+- a paired statistic T = z_M + LAMBDA * z_U: z_M is Munzel's paired rank statistic of the
+  candidate against its twins (``paired_placement_t``: the relative effect of the n x n
+  pairs over the variance of the placement differences, put on the normal scale by its
+  simulated null), z_U the rank z of the candidate against the baseline runs whose seeds it
+  has not used yet (3 pairs alone allow few values; z_U orders them). Both are shifted like
+  the unpaired test: by indifference x min_effect for regression/improvement, by min_effect
+  for no-change.
 
-Validity for any same-seed correlation rho in [0, 1]. Each part is distribution-free on its
-own for every rho: the signed rank because a pair's two values are exchangeable under no
-change, z_U because the unmatched baseline runs come from other seeds. Only their dependence
-changes with rho, and it is largest at rho = 0, where all runs are independent and the joint
-null is exactly that of uniform draws: the bounds are calibrated there, by simulation, for the
-actual looks and baseline size, and are conservative for rho > 0 (the benchmark measures 0,
-0.5, 0.9 and 1). Ties (identical values, discrete metrics, exact replays) count for each
-test's null, in the signs, in the order of tied magnitudes and in U, as in the unpaired test.
+What is tested is the relative effect of the two marginal distributions, as unpaired; the
+pairs only sharpen its standard error. Munzel's statistic needs neither symmetric
+same-seed differences nor exchangeable pairs (the signed rank used before needed both, and
+raised 8-12% false alarms where they failed). The bounds are calibrated at rho = 0, where
+all runs are independent and the joint null is that of uniform draws, for the actual looks
+and baseline size; benchmarks/results/verdict_robustness.md measures positive and negative
+correlations, non-exchangeable pairs and skewed differences. Ties (identical values, discrete
+metrics, exact replays) count for each test's null.
 
 Calibration: the paired statistic gets PAIRED_SHARE of alpha, EARLY_SHARE of it spent by a
-quarter of the cap (looks 3 and 5 of the default 20), where pairing pays most: a strongly
-correlated change is decided at 3 or 5 runs; later the unpaired test, whose bound rises a
-little to make room, carries the power an uncorrelated change needs. (Tuned on the frontier
-between the two: more early alpha decides correlated changes sooner and costs power at
-rho = 0; the numbers are in benchmarks/results/paired.md.) The unpaired bound
-keeps its Wang-Tsiatis shape, its constant raised until the union of both crossings has
-probability alpha. No-change: the unpaired z or the paired S = (z_W + z_U) / sqrt(2), one
-constant, the union at 1 - power.
+quarter of the cap (looks 3 and 5 of the default 20), where pairing pays most; later the
+unpaired test, whose bound rises a little to make room, carries the power an uncorrelated
+change needs (the split is tuned on the frontier in benchmarks/results/paired.md). The
+unpaired bound keeps its Wang-Tsiatis shape, its constant raised until the union of both
+crossings has probability alpha. No-change: the unpaired z or the paired
+S = (z_M + z_U) / sqrt(2), one constant, the union at 1 - power.
 """
 
 from __future__ import annotations
@@ -45,35 +46,69 @@ import numpy as np
 from numpy.typing import NDArray
 
 from seedgate.records import Design
-from seedgate.stats import FloatArray
+from seedgate.stats import FloatArray, studentised
 from seedgate.stats import design as sequential
 
 BoolArray = NDArray[np.bool_]
 LAMBDA = 0.1
+PLACEMENT_FLOOR = 0.1  # of the placement-difference variance of independent runs
+NORMALISER_DRAWS = 20_000  # null draws of the paired statistic per run count (both signs used)
+NORMALISER_SEED = 24
 PAIRED_SHARE = 0.65
 EARLY_SHARE = 0.9  # of the paired alpha, spent by a quarter of the cap (looks 3 and 5 of 20)
 _ROWS_PER_CHUNK = 4_000
 TYPICAL_CORRELATION = 0.8  # same-seed correlation of a learning-rate or epoch change (planning)
 
 
-def signed_rank_z(differences: FloatArray, *, ties_positive: bool) -> FloatArray:
-    """Wilcoxon signed-rank z of each row of ``differences`` (R, n): (W+ - E) / sd.
+def paired_placement_t(candidate: FloatArray, twins: FloatArray, *, ties_win: bool) -> FloatArray:
+    """Munzel's paired rank statistic of each row: (R, n) candidate, (R, n) twins -> (R,).
 
-    ``ties_positive``: zeros count as positive and, among equal magnitudes, positive
-    differences take the higher ranks (True), or the reverse (False): ties go to the side
-    the caller's null favours, which every random tie-break can only match or exceed.
+    D_i = (share of the twins candidate run i beats) - (share of the candidate runs twin i
+    beats); mean(D) = 2 p_hat - 1 with p_hat the relative effect of the n x n pairs, and
+    T = mean(D) / sqrt(var(D) / n). It tests the relative effect of the two MARGINAL
+    distributions, so it needs neither symmetric nor exchangeable pairs (the signed rank
+    needs both), and var(D) carries whatever the same-seed dependence is, negative
+    included. var(D) is floored at PLACEMENT_FLOOR x its value for independent runs (1/6),
+    so that three identical placements do not divide by 0.
+
+    References: Munzel, U. (1999), "Nonparametric methods for paired samples", Statistica
+    Neerlandica 53(3), 277-286.
     """
-    n = differences.shape[1]
-    magnitude = np.abs(differences)
-    positive = differences >= 0 if ties_positive else differences > 0
-    favoured = positive if ties_positive else ~positive  # these take the higher ranks
-    order = np.lexsort((favoured, magnitude), axis=-1)
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.arange(1, n + 1)[None, :].repeat(len(order), 0), axis=-1)
-    w_plus = np.where(positive, ranks, 0).sum(axis=1)
-    mean = n * (n + 1) / 4
-    sd = math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
-    z: FloatArray = (w_plus - mean) / sd
+    n = candidate.shape[1]
+    beats = (
+        candidate[:, :, None] >= twins[:, None, :]
+        if ties_win
+        else (candidate[:, :, None] > twins[:, None, :])
+    )
+    differences = beats.mean(axis=2) - (1 - beats.mean(axis=1))
+    variance = differences.var(axis=1, ddof=1) if n > 1 else np.zeros(candidate.shape[0])
+    floor = PLACEMENT_FLOOR / 6
+    t: FloatArray = differences.mean(axis=1) / np.sqrt(np.maximum(variance, floor) / n)
+    return t
+
+
+@functools.lru_cache(maxsize=64)
+def _placement_null(n: int) -> FloatArray:
+    """Sorted draws of ``paired_placement_t`` for n independent uniform pairs, both signs."""
+    rng = np.random.default_rng([NORMALISER_SEED, n])
+    t = paired_placement_t(
+        rng.random((NORMALISER_DRAWS, n)), rng.random((NORMALISER_DRAWS, n)), ties_win=True
+    )
+    null = np.sort(np.concatenate([t, -t]))
+    null.flags.writeable = False
+    return null
+
+
+def placement_z(t: FloatArray, n: int) -> FloatArray:
+    """T on the standard normal scale: Phi^-1 of its mid-rank among the null draws for n
+    pairs: (R,) -> (R,). At three pairs T has heavy tails (var(D) from three values); the
+    normal scores put it on the scale of the unpaired z, whose bounds it shares."""
+    from scipy.special import ndtri  # scipy stays out of `seedgate --help`
+
+    null = _placement_null(n)
+    rank = (np.searchsorted(null, t, side="left") + np.searchsorted(null, t, side="right")) / 2
+    share = np.clip(rank / null.size, 0.5 / null.size, 1 - 0.5 / null.size)
+    z: FloatArray = ndtri(share)
     return z
 
 
@@ -95,21 +130,23 @@ def evidence(
     candidate: FloatArray,
     baseline: FloatArray,
     looks: tuple[int, ...],
-    shift: float,
+    shift: float | FloatArray,
     *,
     worse: bool,
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """(unpaired z, paired T, paired S) at each look, each (R, len(looks)), oriented so that
-    larger is more evidence: that the candidate moved up by ``shift`` is still worse
-    (``worse``), or is better. Candidate run i is the twin of baseline run i; ``candidate``
-    (R, >= looks[-1]) and ``baseline`` (R, n_b >= looks[-1]) are oriented (larger is better).
+    larger is more evidence: that the candidate moved up by ``shift`` (one number, or (R, K):
+    one per experiment and look) is still worse (``worse``), or is better. Candidate run i
+    is the twin of baseline run i; ``candidate`` (R, >= looks[-1]) and ``baseline``
+    (R, n_b >= looks[-1]) are oriented (larger is better).
     """
     sign = -1.0 if worse else 1.0
+    shifts = np.broadcast_to(np.asarray(shift, dtype=float), (candidate.shape[0], len(looks)))
     unpaired, paired, summed = [], [], []
-    for n in looks:
-        x = candidate[:, :n] + shift
-        z_all = sign * _u_z(x, baseline, ties_win=worse)
-        z_w = sign * signed_rank_z(x - baseline[:, :n], ties_positive=worse)
+    for k, n in enumerate(looks):
+        x = candidate[:, :n] + shifts[:, k : k + 1]
+        z_all = sign * studentised.studentised_z(x, baseline, ties_favour_better=worse, twins=True)
+        z_w = sign * placement_z(paired_placement_t(x, baseline[:, :n], ties_win=worse), n)
         z_u = sign * _u_z(x, baseline[:, n:], ties_win=worse)
         unpaired.append(z_all)
         paired.append(z_w + LAMBDA * z_u)
