@@ -62,7 +62,7 @@ def test_a_terminal_gets_coloured_text_not_markdown(runsets: tuple[Path, Path, P
     assert ANSI.search(shown)
     plain = ANSI.sub("", shown)
     assert plain.startswith("seedgate  ")
-    assert "Difference [95%]" in plain
+    assert "Difference [interval]" in plain
     for markdown in ("```mermaid", "<details>", "| :--", "## seedgate"):
         assert markdown not in plain
 

@@ -157,7 +157,7 @@ def test_first_table_has_a_row_per_gating_metric_and_five_columns(
     hostile_html: ReportHtml,
 ) -> None:
     table = hostile_html.tables[0]
-    assert table[0] == ["Metric", "Baseline", "Candidate", "Difference (95% interval)", "Verdict"]
+    assert table[0] == ["Metric", "Baseline", "Candidate", "Difference (interval)", "Verdict"]
     assert len(table) == 1 + 1  # val_loss does not gate: it is in its own folded table
     assert all(len(row) == 5 for row in table)
     others = hostile_html.tables[1]

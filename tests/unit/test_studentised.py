@@ -11,6 +11,7 @@ from scipy import stats
 from seedgate.compare import compare
 from seedgate.config.settings import Config, MetricSpec, MinEffect
 from seedgate.records import Goal, RunResult, RunSet, RunStatus, Verdict
+from seedgate.report.wording import stability_line
 from seedgate.stats import grid, inversion, stability, studentised
 from seedgate.stats.ranktest import u_statistic
 
@@ -153,3 +154,22 @@ def test_inversion_finds_the_ends_on_a_step_statistic() -> None:
     assert interval.low == -8.5  # d < -8 has 5 wins; the open end is read at a midpoint
     flipped = inversion.to_metric_units(interval, -1.0)
     assert (flipped.low, flipped.high) == (-2.0, 8.5)
+
+
+def test_diverged_runs_are_reported_and_never_end_as_no_change() -> None:
+    config = Config(metrics=(MetricSpec("score", Goal.MAXIMIZE, MinEffect(1.0, relative=False)),))
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=20)
+    cand = rng.normal(size=10) + 0.5
+    cand[[2, 5, 9]] = [-8.0, np.nan, -9.0]  # three runs that diverged
+    result = compare(_runset(base, 0), _runset(cand, 100), config, looks=LOOKS)
+    (metric,) = result.metrics
+    assert metric.verdict is not Verdict.NO_CHANGE
+    assert metric.stability is not None
+    assert metric.stability.worse
+    assert any(look.stability_blocks for look in metric.looks)
+    assert stability_line(metric) == (
+        f"score: 3 of {metric.stability.candidate_runs} candidate runs diverged, 0 of 20 in the "
+        "baseline (not a number, or far on the bad side of the baseline's runs); the gate does "
+        "not call no-change while the candidate diverges more often"
+    )

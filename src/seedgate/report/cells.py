@@ -82,7 +82,7 @@ def summary_cell(summary: Summary | None, decimals: int | None) -> Markdown:
     return Markdown(f"{mean}{NBSP}\u00b1{NBSP}{fmt_number(summary.std, decimals)}")
 
 
-NO_INTERVAL = "[too few runs for a 95% interval]"
+NO_INTERVAL = "[too few runs for an interval]"
 
 
 def difference_cell(metric: MetricComparison, decimals: int | None) -> Markdown:
@@ -91,7 +91,7 @@ def difference_cell(metric: MetricComparison, decimals: int | None) -> Markdown:
     interval = (
         fmt_interval(metric.shift_interval, decimals)
         if metric.shift_interval is not None
-        else NO_INTERVAL  # too few runs for the design's 95% repeated interval
+        else NO_INTERVAL  # too few runs for either end of the tests' interval
     )
     text = f"{fmt_signed(metric.shift, decimals)} {interval}"
     relative = relative_text(metric)

@@ -231,7 +231,7 @@ def _render(
         "flagged": [m for m in comparison.metrics if m.bad_seeds],
         "plan_notes": plans.plan_sentences(comparison),
         "notes": [wording.note(n) for n in comparison.notes],
-        "pairing_lines": [line for m in comparison.metrics if (line := wording.pairing_line(m))],
+        "pairing_lines": [line for m in comparison.metrics for line in wording.metric_lines(m)],
         "charts": charts(comparison) if sections.charts else [],
         "failed_logs": [r for r in comparison.failed_runs if r.log_tail],
     }

@@ -80,7 +80,7 @@ def _table(gating: Sequence[MetricComparison], others: Sequence[MetricComparison
     table.add_column("Metric")
     table.add_column("Baseline", justify="right", no_wrap=True)
     table.add_column("Candidate", justify="right", no_wrap=True)
-    table.add_column("Difference [95%]", justify="right", no_wrap=True)
+    table.add_column("Difference [interval]", justify="right", no_wrap=True)
     table.add_column("Verdict")
     for metric in gating:
         verdict = Text(verdict_text(metric.verdict), style=_STYLE[metric.verdict])
@@ -94,7 +94,7 @@ def _table(gating: Sequence[MetricComparison], others: Sequence[MetricComparison
 
 
 def _note_lines(comparison: Comparison) -> list[str]:
-    notes = [line for m in comparison.metrics if (line := wording.pairing_line(m))]
+    notes = [line for m in comparison.metrics for line in wording.metric_lines(m)]
     notes += plans.plan_sentences(comparison)
     notes += [wording.note(n) for n in comparison.notes]
     notes += [

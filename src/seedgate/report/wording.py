@@ -325,6 +325,24 @@ def note(item: Note) -> str:
             assert_never(item)
 
 
+def stability_line(metric: MetricComparison) -> str | None:
+    """The stability finding: more diverged candidate runs than the baseline's share."""
+    found = metric.stability
+    if found is None or not found.worse:
+        return None
+    return (
+        f"{metric.name}: {found.candidate_diverged} of {found.candidate_runs} candidate runs "
+        f"diverged, {found.baseline_diverged} of {found.baseline_runs} in the baseline "
+        "(not a number, or far on the bad side of the baseline's runs); "
+        "the gate does not call no-change while the candidate diverges more often"
+    )
+
+
+def metric_lines(metric: MetricComparison) -> list[str]:
+    """The per-metric lines under the table: how it was paired, and its stability."""
+    return [line for line in (pairing_line(metric), stability_line(metric)) if line]
+
+
 def pairing_line(metric: MetricComparison) -> str | None:
     """How a paired metric was compared: seeds, same-seed correlation, what decided."""
     pairing = metric.pairing
