@@ -137,3 +137,24 @@ def test_bad_levels_are_rejected() -> None:
         design.calibrate(LOOKS, 20, alpha=0.7, power=0.9, simulations=1000, seed=1)
     with pytest.raises(ValueError, match="power"):
         design.calibrate(LOOKS, 20, alpha=0.05, power=1.0, simulations=1000, seed=1)
+
+
+def test_the_readme_prints_the_bounds_the_code_uses() -> None:
+    import re
+    from pathlib import Path
+
+    from seedgate.config.settings import Config
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    text = " ".join(readme.split())
+    match = re.search(r"z ≥ ([\d., ]+) at the five looks; no-change a constant bound at "
+                      r"1\u2212`power` \(z ≥ ([\d.]+)\)", text)  # fmt: skip
+    assert match is not None, "the README's bounds sentence moved"
+    printed = [float(v) for v in match.group(1).replace(",", " ").split()]
+    config = Config()
+    calibrated = design.calibrate(
+        config.look_schedule(), 20, config.alpha, config.power, config.simulations,
+        config.stats_seed,
+    )  # fmt: skip
+    assert printed == [round(b, 2) for b in calibrated.bounds_alpha]
+    assert float(match.group(2)) == round(calibrated.bound_beta, 2)
