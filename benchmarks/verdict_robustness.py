@@ -319,8 +319,8 @@ def yardstick(
         for d, s in zip(drops, streams, strict=True)
     }
     best, best_error = (0.0, 0.0), math.inf
-    for upper in np.linspace(0.5, 6.0, 45):
-        for lower in np.linspace(-6.0, -0.2, 45):
+    for upper in np.linspace(0.5, 6.0, 28):
+        for lower in np.linspace(-6.0, -0.2, 28):
             p_low = _sprt(paths[0.25], looks, upper, lower)[0].mean()
             p_high = _sprt(paths[1.0], looks, upper, lower)[0].mean()
             error = (p_low - targets[0]) ** 2 + (p_high - targets[1]) ** 2
