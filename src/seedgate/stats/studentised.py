@@ -100,7 +100,9 @@ def spread_floor(better: FloatArray, worse: FloatArray) -> FloatArray:
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = _finite_sd(better) / _finite_sd(worse)
     ratio = np.where(np.isnan(ratio), 1.0, ratio)
-    scaled = (placement_variance(ratio) / n + placement_variance(1 / ratio) / m) / (
+    with np.errstate(divide="ignore"):  # a candidate without spread: 1 / 0 = inf, as meant
+        inverse = 1 / ratio
+    scaled = (placement_variance(ratio) / n + placement_variance(inverse) / m) / (
         (1 / n + 1 / m) / 12
     )
     floor: FloatArray = null_variance(n, m) * np.maximum(scaled, 1.0)
