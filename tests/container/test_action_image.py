@@ -2,8 +2,9 @@
 
 ``docker run --workdir /github/workspace --rm --network host -e NAME ...``: every
 ``GITHUB_*``/``RUNNER_*``/``INPUT_*`` variable passed by name with the container's paths,
-the job's ``_github_home``, ``_github_workflow`` and ``_runner_file_commands`` folders and
-the workspace mounted at their ``/github/...`` paths, root inside the container. The job's
+the Docker socket mounted at ``/var/run/docker.sock``, the job's ``_github_home``,
+``_github_workflow`` and ``_runner_file_commands`` folders and the workspace mounted at
+their ``/github/...`` paths, root inside the container. The job's
 folders belong to the runner's user (uid 1001 on GitHub-hosted runners), and what the
 action leaves for the next steps is read back as that user, as ``actions/upload-artifact``
 would. GitHub is the fake on 127.0.0.1, reached through the host network.
@@ -17,6 +18,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +30,7 @@ from tests.testing.actions_log import read_log
 from tests.testing.github_fake import FakeGitHub, parse_output_file
 from tests.testing.github_runner import (
     PR_NUMBER,
+    TOKEN,
     Job,
     JobPaths,
     Launcher,
@@ -55,6 +58,7 @@ def image() -> str:
 
 
 RUNNER_UID = 1001  # the runner's user on GitHub-hosted runners
+DOCKER_SOCKET = "/var/run/docker.sock"  # the runner mounts it into every container action
 JOB_TIMEOUT_S = 300
 
 
@@ -121,6 +125,7 @@ def container_launcher(image: str, *, all_file_commands: bool = False) -> Launch
         for key in env:
             args += ["-e", key]
         args += [
+            "-v", f"{DOCKER_SOCKET}:{DOCKER_SOCKET}",
             "-v", f"{home}:/github/home",
             "-v", f"{workflow}:/github/workflow",
             "-v", f"{commands}:/github/file_commands",
@@ -267,6 +272,70 @@ def test_a_hostile_command_cannot_reach_the_gates_token_outputs_or_log(
     commands = result.workspace.parent / f"temp-{attacked_workflow.runs}" / "_runner_file_commands"
     for name in MORE_FILE_COMMANDS.values():
         assert read_as_runner(commands / name) == b""
+    # the Docker API would show the container's environment: the socket is out of reach
+    assert seen["docker"].startswith("refused: [Errno 13]"), seen["docker"][:300]
+    assert TOKEN not in seen["docker"]
+    # setsid env -i: its own session, no environment, still killed before the outputs
+    escapee = read_as_runner(result.workspace / "attack.json.escapee").decode()
+    time.sleep(1.0)  # it appended every 0.2 s while it lived
+    assert escapee.strip().isdigit()  # it ran ...
+    assert not an_escapee_lives()  # ... and is gone
+    assert parse_output_file(read_as_runner(commands / "set_output").decode()) == result.outputs
+    for name in MORE_FILE_COMMANDS.values():
+        assert read_as_runner(commands / name) == b""
+
+
+def an_escapee_lives() -> bool:
+    """Whether any process on this machine still runs a container's escapee (its pid was
+    the container's own: look for its command line instead)."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = cmdline.read_bytes()
+        except OSError:
+            continue
+        if b"report-path=/etc/passwd" in command and b"/github/file_commands/" in command:
+            return True
+    return False
+
+
+PROBE_PACKAGE = {
+    "probe/pyproject.toml": b"""[build-system]
+requires = ["setuptools"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "seedgate-probe"
+version = "1.0"
+""",
+    "probe/seedgate_probe.py": b"ACCURACY = 0.5\n",
+    "whoami.py": b"""import json, os, sys
+import seedgate_probe
+with open(f"whoami-{os.environ['SEEDGATE_SEED']}.json", "w") as handle:
+    json.dump({"uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(),
+               "prefix": sys.prefix}, handle)
+print(json.dumps({"accuracy": seedgate_probe.ACCURACY + int(os.environ["SEEDGATE_SEED"]) / 100}))
+""",
+}
+
+
+def test_install_and_the_runs_are_the_runners_user_with_pip_and_no_socket(
+    workflow: Workflow,
+) -> None:
+    install = "pip install --no-index --no-build-isolation --no-deps ./probe"
+    result = run_push(
+        workflow,
+        inputs={"install": install, "command": "python whoami.py", "baseline-runs": "3"},
+        extra=PROBE_PACKAGE,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "start as the workspace's owner (uid 1001" in result.stdout
+    for seed in range(3):
+        written = result.workspace / f"whoami-{seed}.json"
+        assert written.stat().st_uid == RUNNER_UID  # the runner's user owns what runs wrote
+        who = json.loads(read_as_runner(written))
+        assert (who["uid"], who["gid"], who["groups"]) == (RUNNER_UID, RUNNER_UID, [])
+        assert who["prefix"].startswith("/tmp/seedgate-venv-")  # pip installed it there
 
 
 def test_a_configuration_error_exits_2_with_an_annotation(workflow: Workflow) -> None:

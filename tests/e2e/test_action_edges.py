@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from seedgate.github.publish import COMMENT_LIMIT_CHARS
 from tests.testing.actions_log import read_log
+from tests.testing.github_fake import parse_output_file
 from tests.testing.github_runner import (
     ENTRYPOINT,
     FIXTURES,
@@ -31,6 +33,15 @@ from tests.testing.github_runner import (
 MARKER = "<!-- seedgate:comment-id=default -->"
 TEST_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CAPPED = (sys.executable, str(TEST_FIXTURES / "docker_capabilities.py"))
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie has finished)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
 def test_a_forged_marker_comment_is_left_alone_and_a_new_one_posted(
@@ -108,6 +119,13 @@ def test_a_hostile_command_cannot_reach_the_token_the_outputs_or_the_log(
     for name in ("github_env", "github_path", "github_state"):
         assert (files / name).read_text(encoding="utf-8") == ""
     assert TOKEN not in report.read_text(encoding="utf-8")
+    # setsid env -i: in its own session with no environment, it still died with the gate
+    escapee = int(report.with_name("attack.json.escapee").read_text(encoding="utf-8"))
+    time.sleep(1.0)  # it appended every 0.2 s while it lived
+    assert not alive(escapee)
+    assert parse_output_file(job.output.read_text(encoding="utf-8")) == result.outputs
+    for name in ("github_env", "github_path", "github_state"):
+        assert (files / name).read_text(encoding="utf-8") == ""
 
 
 def test_an_unwritable_outputs_file_exits_2_naming_it(workflow: Workflow) -> None:

@@ -55,11 +55,22 @@ from seedgate.github import commands
 from seedgate.log_text import safe_lines
 from seedgate.pipeline import GateResult, compare_runsets, merge_folder, run_fixed, run_gate
 from seedgate.records import RunSet
+from seedgate.report import isolation
 from seedgate.report.annotations import annotations_for
-from seedgate.run import child_env
+from seedgate.run import child_env, identity
 from seedgate.run.interrupts import interrupt_on_sigterm
 from seedgate.run.process import follow_output
-from seedgate.run.process_tree import make_non_dumpable
+from seedgate.run.process_tree import (
+    TOKEN_VARIABLE,
+    become_subreaper,
+    disown,
+    kill_descendants,
+    kill_tree,
+    make_non_dumpable,
+    new_token,
+    own,
+    start_ticks,
+)
 from seedgate.run.run_log import FencedGroup
 from seedgate.runset.codec import write_runset
 from seedgate.store.github_artifact import FoundBaseline
@@ -72,9 +83,13 @@ def main(
     *,
     out: TextIO | None = None,
     session_factory: SessionFactory = requests.Session,
+    in_container: bool = False,
 ) -> int:
-    """The whole action: the runner's environment in, an exit code out."""
+    """The whole action: the runner's environment in, an exit code out. ``in_container``
+    (``entrypoint.py``): install and the runs are started as the workspace's owner."""
     make_non_dumpable()  # first: no child may read the token from this process's /proc
+    become_subreaper()  # whatever install or a run leaves behind stays below the gate
+    since = start_ticks()
     env = os.environ if environ is None else environ
     stream = out or sys.stdout
     interrupt_on_sigterm()
@@ -84,11 +99,14 @@ def main(
         runner_env = take_secrets(env, stream)
         files = commands.FileCommands.take(runner_env)  # before install and the first run
         journal = Journal(stream, files)
-        code = _guarded(journal, lambda: _act(runner_env, journal, session_factory))
+        act = lambda: _act(runner_env, journal, session_factory, in_container=in_container)  # noqa: E731
+        code = _guarded(journal, act)
+        kill_descendants(since)  # nothing a run started may write after the outputs
         code = _with_outputs(journal, code)
     except BaseException as exc:  # noqa: BLE001 - the last word must still be an exit code
         code = _last_resort(stream, exc)
     finally:
+        kill_descendants(since)
         if files is not None:  # whatever a run appended to the runner's files goes
             code = _restored(files, stream, code)
     return int(code)
@@ -113,11 +131,31 @@ def _restored(files: commands.FileCommands, out: TextIO, code: ExitCode) -> Exit
     return code
 
 
-def _act(environ: Mapping[str, str], journal: Journal, session_factory: SessionFactory) -> ExitCode:
+def _act(
+    environ: Mapping[str, str],
+    journal: Journal,
+    session_factory: SessionFactory,
+    *,
+    in_container: bool,
+) -> ExitCode:
     settings = read_settings(environ)
     journal.settings = settings
     services = Services(journal.out, GitHubAccess(settings, session_factory=session_factory))
+    separate_step(settings, services, in_container=in_container)
     return run_action(settings, services, journal)
+
+
+def separate_step(settings: ActionSettings, services: Services, *, in_container: bool) -> None:
+    """Who runs install and the runs, said once: in the container, the workspace's owner."""
+    if not in_container:
+        services.say(isolation.HOST_MODE)
+        return
+    owner = identity.workspace_owner(settings.context.workspace)
+    if owner is None:
+        services.say(isolation.STAYS_ROOT)
+        return
+    who = identity.drop_to(*owner)
+    services.say(isolation.dropped(who.uid, who.gid))
 
 
 def run_action(settings: ActionSettings, services: Services, journal: Journal) -> ExitCode:
@@ -151,6 +189,9 @@ def install_step(settings: ActionSettings, services: Services) -> None:
     env = child_env.child_environment(
         os.environ, pass_env=config.pass_env, drop_env=config.drop_env
     )
+    who = identity.run_user()
+    if who is not None:
+        env = who.environment(env)
     shell = shutil.which("bash") or "/bin/sh"
     group = FencedGroup(services.out, "seedgate: install")
     group.open()
@@ -165,21 +206,31 @@ def install_step(settings: ActionSettings, services: Services) -> None:
 
 
 def _run_install(shell: str, command: str, env: Mapping[str, str], group: FencedGroup) -> int:
+    """Run ``install``; when cancelled, it and everything it started are killed at once
+    (background children of a finished install live on until the gate's last sweep)."""
+    token = new_token()
+    who = identity.run_user()
     proc = subprocess.Popen(
         [shell, "-c", command],
-        env=env,
+        env={**env, TOKEN_VARIABLE: token},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        start_new_session=True,
+        user=who.uid if who is not None else None,
+        group=who.gid if who is not None else None,
+        extra_groups=[] if who is not None else None,
     )
+    own(proc.pid)
     try:
         follow_output(proc, group.feed)
         return proc.wait()
-    except BaseException:  # cancelled: as subprocess.run does, the command does not outlive us
-        proc.kill()
+    except BaseException:  # cancelled: the command and all it started do not outlive us
+        kill_tree(proc.pid, token, alone=True)
         proc.wait()
         raise
     finally:
+        disown(proc.pid)
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from seedgate.errors import RunnerError
 from seedgate.records import RunResult, RunStatus
+from seedgate.run.identity import run_user
 from seedgate.run.metrics import METRICS_FILE_ENV, InvalidMetricsError, collect_metrics, tail_text
 from seedgate.run.process import SHELL, ProcessGroups, ProcessOutcome, execute
 from seedgate.run.seeds import RunSpec, seed_variables
@@ -71,6 +72,9 @@ def run_command(
     """
     command = fill_placeholders(template, spec)
     with tempfile.TemporaryDirectory(prefix="seedgate-run-") as scratch:
+        who = run_user()
+        if who is not None:  # where the run writes its metrics
+            who.hand_over(Path(scratch))
         metrics_file = Path(scratch) / "metrics.json"
         env = {**environment, **seed_variables(spec), METRICS_FILE_ENV: str(metrics_file)}
         try:

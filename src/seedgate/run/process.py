@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from seedgate.errors import RunnerError
+from seedgate.run.identity import run_user
 from seedgate.run.metrics import ByteTail, JsonLineTracker
-from seedgate.run.process_tree import TOKEN_VARIABLE, kill_tree, new_token
+from seedgate.run.process_tree import TOKEN_VARIABLE, disown, kill_tree, new_token, own
 from seedgate.run.workers import STOPPED
 
 SHELL = "/bin/sh"
@@ -45,6 +46,11 @@ class ProcessGroups:
                 return True
         kill_tree(leader, token)
         return False
+
+    def alone(self, leader: int) -> bool:
+        """Whether the run led by ``leader`` is the only one in flight."""
+        with self._lock:
+            return set(self._runs) <= {leader}
 
     @property
     def stopping(self) -> bool:
@@ -97,6 +103,7 @@ def execute(
     start = time.monotonic()
     deadline = start + timeout
     token = token or new_token()
+    who = run_user()
     proc = subprocess.Popen(
         [SHELL, "-c", command],
         cwd=cwd,
@@ -105,7 +112,11 @@ def execute(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        user=who.uid if who is not None else None,
+        group=who.gid if who is not None else None,
+        extra_groups=[] if who is not None else None,
     )
+    own(proc.pid)
     tracker = JsonLineTracker()
     tail = ByteTail()
     timed_out = True
@@ -116,8 +127,9 @@ def execute(
     finally:
         # The leader is not reaped yet, so its pid still names the group: kill whatever
         # is left (everything on timeout, stray background children otherwise).
-        kill_tree(proc.pid, token)
+        kill_tree(proc.pid, token, alone=groups.alone(proc.pid))
         returncode = proc.wait()
+        disown(proc.pid)
         groups.discard(proc.pid)
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:

@@ -31,9 +31,10 @@ from seedgate.errors import ConfigError, RunnerError
 from seedgate.log_text import one_line
 from seedgate.records import Executor, RunResult, RunStatus
 from seedgate.run.child_env import child_environment, thread_limits
+from seedgate.run.identity import run_user
 from seedgate.run.one_run import exit_reason, fill_placeholders, run_command
 from seedgate.run.process import ProcessGroups
-from seedgate.run.process_tree import make_non_dumpable
+from seedgate.run.process_tree import become_subreaper, make_non_dumpable
 from seedgate.run.ray_executor import RayExecutor
 from seedgate.run.run_log import RunLog, streaming_for
 from seedgate.run.seeds import RunSpec
@@ -168,7 +169,8 @@ class Runner:
         parent = os.environ if environ is None else environ
         base = child_environment(parent, pass_env=config.pass_env, drop_env=config.drop_env)
         base.update(thread_limits(base, cores=usable_cores(), jobs=self._jobs))
-        self._environment = base
+        who = run_user()
+        self._environment = who.environment(base) if who is not None else base
         self._progress = Progress(out, label)
         self._label = label
         in_parallel = 2 if remote is not None else self._jobs
@@ -204,6 +206,7 @@ class Runner:
                 f"working_directory {str(self._cwd)!r} does not exist or is not a directory"
             )
         make_non_dumpable()  # before the first child: it must not read the gate's memory
+        become_subreaper()  # and whatever it leaves behind stays below the gate
         planned = self._planned or len(self._results) + len(batch)
         if self._entry is not None and self._pool is None:
             self._pool = WorkerPool(

@@ -45,8 +45,9 @@ from typing import TYPE_CHECKING, Any
 from seedgate.errors import ConfigError, RunnerError
 from seedgate.log_text import one_line
 from seedgate.records import RunResult, RunStatus
+from seedgate.run.identity import run_user
 from seedgate.run.metrics import InvalidMetricsError, tail_text, validate_metrics
-from seedgate.run.process_tree import TOKEN_VARIABLE, kill_tree, new_token
+from seedgate.run.process_tree import TOKEN_VARIABLE, disown, kill_tree, new_token, own
 
 if TYPE_CHECKING:
     from seedgate.run.seeds import RunSpec
@@ -160,6 +161,7 @@ class _Worker:
                 self.proc.wait(timeout=_STOP_GRACE_S)
         self.kill()
         self.proc.wait()
+        disown(self.proc.pid)
         kill_tree(None, self.token)  # what a worker that exited on its own left running
         with contextlib.suppress(OSError):
             os.close(self.responses)
@@ -261,8 +263,9 @@ class WorkerPool:
         token = new_token()
         request_read, request_write = os.pipe()
         response_read, response_write = os.pipe()
+        who = run_user()
         command = [
-            sys.executable,
+            who.python if who is not None else sys.executable,
             "-m",
             "seedgate.run.worker_process",
             str(request_read),
@@ -281,6 +284,9 @@ class WorkerPool:
                     stderr=subprocess.STDOUT,
                     pass_fds=(request_read, response_write),
                     start_new_session=True,
+                    user=who.uid if who is not None else None,
+                    group=who.gid if who is not None else None,
+                    extra_groups=[] if who is not None else None,
                 )
         except OSError as exc:
             for fd in (request_read, request_write, response_read, response_write):
@@ -288,6 +294,7 @@ class WorkerPool:
             raise RunnerError(
                 f"cannot start a warm worker for entry {self._entry!r}: {exc}"
             ) from exc
+        own(proc.pid)
         os.close(request_read)
         os.close(response_write)
         return _Worker(proc, request_write, response_read, log, token)
@@ -386,6 +393,7 @@ class WorkerPool:
                 worker.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
             worker.kill()
             worker.proc.wait()
+            disown(worker.proc.pid)
             kill_tree(None, worker.token)  # what the worker left running when it exited
             with contextlib.suppress(OSError):
                 os.close(worker.responses)
