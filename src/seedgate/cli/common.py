@@ -64,7 +64,7 @@ def emit(comparison: Comparison, args: argparse.Namespace, out: TextIO) -> None:
     else:
         out.write(text if text.endswith("\n") else text + "\n")
     if args.out:
-        write_shared_text(args.out, text)
+        write_shared_text(args.out, text, special_ok=True)  # --out /dev/stdout
         print(f"seedgate: report written to {args.out}", file=sys.stderr)
 
 

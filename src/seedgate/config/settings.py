@@ -33,6 +33,7 @@ from seedgate.config.values import (
     expect_str,
 )
 from seedgate.errors import ConfigError
+from seedgate.files import read_regular
 from seedgate.records import Executor, FailOn, Goal
 
 if sys.version_info >= (3, 11):
@@ -319,16 +320,25 @@ def _check_seed_range(config: Config) -> None:
         )
 
 
+MAX_CONFIG_BYTES = 4 << 20  # a config file is a few kilobytes
+
+
 def read_config_file(path: Path) -> dict[str, Any]:
     """Read seedgate.toml, or [tool.seedgate] of pyproject.toml."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_regular(path, limit=MAX_CONFIG_BYTES).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"config file {path} cannot be read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(
+            f"config file {path} is not valid TOML: arrays or tables nested too deeply"
+        ) from None
     if path.name == "pyproject.toml":
         section = data.get("tool", {}).get("seedgate", {})
         if not isinstance(section, dict):

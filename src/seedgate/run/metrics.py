@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from seedgate.files import FileTooLargeError, read_regular
 from seedgate.log_text import name_problem
 
 METRICS_FILE_ENV = "SEEDGATE_METRICS_FILE"  # where a run may write its metrics
@@ -156,17 +157,19 @@ class JsonLineTracker:
 def metrics_from_file(path: Path, *, required: Iterable[str] = ()) -> dict[str, float] | None:
     """The metrics the run wrote to ``path``; None when it wrote nothing there."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_METRICS_FILE_BYTES + 1)
-        text = data.decode("utf-8")
+        text = read_regular(path, limit=MAX_METRICS_FILE_BYTES).decode("utf-8")
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidMetricsError(f"$SEEDGATE_METRICS_FILE cannot be read: {exc}") from None
-    if len(data) > MAX_METRICS_FILE_BYTES:
+    except FileTooLargeError:
         raise InvalidMetricsError(
             f"$SEEDGATE_METRICS_FILE is larger than {MAX_METRICS_FILE_BYTES} bytes"
-        )
+        ) from None
+    except OSError as exc:
+        raise InvalidMetricsError(
+            f"$SEEDGATE_METRICS_FILE cannot be read: {exc.strerror}"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise InvalidMetricsError(f"$SEEDGATE_METRICS_FILE cannot be read: {exc}") from None
     if not text.strip():
         return None
     try:
