@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 import time
 import zipfile
@@ -149,7 +150,35 @@ def test_an_unwritable_baseline_path_exits_2_naming_it(workflow: Workflow) -> No
     assert result.returncode == 2, result.stdout + result.stderr
     (error,) = result.annotations("error")
     assert error.startswith("::error title=seedgate%3A error::RunSet file ")
-    assert "blocked/baseline.json cannot be written: Is a directory" in error
+    assert "blocked/baseline.json cannot be written: a directory, not a regular file" in error
+
+
+@pytest.mark.parametrize("name", ["report.md", "results.json"])
+def test_a_named_pipe_where_the_report_goes_exits_2_naming_it_without_waiting(
+    workflow: Workflow, name: str
+) -> None:
+    job = workflow.prepare("push", push_event(), ref="refs/heads/master", sha=MAIN_SHA)
+    (job.workspace / ".seedgate").mkdir()
+    os.mkfifo(job.workspace / ".seedgate" / name)  # nobody ever reads it
+
+    result = workflow.finish(job, workflow.start(job))
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    (error,) = result.annotations("error")
+    assert f".seedgate/{name} cannot be written: a named pipe, not a regular file" in error
+    assert result.outputs["baseline-path"] == ".seedgate/baseline.json"  # the runs are kept
+
+
+def test_a_run_that_swaps_its_metrics_file_for_a_named_pipe_fails_without_a_hang(
+    workflow: Workflow,
+) -> None:
+    swap = 'rm -f "$SEEDGATE_METRICS_FILE"; mkfifo "$SEEDGATE_METRICS_FILE"; echo \'{"a": 1}\''
+    result = run_push(workflow, inputs={"command": swap, "baseline-runs": "2"})
+
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "$SEEDGATE_METRICS_FILE cannot be read: a named pipe, not a regular file" in (
+        result.stdout
+    )
 
 
 def _many_metrics_files() -> dict[str, bytes]:
