@@ -203,3 +203,30 @@ def test_matrix_example_shards_then_compares() -> None:
     assert download["with"]["pattern"] == "seedgate-shard-*"  # what mode run uploads
     uploads = [s for job in jobs.values() for s in job["steps"] if "upload-artifact" in str(s)]
     assert uploads == []  # the action uploads shards and baseline itself
+
+
+def _steps(path: Path) -> list[dict[str, object]]:
+    workflow = load(path)
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+
+
+def test_every_checkout_keeps_the_token_out_of_the_workspace() -> None:
+    for path in [*EXAMPLES, *WORKFLOWS]:
+        for step in _steps(path):
+            if str(step.get("uses", "")).startswith("actions/checkout@"):
+                settings = step.get("with") or {}
+                assert isinstance(settings, dict)
+                assert settings.get("persist-credentials") is False, (path.name, step)
+
+
+PINNED = re.compile(r"^\s*- uses: ([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # v\d+\.\d+\.\d+$")
+
+
+def test_every_third_party_action_is_pinned_by_commit_with_its_version() -> None:
+    for path in [*EXAMPLES, *WORKFLOWS]:
+        text = path.read_text(encoding="utf-8")
+        for line in text.splitlines():
+            match = re.match(r"^\s*(- )?uses: (\S+)", line)
+            if match is None or match.group(2).startswith(("./", "seedgate/seedgate-action")):
+                continue
+            assert PINNED.match(line.replace("  uses:", "- uses:", 1)), (path.name, line)
