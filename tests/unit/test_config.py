@@ -260,3 +260,13 @@ def test_values_at_their_upper_bound_are_accepted() -> None:
         1_000_000,
         1024,
     )
+
+
+@pytest.mark.parametrize(
+    "name", ["acc\u202euracy", "acc\nuracy", "acc\x1b[31m", "acc\u2066x\u2069"]
+)
+def test_a_metric_name_with_control_or_bidi_characters_is_refused_at_config_read(
+    name: str,
+) -> None:
+    with pytest.raises(ConfigError, match=r"the metric name .* holds control"):
+        build_config({"command": "true", "metric": {name: {"goal": "maximize"}}})

@@ -274,8 +274,11 @@ def _working_directory(workspace: Path, raw: str) -> Path:
 def _inside(workspace: Path, raw: str, name: str) -> Path:
     path = Path(raw)
     resolved = (path if path.is_absolute() else workspace / path).resolve()
-    if not resolved.is_relative_to(workspace) and not path.is_absolute():
-        raise ConfigError(f"{name} = {raw!r}: must stay inside the workspace")
+    if not resolved.is_relative_to(workspace):  # absolute or relative, symlinks followed
+        raise ConfigError(
+            f"{name} = {raw!r}: must stay inside the workspace ({workspace}); "
+            "expected a path relative to it"
+        )
     return resolved
 
 

@@ -22,6 +22,7 @@ from seedgate.config.defaults import default_gating_metric
 from seedgate.config.values import (
     MAX_SEED,
     expect_bytes,
+    expect_command,
     expect_enum,
     expect_float,
     expect_int,
@@ -34,6 +35,7 @@ from seedgate.config.values import (
 )
 from seedgate.errors import ConfigError
 from seedgate.files import read_regular
+from seedgate.log_text import name_problem
 from seedgate.records import Executor, FailOn, Goal
 
 if sys.version_info >= (3, 11):
@@ -212,6 +214,9 @@ def _metric_spec(
     name: str, raw: object, default_effect: MinEffect, *, effect_is_override: bool
 ) -> MetricSpec:
     key = f"metric.{name}"
+    problem = name_problem(name)
+    if problem is not None:
+        raise ConfigError(f"[metric.*]: the metric name {ascii(name)[:80]} {problem}")
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{key} = {raw!r}: expected a table with goal / min_effect / primary")
     unknown = sorted(set(raw) - _METRIC_KEYS)
@@ -247,7 +252,7 @@ def _metric_specs(
 
 # One validator per setting: the only place a raw value becomes a typed one.
 _VALIDATORS: dict[str, Callable[[str, object], Any]] = {
-    "command": expect_str,
+    "command": expect_command,
     "entry": expect_str,
     "executor": lambda k, v: expect_enum(k, v, Executor),
     "ray_address": expect_str,
