@@ -121,17 +121,23 @@ class JsonLineTracker:
         self.last: dict[str, object] | None = None
 
     def feed(self, chunk: bytes) -> None:
-        self._pending += chunk
-        if b"\n" not in chunk:
+        cut = chunk.rfind(b"\n") + 1
+        if not cut:
+            self._pending += chunk
             self._trim_pending()
             return
-        *lines, rest = bytes(self._pending).split(b"\n")
-        self._pending = bytearray(rest)
-        for number, line in enumerate(lines):
-            if number == 0 and self._skipping:
-                self._skipping = False
-                continue
-            self._consider(line)
+        data = bytes(self._pending) + chunk if self._pending else chunk
+        cut += len(data) - len(chunk)
+        whole, self._pending = data[:cut], bytearray(data[cut:])
+        if self._skipping:  # the end of an over-long line
+            self._skipping = False
+            whole = whole[whole.find(b"\n") + 1 :]
+        # Only the last object counts: look from the end, and stop at the first one found.
+        if b"{" in whole:
+            for line in reversed(whole.split(b"\n")):
+                if b"{" in line and (found := _as_json_object(_text(line))) is not None:
+                    self.last = found
+                    break
         self._trim_pending()
 
     def close(self) -> None:
@@ -149,9 +155,13 @@ class JsonLineTracker:
     def _consider(self, line: bytes) -> None:
         if b"{" not in line:
             return
-        found = _as_json_object(line.decode("utf-8", errors="replace"))
+        found = _as_json_object(_text(line))
         if found is not None:
             self.last = found
+
+
+def _text(line: bytes) -> str:
+    return line.decode("utf-8", errors="replace")
 
 
 def metrics_from_file(path: Path, *, required: Iterable[str] = ()) -> dict[str, float] | None:
