@@ -99,6 +99,22 @@ def test_with_two_runs_at_once_an_orphan_dies_with_its_own_run_only(tmp_path: Pa
     assert_gone(tmp_path / "kept.pid")
 
 
+def test_with_two_runs_at_once_an_orphan_without_any_token_dies_when_the_runner_closes(
+    tmp_path: Path,
+) -> None:
+    # no token: no single run can claim it while another runs; the Runner's close does
+    command = (
+        "setsid env -i /bin/sh -c 'echo $$ > wiped-$SEEDGATE_SEED.pid; exec sleep 1000' "
+        f"< /dev/null > /dev/null 2>&1 & sleep 0.3; {METRICS}"
+    ).replace("$SEEDGATE_SEED", "{seed}")
+    config = Config(command=command, working_directory=tmp_path, timeout=30, jobs=2)
+    with Runner(config, environ=dict(os.environ)) as runner:
+        results = runner.run(run_specs(range(2)))
+    assert all(r.ok for r in results), [r.reason for r in results]
+    assert_gone(tmp_path / "wiped-0.pid")
+    assert_gone(tmp_path / "wiped-1.pid")
+
+
 def test_a_warm_workers_setsid_child_dies_with_its_timed_out_run(tmp_path: Path) -> None:
     pid_file = tmp_path / "escaped.pid"
     config = Config(entry=f"{HOSTILE}:escape", working_directory=tmp_path, timeout=3.0)

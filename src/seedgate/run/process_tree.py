@@ -35,6 +35,7 @@ import secrets
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -46,6 +47,7 @@ _PR_SET_CHILD_SUBREAPER = 36
 _PR_GET_CHILD_SUBREAPER = 37
 _KILL_ROUNDS = 20  # a fork bomb gets this many sweeps; each one kills what it saw
 _FINAL_ROUNDS = 100  # the last sweep before the outputs: until nothing is left
+_REAP_TRIES = 200  # 5 ms apart: how long killed orphans are waited for (in the kernel)
 _TOKEN_PREFIX = f"{TOKEN_VARIABLE}=".encode()
 
 # Children this process started itself (runs, warm workers, install) and waits for through
@@ -183,6 +185,7 @@ def _kill_tree_below(leader: int | None, token: str, *, alone: bool) -> None:
     since = leader_stat[1] if leader_stat is not None else 0
     if leader is not None:
         kill_group(leader)
+    killed: set[int] = set()
     for _ in range(_KILL_ROUNDS):
         targets = descendants(leader) if leader is not None else set()
         for orphan in _orphans():
@@ -193,7 +196,8 @@ def _kill_tree_below(leader: int | None, token: str, *, alone: bool) -> None:
         if not targets:
             break
         _kill(targets)
-    _reap_orphans()
+        killed |= targets
+    _reap(killed)
 
 
 def _belongs(pid: int, marker: bytes, *, alone: bool) -> bool:
@@ -236,12 +240,22 @@ def _orphans() -> set[int]:
     return children(os.getpid()) - _owned_now()
 
 
-def _reap_orphans() -> None:
-    """Collect the exit status of dead orphans, so they do not stay as zombies."""
-    for pid in _orphans():
-        if _is_zombie(pid):
+def _reap(killed: set[int]) -> None:
+    """Collect the exit status of the orphans killed here, so they do not stay zombies.
+
+    Only those: a child that some other part of this process started and waits for
+    itself (a ``subprocess.run`` in another thread) must keep its status for its waiter.
+    """
+    waiting = _orphans() & killed
+    for _ in range(_REAP_TRIES):  # SIGKILL is delivered at once, unless the process is stuck
+        for pid in tuple(waiting):
             with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
+                if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                    continue
+            waiting.discard(pid)
+        if not waiting:
+            return
+        time.sleep(0.005)
 
 
 def _tree_since(root: int, since: int) -> Iterator[int]:
@@ -266,7 +280,7 @@ def start_ticks() -> int:
 
 def kill_descendants(since: int = 0) -> int:
     """Kill every descendant of this process that started at or after ``since`` (clock
-    ticks, see ``start_ticks``) and reap the orphans; how many were killed.
+    ticks, see ``start_ticks``) and reap those that were orphans; how many were killed.
 
     With the subreaper this is every process any run or ``install`` left behind, in any
     session and with any environment. Processes started before ``since`` (a test's own
@@ -277,12 +291,11 @@ def kill_descendants(since: int = 0) -> int:
     killed: set[int] = set()
     for _ in range(_FINAL_ROUNDS):
         alive = {pid for pid in _tree_since(os.getpid(), since) if not _is_zombie(pid)}
-        _reap_orphans()
         if not alive:
             break
         _kill(alive)
         killed |= alive
-    _reap_orphans()
+    _reap(killed)
     return len(killed)
 
 

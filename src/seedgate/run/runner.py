@@ -34,7 +34,12 @@ from seedgate.run.child_env import child_environment, thread_limits
 from seedgate.run.identity import run_user
 from seedgate.run.one_run import exit_reason, fill_placeholders, run_command
 from seedgate.run.process import ProcessGroups
-from seedgate.run.process_tree import become_subreaper, make_non_dumpable
+from seedgate.run.process_tree import (
+    become_subreaper,
+    kill_descendants,
+    make_non_dumpable,
+    start_ticks,
+)
 from seedgate.run.ray_executor import RayExecutor
 from seedgate.run.run_log import RunLog, streaming_for
 from seedgate.run.seeds import RunSpec
@@ -179,6 +184,7 @@ class Runner:
         self._results: list[RunResult] = []
         self._pool: WorkerPool | None = None
         self._closed = False
+        self._since: int | None = None  # when the first run started (clock ticks)
 
     @property
     def results(self) -> tuple[RunResult, ...]:
@@ -207,6 +213,8 @@ class Runner:
             )
         make_non_dumpable()  # before the first child: it must not read the gate's memory
         become_subreaper()  # and whatever it leaves behind stays below the gate
+        if self._since is None:
+            self._since = start_ticks()
         planned = self._planned or len(self._results) + len(batch)
         if self._entry is not None and self._pool is None:
             self._pool = WorkerPool(
@@ -311,6 +319,8 @@ class Runner:
             self._pool.close()
         if self._remote is not None:
             self._remote.close()
+        elif self._since is not None:  # what local runs left that no single run could claim
+            kill_descendants(self._since)
 
     def close(self) -> None:
         """Stop warm workers and any run still in flight."""
