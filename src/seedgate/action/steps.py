@@ -70,6 +70,7 @@ from seedgate.run.process_tree import (
     new_token,
     own,
     start_ticks,
+    starting,
 )
 from seedgate.run.run_log import FencedGroup
 from seedgate.runset.codec import write_runset
@@ -210,18 +211,19 @@ def _run_install(shell: str, command: str, env: Mapping[str, str], group: Fenced
     (background children of a finished install live on until the gate's last sweep)."""
     token = new_token()
     who = identity.run_user()
-    proc = subprocess.Popen(
-        [shell, "-c", command],
-        env={**env, TOKEN_VARIABLE: token},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        user=who.uid if who is not None else None,
-        group=who.gid if who is not None else None,
-        extra_groups=[] if who is not None else None,
-    )
-    own(proc.pid)
+    with starting():
+        proc = subprocess.Popen(
+            [shell, "-c", command],
+            env={**env, TOKEN_VARIABLE: token},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            user=who.uid if who is not None else None,
+            group=who.gid if who is not None else None,
+            extra_groups=[] if who is not None else None,
+        )
+        own(proc.pid)
     try:
         follow_output(proc, group.feed)
         return proc.wait()

@@ -22,7 +22,14 @@ from pathlib import Path
 from seedgate.errors import RunnerError
 from seedgate.run.identity import run_user
 from seedgate.run.metrics import ByteTail, JsonLineTracker
-from seedgate.run.process_tree import TOKEN_VARIABLE, disown, kill_tree, new_token, own
+from seedgate.run.process_tree import (
+    TOKEN_VARIABLE,
+    disown,
+    kill_tree,
+    new_token,
+    own,
+    starting,
+)
 from seedgate.run.workers import STOPPED
 
 SHELL = "/bin/sh"
@@ -108,19 +115,20 @@ def execute(
     deadline = start + timeout
     token = token or new_token()
     who = run_user()
-    proc = subprocess.Popen(
-        [SHELL, "-c", command],
-        cwd=cwd,
-        env={**env, TOKEN_VARIABLE: token},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        user=who.uid if who is not None else None,
-        group=who.gid if who is not None else None,
-        extra_groups=[] if who is not None else None,
-    )
-    own(proc.pid)
+    with starting():
+        proc = subprocess.Popen(
+            [SHELL, "-c", command],
+            cwd=cwd,
+            env={**env, TOKEN_VARIABLE: token},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            user=who.uid if who is not None else None,
+            group=who.gid if who is not None else None,
+            extra_groups=[] if who is not None else None,
+        )
+        own(proc.pid)
     tracker = JsonLineTracker()
     tail = ByteTail()
     timed_out = True

@@ -54,6 +54,16 @@ _TOKEN_PREFIX = f"{TOKEN_VARIABLE}=".encode()
 # their Popen: never reaped here, and never taken for another run's orphans.
 _owned_lock = threading.Lock()
 _owned: set[int] = set()
+# Held while a child is started and recorded: until then another thread's sweep would take
+# it for an orphan (before its exec, its environment is still this process's, tokenless).
+_starting = threading.Lock()
+
+
+@contextlib.contextmanager
+def starting() -> Iterator[None]:
+    """Start a child (and ``own`` it) inside this, so no sweep sees it half-started."""
+    with _starting:
+        yield
 
 
 def own(pid: int) -> None:
@@ -237,7 +247,8 @@ def descendants(pid: int | None) -> set[int]:
 
 def _orphans() -> set[int]:
     """This process's children that it did not start itself: re-parented to the subreaper."""
-    return children(os.getpid()) - _owned_now()
+    with _starting:
+        return children(os.getpid()) - _owned_now()
 
 
 def _reap(killed: set[int]) -> None:

@@ -47,7 +47,14 @@ from seedgate.log_text import one_line
 from seedgate.records import RunResult, RunStatus
 from seedgate.run.identity import run_user
 from seedgate.run.metrics import InvalidMetricsError, tail_text, validate_metrics
-from seedgate.run.process_tree import TOKEN_VARIABLE, disown, kill_tree, new_token, own
+from seedgate.run.process_tree import (
+    TOKEN_VARIABLE,
+    disown,
+    kill_tree,
+    new_token,
+    own,
+    starting,
+)
 
 if TYPE_CHECKING:
     from seedgate.run.seeds import RunSpec
@@ -274,7 +281,7 @@ class WorkerPool:
             str(self._cwd),
         ]
         try:
-            with log.open("wb") as log_handle:
+            with log.open("wb") as log_handle, starting():
                 proc = subprocess.Popen(
                     command,
                     cwd=self._cwd,
@@ -288,13 +295,13 @@ class WorkerPool:
                     group=who.gid if who is not None else None,
                     extra_groups=[] if who is not None else None,
                 )
+                own(proc.pid)
         except OSError as exc:
             for fd in (request_read, request_write, response_read, response_write):
                 os.close(fd)
             raise RunnerError(
                 f"cannot start a warm worker for entry {self._entry!r}: {exc}"
             ) from exc
-        own(proc.pid)
         os.close(request_read)
         os.close(response_write)
         return _Worker(proc, request_write, response_read, log, token)
