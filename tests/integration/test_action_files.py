@@ -179,7 +179,8 @@ def test_the_one_step_workflow_accepts_without_running_pull_request_code() -> No
     assert triggers["pull_request_target"] == {"types": ["labeled"]}
     assert triggers["issue_comment"] == {"types": ["created"]}
     gate, accept = workflow["jobs"]["seedgate"], workflow["jobs"]["accept"]
-    assert [s.get("uses") for s in gate["steps"]] == ["actions/checkout@v5", PUBLISHED]
+    checkout = "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8"  # v5.0.0
+    assert [s.get("uses") for s in gate["steps"]] == [checkout, PUBLISHED]
     assert "pull_request_target" not in gate["if"]
     assert "issue_comment" not in gate["if"]
     assert [s.get("uses") for s in accept["steps"]] == [PUBLISHED]  # no checkout, no runs
