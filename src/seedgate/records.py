@@ -32,6 +32,10 @@ class Verdict(str, enum.Enum):
     NO_CHANGE = "no-change"
     INCONCLUSIVE = "inconclusive"
     NO_BASELINE = "no-baseline"
+    # a baseline was found, but a gating metric is on one side only (renamed, new, dropped,
+    # or a baseline without successful runs): nothing to compare it with
+    METRIC_ABSENT = "metric-absent"
+    BASELINE = "baseline"  # the run made the baseline; nothing was gated
 
 
 class RunStatus(str, enum.Enum):
@@ -288,6 +292,8 @@ class StopKind(str, enum.Enum):
     """Why the gate stopped, or why it is still running (report.wording says it in words)."""
 
     NO_BASELINE = "no-baseline"
+    METRIC_ABSENT = "metric-absent"  # metrics: the gating metrics the baseline lacks
+    BASELINE = "baseline"  # the runs made the baseline
     REGRESSION = "regression"  # metrics: the first to cross; runs/look: where
     SETTLED = "settled"  # every gating metric decided; metrics + verdicts; runs/look: last
     CAP = "cap"  # metrics: undecided at the cap (look None: the single look)
@@ -419,6 +425,8 @@ class Comparison:
     notes: tuple[Note, ...] = ()
     settings: GateSettings | None = None
     noise: tuple[NoiseBreakdown, ...] = ()
+    baseline_origin: str | None = None  # where the baseline came from, in words
+    baseline_skipped: tuple[str, ...] = ()  # candidates passed over, each with its reason
 
 
 @dataclass(frozen=True, slots=True)
