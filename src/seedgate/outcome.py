@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from seedgate.records import (
+    NOT_COMPARED,
     Bound,
     Comparison,
     GateSettings,
@@ -21,12 +22,11 @@ from seedgate.records import (
 from seedgate.stats.outliers import DEFAULT_THRESHOLD
 
 _SETTLED = (Verdict.NO_CHANGE, Verdict.IMPROVEMENT)
-_NOT_COMPARED = (Verdict.NO_BASELINE, Verdict.METRIC_ABSENT)
 
 
 def compared(metric: MetricComparison) -> bool:
     """The metric had values on both sides."""
-    return metric.verdict not in _NOT_COMPARED
+    return metric.verdict not in NOT_COMPARED
 
 
 def overall(metrics: Sequence[MetricComparison], has_baseline: bool) -> Verdict:

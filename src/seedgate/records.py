@@ -38,6 +38,20 @@ class Verdict(str, enum.Enum):
     BASELINE = "baseline"  # the run made the baseline; nothing was gated
 
 
+NOT_COMPARED = (Verdict.NO_BASELINE, Verdict.METRIC_ABSENT)
+
+
+class MissingBaseline(str, enum.Enum):
+    """What the gate does when it has nothing to compare with: no usable baseline, or a
+    gating metric on one side only (verdicts no-baseline and metric-absent)."""
+
+    FAIL = "fail"  # the check fails (exit 2) saying what is missing and how to make it
+    PASS = "pass"  # noqa: S105 - the check passes with a warning that nothing was compared
+
+    def fails(self, verdict: Verdict) -> bool:
+        return self is MissingBaseline.FAIL and verdict in NOT_COMPARED
+
+
 class RunStatus(str, enum.Enum):
     OK = "ok"
     FAILED = "failed"

@@ -193,7 +193,7 @@ def test_push_baseline_then_pull_request_comment(workflow: Workflow) -> None:
     push = run_push(workflow)
 
     assert push.returncode == 0, push.stdout + push.stderr
-    assert push.outputs["verdict"] == "no-baseline"
+    assert push.outputs["verdict"] == "baseline"
     assert push.outputs["baseline-path"] == ".seedgate/baseline.json"
     baseline = assert_left_for_the_runner(push.workspace / ".seedgate/baseline.json")
     assert json.loads(baseline)["schema"].startswith("seedgate.runset/")
@@ -261,7 +261,7 @@ def test_a_hostile_command_cannot_reach_the_gates_token_outputs_or_log(
     assert not [c for c in read_log(result.stdout).commands if "FORGED" in c]
     assert "FORGED" not in result.stderr
     assert len(seen["appended"]) >= 5  # it found the mounted files and wrote them ...
-    assert result.outputs["verdict"] == "no-baseline"  # ... and none of it stayed
+    assert result.outputs["verdict"] == "baseline"  # ... and none of it stayed
     assert "LD_PRELOAD" not in result.outputs
     assert "LD_PRELOAD" not in result.summary
     commands = result.workspace.parent / f"temp-{attacked_workflow.runs}" / "_runner_file_commands"

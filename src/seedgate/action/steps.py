@@ -19,6 +19,7 @@ outputs known so far), 3 failed or cancelled runs (the finished ones kept in
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -30,7 +31,13 @@ import requests
 
 from seedgate.action.accept import accept_step
 from seedgate.action.check import check_step
-from seedgate.action.deliver import Journal, no_baseline_advice, post_comment, write_report
+from seedgate.action.deliver import (
+    Journal,
+    metric_absent_advice,
+    no_baseline_advice,
+    post_comment,
+    write_report,
+)
 from seedgate.action.history import history_step
 from seedgate.action.services import GitHubAccess, Services
 from seedgate.action.settings import (
@@ -47,14 +54,16 @@ from seedgate.errors import (
     ConfigError,
     ExitCode,
     GitHubError,
+    MissingBaselineError,
     OutputError,
     RunnerError,
     SeedgateError,
 )
 from seedgate.github import commands
 from seedgate.log_text import safe_lines
+from seedgate.outcome import as_baseline
 from seedgate.pipeline import GateResult, compare_runsets, merge_folder, run_fixed, run_gate
-from seedgate.records import RunSet
+from seedgate.records import RunSet, Verdict
 from seedgate.report.annotations import annotations_for
 from seedgate.run import child_env
 from seedgate.run.interrupts import interrupt_on_sigterm
@@ -62,7 +71,7 @@ from seedgate.run.process import follow_output
 from seedgate.run.process_tree import make_non_dumpable
 from seedgate.run.run_log import FencedGroup
 from seedgate.runset.codec import write_runset
-from seedgate.store.github_artifact import FoundBaseline
+from seedgate.store.github_artifact import BaselineLookup
 
 SessionFactory = Callable[[], requests.Session]
 
@@ -132,11 +141,11 @@ def run_action(settings: ActionSettings, services: Services, journal: Journal) -
     install_step(settings, services)
     if settings.mode is Mode.RUN:
         return shard_step(settings, services, journal)
-    found = baseline_step(settings, services)
-    outcome = runs_step(settings, found.runset if found else None, services, journal)
+    lookup = baseline_step(settings, services, journal)
+    outcome = runs_step(settings, lookup, services, journal)
     history = history_step(settings, outcome, services)
     render = write_report(settings, outcome.comparison, journal, appendix=history)
-    annotate_step(settings, outcome, found, services)
+    annotate_step(settings, outcome, lookup, services)
     post_comment(settings, outcome.comparison, render, services, journal)
     check_step(settings, outcome.comparison, services)
     return exit_code_step(settings, outcome, services)
@@ -209,18 +218,41 @@ def shard_step(settings: ActionSettings, services: Services, journal: Journal) -
     return ExitCode.OK
 
 
-def baseline_step(settings: ActionSettings, services: Services) -> FoundBaseline | None:
-    """The gate's baseline artifact from the default branch (the baseline role has none)."""
+def baseline_step(settings: ActionSettings, services: Services, journal: Journal) -> BaselineLookup:
+    """The gate's baseline artifact from the default branch (the baseline role has none),
+    found before the first run: with none usable and ``missing-baseline: fail`` the
+    action ends here, saying what is missing and how to make it."""
     if settings.role is Role.BASELINE:
-        return None
-    return services.find_baseline()
+        return BaselineLookup(None, ())
+    lookup = services.find_baseline()
+    if lookup.found is None and settings.config.missing_baseline.fails(Verdict.NO_BASELINE):
+        journal.outputs["verdict"] = Verdict.NO_BASELINE.value
+        raise MissingBaselineError(no_baseline_advice(settings, lookup.skipped))
+    return lookup
 
 
 def runs_step(
-    settings: ActionSettings, baseline: RunSet | None, services: Services, journal: Journal
+    settings: ActionSettings, lookup: BaselineLookup, services: Services, journal: Journal
 ) -> GateResult:
     """Run (or merge the shards' runs), compare, and keep the runs as a file."""
+    outcome = _compared(settings, lookup, services)
+    found = lookup.found
+    comparison = dataclasses.replace(
+        outcome.comparison,
+        baseline_origin=found.describe() if found else None,
+        baseline_skipped=tuple(s.describe() for s in lookup.skipped),
+    )
+    if settings.role is Role.BASELINE:
+        comparison = as_baseline(comparison)
+    outcome = dataclasses.replace(outcome, comparison=comparison)
+    journal.runs = outcome.candidate
+    keep_runs(settings, outcome.candidate, services, journal)
+    return outcome
+
+
+def _compared(settings: ActionSettings, lookup: BaselineLookup, services: Services) -> GateResult:
     config, out = settings.config, services.out
+    baseline = lookup.found.runset if lookup.found else None
     if settings.mode is Mode.COMPARE:
         runs = merge_folder(settings.runs_path)
         services.say(f"merged {len(runs.runs)} runs from {settings.relative(settings.runs_path)}")
@@ -230,8 +262,6 @@ def runs_step(
         outcome = GateResult(compare_runsets(None, runs, config), runs, None)
     else:
         outcome = run_gate(config, baseline, out=out)
-    journal.runs = outcome.candidate
-    keep_runs(settings, outcome.candidate, services, journal)
     return outcome
 
 
@@ -253,18 +283,29 @@ def keep_runs(settings: ActionSettings, runs: RunSet, services: Services, journa
 def annotate_step(
     settings: ActionSettings,
     outcome: GateResult,
-    found: FoundBaseline | None,
+    lookup: BaselineLookup,
     services: Services,
 ) -> None:
-    """Annotations: regressions, failed runs, an open answer, a missing baseline."""
+    """Annotations: regressions, failed runs, an open answer, a missing baseline (the one
+    a ``missing-baseline: fail`` check fails with is its ``::error``, in the exit step)."""
     services.annotations.emit_each(annotations_for(outcome.comparison))
-    if settings.role is Role.GATE and found is None:
-        services.warn(no_baseline_advice(settings), title="no baseline")
+    verdict = outcome.comparison.verdict
+    if settings.role is not Role.GATE or settings.config.missing_baseline.fails(verdict):
+        return
+    if verdict is Verdict.NO_BASELINE:
+        services.warn(no_baseline_advice(settings, lookup.skipped), title="no baseline")
+    elif verdict is Verdict.METRIC_ABSENT:
+        services.warn(metric_absent_advice(outcome.comparison), title="metric absent")
 
 
 def exit_code_step(settings: ActionSettings, outcome: GateResult, services: Services) -> ExitCode:
     """1 only for a gate's verdict that ``fail-on`` names; a baseline always passes."""
     verdict = outcome.comparison.verdict
+    if settings.role is Role.GATE and settings.config.missing_baseline.fails(verdict):
+        services.say(f"verdict {verdict.value} (fails the check: missing-baseline is fail)")
+        if verdict is Verdict.METRIC_ABSENT:
+            raise MissingBaselineError(metric_absent_advice(outcome.comparison))
+        raise MissingBaselineError(no_baseline_advice(settings, ()))
     if settings.role is Role.GATE and settings.config.fail_on.fails(verdict):
         services.say(f"verdict {verdict.value} (fails the check)")
         return ExitCode.FAILING_VERDICT
@@ -304,6 +345,8 @@ def _guarded(journal: Journal, body: Callable[[], ExitCode]) -> ExitCode:
         return journal.failed(exc, "runs")
     except GitHubError as exc:
         return journal.failed(exc, "GitHub")
+    except MissingBaselineError as exc:
+        return journal.failed(exc, "nothing compared")
     except SeedgateError as exc:
         return journal.failed(exc, "error")
     except Exception as exc:  # noqa: BLE001 - a bug must not look like a regression (exit 1)

@@ -343,6 +343,12 @@ _UNPAIRED_WHY = {
 }
 
 
+def origin_notes(comparison: Comparison) -> list[str]:
+    """Which baseline was used, and the candidates passed over with their reasons."""
+    used = [f"baseline used: {comparison.baseline_origin}"] if comparison.baseline_origin else []
+    return used + [f"baseline skipped: {reason}" for reason in comparison.baseline_skipped]
+
+
 def note(item: Note) -> str:
     """One note of a comparison as a sentence."""
     match item:
