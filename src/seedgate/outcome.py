@@ -51,6 +51,7 @@ def as_baseline(comparison: Comparison) -> Comparison:
     return replace(
         comparison,
         verdict=Verdict.BASELINE,
+        metrics=tuple(replace(m, verdict=Verdict.BASELINE) for m in comparison.metrics),
         stop=Stop(StopKind.BASELINE, cap=comparison.stop.cap),
         notes=tuple(n for n in comparison.notes if n.kind is not NoteKind.NO_BASELINE_YET),
     )

@@ -10,6 +10,7 @@ from scipy import stats
 from seedgate.compare import compare, is_open, runs_used
 from seedgate.config.settings import Config, MetricSpec, MinEffect
 from seedgate.errors import RunSetError
+from seedgate.outcome import as_baseline
 from seedgate.records import Bound, Goal, Multiplicity, Verdict
 from seedgate.report.wording import gate_settings_rows, headline, note, stop_reason, why
 from seedgate.stats.design import holm
@@ -429,3 +430,13 @@ def test_metrics_default_to_everything_the_runs_report() -> None:
     )
     assert [m.name for m in result.metrics] == ["accuracy", "val_loss"]
     assert result.metrics[1].goal is Goal.MINIMIZE
+
+
+def test_the_runs_that_make_a_baseline_say_so() -> None:
+    made = as_baseline(compare(None, runset_from_100({"accuracy": BASE[:4]}), config(ACC)))
+    assert made.verdict is Verdict.BASELINE
+    assert [m.verdict for m in made.metrics] == [Verdict.BASELINE]
+    assert made.metrics[0].candidate.n == 4
+    assert headline(made).endswith("Baseline made")
+    assert "These 4 runs are the baseline" in why(made)
+    assert "no baseline yet" not in " ".join(note(n) for n in made.notes)
