@@ -47,9 +47,12 @@ class MissingBaseline(str, enum.Enum):
 
     FAIL = "fail"  # the check fails (exit 2) saying what is missing and how to make it
     PASS = "pass"  # noqa: S105 - the check passes with a warning that nothing was compared
+    BUILD = "build"  # the action makes it from the pull request's base commit, then gates
 
     def fails(self, verdict: Verdict) -> bool:
-        return self is MissingBaseline.FAIL and verdict in NOT_COMPARED
+        """Whether nothing compared fails the check (with build: only what building could
+        not fix, a gating metric the base commit's runs do not report either)."""
+        return self is not MissingBaseline.PASS and verdict in NOT_COMPARED
 
 
 class RunStatus(str, enum.Enum):

@@ -3,18 +3,26 @@ silent pass, through the container's entrypoint and ``seedgate github`` alike.""
 
 from __future__ import annotations
 
+import base64
 import io
+import shutil
+import subprocess
 import zipfile
+from pathlib import Path
 
 import pytest
 
-from seedgate.runset.codec import runset_to_json
+from seedgate.runset.codec import read_runset, runset_to_json
+from tests.testing.github_fake import NAME, OWNER
 from tests.testing.github_runner import (
     BASE_SHA,
+    FIXTURES,
     HOST_LAUNCHERS,
     PR_NUMBER,
+    TOKEN,
     HostLauncher,
     Workflow,
+    pr_event,
     publish_baseline,
     run_pr,
 )
@@ -112,3 +120,101 @@ def test_a_metric_absent_passes_only_when_chosen_and_says_so(workflow: Workflow)
     assert result.outputs["verdict"] == "metric-absent"
     assert any("'accuracy' is not in the baseline" in w for w in result.annotations("warning"))
     assert "Not compared: accuracy not in the baseline" in result.summary
+
+
+# --- missing-baseline: build -----------------------------------------------------------------
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout.strip()
+
+
+def remote_with_base_commit(root: Path) -> tuple[Path, str]:
+    """A bare repository (the server's copy) whose main holds the experiment at 0.9."""
+    source = root / "source"
+    source.mkdir(parents=True)
+    for name in ("gate_experiment.py", "gate_install.py", "seedgate.toml"):
+        shutil.copy(FIXTURES / name, source / name)
+    (source / "level.txt").write_text("0.9", encoding="utf-8")
+    git(source, "init", "-q", "-b", "main")
+    git(source, "add", ".")
+    git(source, "commit", "-q", "-m", "base")
+    bare = root / "server" / OWNER / NAME
+    bare.parent.mkdir(parents=True)
+    git(root, "clone", "-q", "--bare", str(source), str(bare))
+    return root / "server", git(source, "rev-parse", "HEAD")
+
+
+def test_build_makes_the_baseline_from_the_base_commit_and_catches_a_drop(
+    workflow: Workflow, tmp_path: Path
+) -> None:
+    server, base_sha = remote_with_base_commit(tmp_path / "remote")
+    event = pr_event()
+    event["pull_request"]["base"]["sha"] = base_sha
+    job = workflow.prepare(
+        "pull_request",
+        event,
+        ref=f"refs/pull/{PR_NUMBER}/merge",
+        sha="9" * 40,
+        level=0.5,  # the pull request lowers what the model reaches
+        inputs={"missing-baseline": "build", "comment": "always"},
+    )
+    git(job.workspace, "init", "-q")  # a checkout without the base commit: it is fetched
+    git(job.workspace, "add", ".")
+    git(job.workspace, "commit", "-q", "-m", "pull request")
+    # the checkout's own git maps the server to the local copy, as a mirror would
+    git(job.workspace, "config", f"url.{server.as_uri()}/.insteadOf", "https://github.com/")
+
+    result = workflow.finish(job, workflow.start(job))
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.outputs["verdict"] == "regression"
+    built = read_runset(job.workspace / ".seedgate" / "built-baseline.json")
+    assert built.commit == base_sha
+    assert len(built.ok_runs) == 5
+    assert sorted(r.seed for r in built.ok_runs) == list(range(5))  # the gate's seeds
+    (comment,) = workflow.fake.comments(PR_NUMBER)
+    assert f"built in this job from the base commit {base_sha[:12]}" in comment.body
+    worktree = job.workspace / ".seedgate" / "base-worktree"
+    assert (worktree / "level.txt").read_text(encoding="utf-8") == "0.9"
+    assert len(list(worktree.glob("env-dumps/run-*"))) == 5  # the base's runs ran there
+    assert "pull request" in git(job.workspace, "log", "-1", "--format=%s")  # HEAD untouched
+    assert_token_nowhere(job.workspace)
+
+
+def assert_token_nowhere(workspace: Path) -> None:
+    """Not in .git (config, FETCH_HEAD, logs), the worktree, or any file a run can read."""
+    secrets = [TOKEN.encode(), base64.b64encode(f"x-access-token:{TOKEN}".encode())]
+    checked = 0
+    for path in workspace.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            data = path.read_bytes()
+            assert not [s for s in secrets if s in data], path
+            checked += 1
+    assert checked > 20
+    assert (workspace / ".git" / "config").is_file()
+
+
+def test_build_without_a_base_commit_says_what_is_missing(workflow: Workflow) -> None:
+    event = pr_event()
+    del event["pull_request"]["base"]["sha"]
+    result = workflow.run(
+        "pull_request",
+        event,
+        ref=f"refs/pull/{PR_NUMBER}/merge",
+        sha="9" * 40,
+        inputs={"missing-baseline": "build"},
+    )
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    (error,) = result.annotations("error")
+    assert "needs the pull request's base commit" in error
+    assert not list(result.workspace.glob("env-dumps/run-*"))

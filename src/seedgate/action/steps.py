@@ -25,10 +25,12 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, MutableMapping
+from pathlib import Path
 from typing import TextIO
 
 import requests
 
+from seedgate.action import build
 from seedgate.action.accept import accept_step
 from seedgate.action.check import check_step
 from seedgate.action.deliver import (
@@ -63,15 +65,16 @@ from seedgate.github import commands
 from seedgate.log_text import safe_lines
 from seedgate.outcome import as_baseline
 from seedgate.pipeline import GateResult, compare_runsets, merge_folder, run_fixed, run_gate
-from seedgate.records import RunSet, Verdict
+from seedgate.records import MissingBaseline, RunSet, Verdict
 from seedgate.report.annotations import annotations_for
+from seedgate.report.wording import built_origin
 from seedgate.run import child_env
 from seedgate.run.interrupts import interrupt_on_sigterm
 from seedgate.run.process import follow_output
 from seedgate.run.process_tree import make_non_dumpable
 from seedgate.run.run_log import FencedGroup
 from seedgate.runset.codec import write_runset
-from seedgate.store.github_artifact import BaselineLookup
+from seedgate.store.github_artifact import SkippedBaseline
 
 SessionFactory = Callable[[], requests.Session]
 
@@ -138,22 +141,23 @@ def run_action(settings: ActionSettings, services: Services, journal: Journal) -
     os.chdir(settings.working_directory)  # the config's paths are relative to it
     if settings.mode is Mode.ACCEPT:  # nothing is installed or run on a write token
         return accept_step(settings, services)
-    install_step(settings, services)
     if settings.mode is Mode.RUN:
+        install_step(settings, services)
         return shard_step(settings, services, journal)
-    lookup = baseline_step(settings, services, journal)
-    outcome = runs_step(settings, lookup, services, journal)
+    chosen = baseline_step(settings, services, journal)  # before install: it may build one
+    install_step(settings, services)
+    outcome = runs_step(settings, chosen, services, journal)
     history = history_step(settings, outcome, services)
     render = write_report(settings, outcome.comparison, journal, appendix=history)
-    annotate_step(settings, outcome, lookup, services)
+    annotate_step(settings, outcome, chosen, services)
     post_comment(settings, outcome.comparison, render, services, journal)
     check_step(settings, outcome.comparison, services)
     return exit_code_step(settings, outcome, services)
 
 
-def install_step(settings: ActionSettings, services: Services) -> None:
-    """The `install` input, in the working directory, with the cleaned environment; its
-    output is a fenced log group like a run's (``seedgate.run.run_log``)."""
+def install_step(settings: ActionSettings, services: Services, cwd: Path | None = None) -> None:
+    """The `install` input, in the working directory (or ``cwd``), with the cleaned
+    environment; its output is a fenced log group like a run's (``seedgate.run.run_log``)."""
     if settings.install is None:
         return
     config = settings.config
@@ -164,7 +168,7 @@ def install_step(settings: ActionSettings, services: Services) -> None:
     group = FencedGroup(services.out, "seedgate: install")
     group.open()
     try:
-        returncode = _run_install(shell, settings.install, env, group)
+        returncode = _run_install(shell, settings.install, env, group, cwd)
     except OSError as exc:
         raise ConfigError(f"install = {settings.install!r}: cannot start ({exc})") from None
     finally:
@@ -173,9 +177,12 @@ def install_step(settings: ActionSettings, services: Services) -> None:
         raise ConfigError(f"install = {settings.install!r} failed with exit code {returncode}")
 
 
-def _run_install(shell: str, command: str, env: Mapping[str, str], group: FencedGroup) -> int:
+def _run_install(
+    shell: str, command: str, env: Mapping[str, str], group: FencedGroup, cwd: Path | None
+) -> int:
     proc = subprocess.Popen(
         [shell, "-c", command],
+        cwd=cwd,
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -218,29 +225,64 @@ def shard_step(settings: ActionSettings, services: Services, journal: Journal) -
     return ExitCode.OK
 
 
-def baseline_step(settings: ActionSettings, services: Services, journal: Journal) -> BaselineLookup:
+@dataclasses.dataclass(frozen=True)
+class ChosenBaseline:
+    """The baseline the gate compares with (None: none), where it came from, and the
+    artifacts passed over on the way."""
+
+    runset: RunSet | None
+    origin: str | None
+    skipped: tuple[SkippedBaseline, ...] = ()
+
+
+def baseline_step(settings: ActionSettings, services: Services, journal: Journal) -> ChosenBaseline:
     """The gate's baseline artifact from the default branch (the baseline role has none),
-    found before the first run: with none usable and ``missing-baseline: fail`` the
-    action ends here, saying what is missing and how to make it."""
+    found before the first run. With none usable: ``missing-baseline`` fail ends the
+    action here, saying what is missing and how to make it; build makes one now."""
     if settings.role is Role.BASELINE:
-        return BaselineLookup(None, ())
+        return ChosenBaseline(None, None)
     lookup = services.find_baseline()
-    if lookup.found is None and settings.config.missing_baseline.fails(Verdict.NO_BASELINE):
+    if lookup.found is not None:
+        return ChosenBaseline(lookup.found.runset, lookup.found.describe(), lookup.skipped)
+    choice = settings.config.missing_baseline
+    if choice is MissingBaseline.BUILD:
+        return build_step(settings, services, journal, lookup.skipped)
+    if choice.fails(Verdict.NO_BASELINE):
         journal.outputs["verdict"] = Verdict.NO_BASELINE.value
         raise MissingBaselineError(no_baseline_advice(settings, lookup.skipped))
-    return lookup
+    return ChosenBaseline(None, None, lookup.skipped)
+
+
+def build_step(
+    settings: ActionSettings,
+    services: Services,
+    journal: Journal,
+    skipped: tuple[SkippedBaseline, ...],
+) -> ChosenBaseline:
+    """The baseline made now from the base commit: its install, its runs, the same seeds."""
+    services.say("no usable baseline artifact: making one from the base commit (build)")
+    base = build.check_out_base(settings)
+    services.say(f"base commit {base.sha} checked out in {settings.relative(base.worktree)}")
+    install_step(settings, services, cwd=base.working_directory)
+    config = dataclasses.replace(settings.config, working_directory=base.working_directory)
+    runs = run_fixed(config, runs=config.baseline_runs, out=services.out, label="baseline")
+    runset = build.as_built(runs, base)
+    path = settings.output_dir / build.BUILT_FILE
+    write_runset(runset, path)
+    journal.outputs["baseline-path"] = settings.relative(path)
+    services.say(f"baseline of {len(runset.ok_runs)} runs built, kept in {settings.relative(path)}")
+    return ChosenBaseline(runset, built_origin(base.sha, len(runset.ok_runs)), skipped)
 
 
 def runs_step(
-    settings: ActionSettings, lookup: BaselineLookup, services: Services, journal: Journal
+    settings: ActionSettings, chosen: ChosenBaseline, services: Services, journal: Journal
 ) -> GateResult:
     """Run (or merge the shards' runs), compare, and keep the runs as a file."""
-    outcome = _compared(settings, lookup, services)
-    found = lookup.found
+    outcome = _compared(settings, chosen.runset, services)
     comparison = dataclasses.replace(
         outcome.comparison,
-        baseline_origin=found.describe() if found else None,
-        baseline_skipped=tuple(s.describe() for s in lookup.skipped),
+        baseline_origin=chosen.origin,
+        baseline_skipped=tuple(s.describe() for s in chosen.skipped),
     )
     if settings.role is Role.BASELINE:
         comparison = as_baseline(comparison)
@@ -250,9 +292,8 @@ def runs_step(
     return outcome
 
 
-def _compared(settings: ActionSettings, lookup: BaselineLookup, services: Services) -> GateResult:
+def _compared(settings: ActionSettings, baseline: RunSet | None, services: Services) -> GateResult:
     config, out = settings.config, services.out
-    baseline = lookup.found.runset if lookup.found else None
     if settings.mode is Mode.COMPARE:
         runs = merge_folder(settings.runs_path)
         services.say(f"merged {len(runs.runs)} runs from {settings.relative(settings.runs_path)}")
@@ -283,7 +324,7 @@ def keep_runs(settings: ActionSettings, runs: RunSet, services: Services, journa
 def annotate_step(
     settings: ActionSettings,
     outcome: GateResult,
-    lookup: BaselineLookup,
+    chosen: ChosenBaseline,
     services: Services,
 ) -> None:
     """Annotations: regressions, failed runs, an open answer, a missing baseline (the one
@@ -293,7 +334,7 @@ def annotate_step(
     if settings.role is not Role.GATE or settings.config.missing_baseline.fails(verdict):
         return
     if verdict is Verdict.NO_BASELINE:
-        services.warn(no_baseline_advice(settings, lookup.skipped), title="no baseline")
+        services.warn(no_baseline_advice(settings, chosen.skipped), title="no baseline")
     elif verdict is Verdict.METRIC_ABSENT:
         services.warn(metric_absent_advice(outcome.comparison), title="metric absent")
 

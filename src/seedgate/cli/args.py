@@ -119,9 +119,10 @@ def _add_report(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--missing-baseline",
         dest="missing_baseline",
-        choices=("fail", "pass"),
+        choices=("fail", "pass", "build"),
         help="nothing to compare with (no baseline, or a gating metric absent from it): "
-        "fail (exit 2, the default) or pass with a warning",
+        "fail (exit 2, the default), pass with a warning, or build (the action makes it from "
+        "the pull request's base commit; the CLI fails as with fail)",
     )
 
 

@@ -104,7 +104,7 @@ def load_baseline(args: argparse.Namespace, config: Config) -> RunSet | None:
     """The --baseline file, else the store's baseline; with none, an error before any run
     under missing_baseline = "fail", a warning under "pass"."""
     from seedgate.errors import MissingBaselineError
-    from seedgate.records import Verdict
+    from seedgate.records import MissingBaseline, Verdict
     from seedgate.runset.codec import read_runset
     from seedgate.store.local import LocalStore
 
@@ -114,6 +114,11 @@ def load_baseline(args: argparse.Namespace, config: Config) -> RunSet | None:
     baseline = store.load()
     if baseline is None:
         missing = f"no baseline at {store.describe()}"
+        if config.missing_baseline is MissingBaseline.BUILD:
+            missing += (
+                " (missing_baseline = build is the action's: the CLI knows no pull request "
+                "base commit; --baseline-command runs a baseline in lockstep)"
+            )
         if config.missing_baseline.fails(Verdict.NO_BASELINE):
             raise MissingBaselineError(f"{missing}: {MAKE_BASELINE}; {WITHOUT_BASELINE}")
         print(f"seedgate: warning: {missing}; nothing will be compared", file=sys.stderr)

@@ -343,6 +343,10 @@ _UNPAIRED_WHY = {
 }
 
 
+def built_origin(sha: str, runs: int) -> str:
+    return f"built in this job from the base commit {short_commit(sha)} ({runs} runs)"
+
+
 def origin_notes(comparison: Comparison) -> list[str]:
     """Which baseline was used, and the candidates passed over with their reasons."""
     used = [f"baseline used: {comparison.baseline_origin}"] if comparison.baseline_origin else []
