@@ -41,7 +41,9 @@ def _git(
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     try:
         return subprocess.run(
-            ["git", *args],
+            # the checkout belongs to the runner's user and the container runs as root:
+            # without safe.directory git refuses it ("dubious ownership")
+            ["git", "-c", "safe.directory=*", *args],
             cwd=cwd,
             env={**clean, "GIT_TERMINAL_PROMPT": "0", **(env or {})},
             stdin=subprocess.DEVNULL,

@@ -42,7 +42,7 @@ def load_settings(args: argparse.Namespace, **extra: object) -> Config:
     if command := command_text(getattr(args, "cmd", None) or []):
         overrides["command"] = command
     overrides.update(extra)
-    return load_config(overrides, config_path=args.config, search_dir=Path.cwd())
+    return load_config(overrides, config_path=args.config, search_dir=Path())
 
 
 def stdout_format(requested: str | None, out: TextIO) -> str:
