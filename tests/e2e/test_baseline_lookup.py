@@ -218,3 +218,72 @@ def test_build_without_a_base_commit_says_what_is_missing(workflow: Workflow) ->
     (error,) = result.annotations("error")
     assert "needs the pull request's base commit" in error
     assert not list(result.workspace.glob("env-dumps/run-*"))
+
+
+KERAS = Path(__file__).resolve().parents[2] / "examples" / "mnist"
+TRAIN = "python examples/mnist/train.py --data-seed {data_seed} --init-seed {init_seed}"
+SMALL = "--train-size 500 --epochs 2 --test-size 2000"
+KERAS_CONFIG = f"""
+command = "{TRAIN} {SMALL}"
+timeout = 300
+[metric.accuracy]
+goal = "maximize"
+min_effect = 0.015
+primary = true
+"""
+
+
+def keras_files(lr: str) -> dict[str, bytes]:
+    train = (KERAS / "train.py").read_text(encoding="utf-8")
+    assert "    lr: float = 1e-3\n" in train
+    return {
+        "seedgate.toml": KERAS_CONFIG.encode(),
+        "examples/__init__.py": b"",
+        "examples/mnist/__init__.py": b"",
+        "examples/mnist/data.py": (KERAS / "data.py").read_bytes(),
+        "examples/mnist/train.py": train.replace("lr: float = 1e-3", f"lr: float = {lr}").encode(),
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not Path("/usr/share/datasets/fashion-mnist").is_dir(),
+    reason="no MNIST-format data offline (install dataset-fashion-mnist)",
+)
+def test_build_with_the_keras_example_catches_a_lowered_learning_rate(
+    workflow: Workflow, tmp_path: Path
+) -> None:
+    base = tmp_path / "base"
+    base.mkdir()
+    for name, data in keras_files("1e-3").items():
+        (base / name).parent.mkdir(parents=True, exist_ok=True)
+        (base / name).write_bytes(data)
+    shutil.copy(FIXTURES / "gate_install.py", base / "gate_install.py")
+    git(base, "init", "-q", "-b", "main")
+    git(base, "add", ".")
+    git(base, "commit", "-q", "-m", "base")
+    base_sha = git(base, "rev-parse", "HEAD")
+    event = pr_event()
+    event["pull_request"]["base"]["sha"] = base_sha
+    job = workflow.prepare(
+        "pull_request",
+        event,
+        ref=f"refs/pull/{PR_NUMBER}/merge",
+        sha="9" * 40,
+        extra=keras_files("1e-5"),  # the pull request lowers the learning rate
+        inputs={"missing-baseline": "build", "comment": "always"},
+    )
+    git(job.workspace, "init", "-q")
+    git(job.workspace, "fetch", "-q", str(base), "main")  # the base commit is in the checkout
+    git(job.workspace, "add", ".")
+    git(job.workspace, "commit", "-q", "-m", "pull request: lr 1e-5")
+
+    result = workflow.finish(job, workflow.start(job), timeout=1200)  # real training
+
+    assert result.returncode == 1, result.stdout[-5000:] + result.stderr
+    assert result.outputs["verdict"] == "regression"
+    built = read_runset(job.workspace / ".seedgate" / "built-baseline.json")
+    assert built.commit == base_sha
+    (comment,) = workflow.fake.comments(PR_NUMBER)
+    assert f"built in this job from the base commit {base_sha[:12]}" in comment.body
+    assert_token_nowhere(job.workspace)
