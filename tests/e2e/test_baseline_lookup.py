@@ -172,6 +172,11 @@ def test_build_makes_the_baseline_from_the_base_commit_and_catches_a_drop(
     git(job.workspace, "commit", "-q", "-m", "pull request")
     # the checkout's own git maps the server to the local copy, as a mirror would
     git(job.workspace, "config", f"url.{server.as_uri()}/.insteadOf", "https://github.com/")
+    planted = tmp_path / "hook-ran"  # hooks a checkout could carry: none runs near the token
+    for name in ("post-checkout", "reference-transaction", "fsmonitor-watchman"):
+        hook = job.workspace / ".git" / "hooks" / name
+        hook.write_text(f"#!/bin/sh\nenv >> {planted}\n", encoding="utf-8")
+        hook.chmod(0o755)
 
     result = workflow.finish(job, workflow.start(job))
 
@@ -188,6 +193,7 @@ def test_build_makes_the_baseline_from_the_base_commit_and_catches_a_drop(
     assert len(list(worktree.glob("env-dumps/run-*"))) == 5  # the base's runs ran there
     assert "pull request" in git(job.workspace, "log", "-1", "--format=%s")  # HEAD untouched
     assert_token_nowhere(job.workspace)
+    assert not planted.exists()
 
 
 def assert_token_nowhere(workspace: Path) -> None:

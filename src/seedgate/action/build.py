@@ -26,6 +26,14 @@ from seedgate.records import RunSet
 WORKTREE = "base-worktree"
 BUILT_FILE = "built-baseline.json"
 GIT_TIMEOUT = 600.0
+HARDENING = (
+    "-c",
+    "safe.directory=*",
+    "-c",
+    f"core.hooksPath={os.devnull}",
+    "-c",
+    "credential.helper=",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,8 +50,9 @@ def _git(
     try:
         return subprocess.run(
             # the checkout belongs to the runner's user and the container runs as root:
-            # without safe.directory git refuses it ("dubious ownership")
-            ["git", "-c", "safe.directory=*", *args],
+            # without safe.directory git refuses it ("dubious ownership"); no hook of the
+            # checkout runs and no credential helper is asked while the token is around
+            ["git", *HARDENING, *args],
             cwd=cwd,
             env={**clean, "GIT_TERMINAL_PROMPT": "0", **(env or {})},
             stdin=subprocess.DEVNULL,
