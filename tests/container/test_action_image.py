@@ -29,6 +29,7 @@ from tests.container.images import EngineError, action_image
 from tests.testing.actions_log import read_log
 from tests.testing.github_fake import FakeGitHub, parse_output_file
 from tests.testing.github_runner import (
+    FIXTURES,
     PR_NUMBER,
     TOKEN,
     Job,
@@ -38,6 +39,7 @@ from tests.testing.github_runner import (
     Workflow,
     artifact_zip,
     job_env,
+    pr_event,
     prepare_file_commands,
     publish_baseline,
     run_pr,
@@ -198,7 +200,7 @@ def test_push_baseline_then_pull_request_comment(workflow: Workflow) -> None:
     push = run_push(workflow)
 
     assert push.returncode == 0, push.stdout + push.stderr
-    assert push.outputs["verdict"] == "no-baseline"
+    assert push.outputs["verdict"] == "baseline"
     assert push.outputs["baseline-path"] == ".seedgate/baseline.json"
     baseline = assert_left_for_the_runner(push.workspace / ".seedgate/baseline.json")
     assert json.loads(baseline)["schema"].startswith("seedgate.runset/")
@@ -266,7 +268,7 @@ def test_a_hostile_command_cannot_reach_the_gates_token_outputs_or_log(
     assert not [c for c in read_log(result.stdout).commands if "FORGED" in c]
     assert "FORGED" not in result.stderr
     assert len(seen["appended"]) >= 5  # it found the mounted files and wrote them ...
-    assert result.outputs["verdict"] == "no-baseline"  # ... and none of it stayed
+    assert result.outputs["verdict"] == "baseline"  # ... and none of it stayed
     assert "LD_PRELOAD" not in result.outputs
     assert "LD_PRELOAD" not in result.summary
     commands = result.workspace.parent / f"temp-{attacked_workflow.runs}" / "_runner_file_commands"
@@ -387,3 +389,74 @@ def test_the_bundled_keras_example_trains_inside_the_image(workflow: Workflow) -
     assert len({run["metrics"]["accuracy"] for run in runs}) > 1  # seeds differ
     assert baseline["environment"]["tensorflow"] == f"tensorflow-cpu {pinned_tensorflow()}"
     assert baseline["environment"]["image"] == "seedgate-action (built from the Dockerfile)"
+
+
+def git(cwd: Path, *args: str) -> str:
+    identity = ("-c", "user.name=t", "-c", "user.email=t@example.com")
+    done = subprocess.run(
+        ["git", *identity, *args], cwd=cwd, capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout.strip()
+
+
+def history(source: Path) -> str:
+    """The default branch's base commit (the experiment at 0.9), then the pull request's
+    (lowered to 0.5); the base commit's SHA."""
+    source.mkdir()
+    for name in ("gate_experiment.py", "gate_install.py", "seedgate.toml"):
+        shutil.copy(FIXTURES / name, source / name)
+    git(source, "init", "-q", "-b", "main")
+    (source / "level.txt").write_text("0.9", encoding="utf-8")
+    git(source, "add", ".")
+    git(source, "commit", "-q", "-m", "base")
+    base = git(source, "rev-parse", "HEAD")
+    (source / "level.txt").write_text("0.5", encoding="utf-8")
+    git(source, "commit", "-q", "-am", "pull request: a lower learning rate")
+    return base
+
+
+def test_build_makes_the_baseline_from_the_base_commit_in_the_container(
+    image: str, runner_root: Path
+) -> None:
+    source = runner_root / "source"
+    base_sha = history(source)
+    launch = container_launcher(image)
+
+    def checked_out(job: Job, workspace: Path, temp: Path) -> Result:
+        git(workspace, "init", "-q")  # actions/checkout: the pull request's commit
+        git(workspace, "fetch", "-q", str(source), "main")
+        git(workspace, "reset", "-q", "--hard", "FETCH_HEAD")
+        return launch(job, workspace, temp)
+
+    event = pr_event()
+    event["pull_request"]["base"]["sha"] = base_sha
+    with FakeGitHub() as fake:
+        flow = Workflow(fake, runner_root, checked_out)
+        result = flow.run(
+            "pull_request",
+            event,
+            ref=f"refs/pull/{PR_NUMBER}/merge",
+            sha="9" * 40,
+            level=0.5,
+            inputs={"missing-baseline": "build", "comment": "always"},
+        )
+        flow.check_no_leaks()
+    assert fake.errors == [], fake.errors
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.outputs["verdict"] == "regression"
+    built = json.loads(assert_left_for_the_runner(result.workspace / BUILT))
+    assert built["commit"] == base_sha
+    assert len(built["runs"]) == 5
+    (comment,) = fake.comments(PR_NUMBER)
+    assert f"built in this job from the base commit {base_sha[:12]}" in comment.body
+    worktree = result.workspace / ".seedgate" / "base-worktree"
+    assert (worktree / "level.txt").read_text(encoding="utf-8") == "0.9"
+    assert (result.workspace / "level.txt").read_text(encoding="utf-8") == "0.5"
+    token = TOKEN.encode()
+    for path in result.workspace.rglob("*"):  # .git, the worktree, every run's files
+        if path.is_file() and not path.is_symlink():
+            assert token not in path.read_bytes(), path
+
+
+BUILT = ".seedgate/built-baseline.json"

@@ -114,7 +114,7 @@ def test_a_hostile_command_cannot_reach_the_token_the_outputs_or_the_log(
     assert not [c for c in read_log(result.stdout).commands if "FORGED" in c]
     assert "FORGED" not in result.stderr
     assert len(seen["appended"]) >= 5  # it found the runner's files and wrote to them ...
-    assert result.outputs["verdict"] == "no-baseline"  # ... and none of it stayed
+    assert result.outputs["verdict"] == "baseline"  # ... and none of it stayed
     assert "LD_PRELOAD" not in result.outputs
     assert "LD_PRELOAD" not in result.summary
     for name in ("github_env", "github_path", "github_state"):

@@ -94,7 +94,7 @@ def test_an_unwritable_summary_exits_2_with_the_outputs_known_so_far(workflow: W
     (error,) = result.annotations("error")
     assert error.startswith("::error title=seedgate%3A error::step summary ")
     assert "summary-is-a-directory cannot be written" in error
-    assert result.outputs["verdict"] == "no-baseline"
+    assert result.outputs["verdict"] == "baseline"
     assert result.outputs["baseline-path"] == ".seedgate/baseline.json"
 
 

@@ -33,7 +33,7 @@ Scenario = Callable[[Workflow, bytes], Result]
 def push_baseline(workflow: Workflow, _: bytes) -> Result:
     result = run_push(workflow)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.outputs["verdict"] == "no-baseline"
+    assert result.outputs["verdict"] == "baseline"
     assert len(read_runset(result.workspace / result.outputs["baseline-path"]).ok_runs) == 5
     titles = [line for line in result.stdout.splitlines() if line.startswith("::group::")]
     assert titles == ["::group::seedgate: install"] + [

@@ -206,9 +206,9 @@ class HostLauncher:
             text=True,
         )
 
-    def finish(self, job: HostJob, proc: subprocess.Popen[str]) -> Result:
+    def finish(self, job: HostJob, proc: subprocess.Popen[str], *, timeout: float = 120) -> Result:
         try:
-            stdout, stderr = proc.communicate(timeout=120)
+            stdout, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
@@ -293,8 +293,8 @@ class Workflow:
     def start(self, job: HostJob) -> subprocess.Popen[str]:
         return self._host_launcher().start(job)
 
-    def finish(self, job: HostJob, proc: subprocess.Popen[str]) -> Result:
-        result = self._host_launcher().finish(job, proc)
+    def finish(self, job: HostJob, proc: subprocess.Popen[str], *, timeout: float = 120) -> Result:
+        result = self._host_launcher().finish(job, proc, timeout=timeout)
         self.results.append(result)
         return result
 

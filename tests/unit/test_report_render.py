@@ -42,11 +42,13 @@ from tests.testing.report_markdown import (
         (Verdict.IMPROVEMENT, "\U0001f7e2 Improvement in accuracy"),
         (Verdict.NO_CHANGE, "\u2705 No change"),
         (Verdict.INCONCLUSIVE, "\u26a0\ufe0f Inconclusive for accuracy"),
-        (Verdict.NO_BASELINE, "\u2139\ufe0f No baseline yet"),
+        (Verdict.NO_BASELINE, "\u2139\ufe0f No baseline: nothing was compared"),
+        (Verdict.METRIC_ABSENT, "\u26d4 Not compared: accuracy not in the baseline"),
+        (Verdict.BASELINE, "\U0001f4e6 Baseline made"),
     ],
 )
 def test_every_verdict_has_a_headline(verdict: Verdict, expected: str) -> None:
-    if verdict is Verdict.NO_BASELINE:
+    if verdict in (Verdict.NO_BASELINE, Verdict.METRIC_ABSENT, Verdict.BASELINE):
         result = comparison(verdict, (metric(verdict=verdict),))
     else:
         result = comparison(verdict)

@@ -50,6 +50,7 @@ INPUT_NAMES: tuple[str, ...] = (
     "runs-path",
     "shard",
     "fail-on",
+    "missing-baseline",
     "comment",
     "comment-id",
     "comment-author",
@@ -80,6 +81,7 @@ _CONFIG_INPUTS = {
     "jobs": "jobs",
     "executor": "executor",
     "fail-on": "fail_on",
+    "missing-baseline": "missing_baseline",
 }
 
 E = TypeVar("E", bound=enum.Enum)

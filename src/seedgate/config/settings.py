@@ -36,7 +36,7 @@ from seedgate.config.values import (
 from seedgate.errors import ConfigError
 from seedgate.files import read_regular
 from seedgate.log_text import name_problem
-from seedgate.records import Executor, FailOn, Goal
+from seedgate.records import Executor, FailOn, Goal, MissingBaseline
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -131,6 +131,7 @@ class Config:
     pass_env: tuple[str, ...] = ()
     drop_env: tuple[str, ...] = ()
     fail_on: FailOn = FailOn.REGRESSION
+    missing_baseline: MissingBaseline = MissingBaseline.FAIL
     store: Path = Path(".seedgate")
     entry: str | None = None  # module:function for warm workers
     executor: Executor = Executor.LOCAL
@@ -279,6 +280,7 @@ _VALIDATORS: dict[str, Callable[[str, object], Any]] = {
     "pass_env": expect_patterns,
     "drop_env": expect_patterns,
     "fail_on": lambda k, v: expect_enum(k, v, FailOn),
+    "missing_baseline": lambda k, v: expect_enum(k, v, MissingBaseline),
     "min_effect": lambda k, v: MinEffect.parse(v, k),
 }
 SETTING_KEYS = frozenset(_VALIDATORS) | {"metric"}
@@ -374,6 +376,8 @@ def load_config(
 
     Relative paths are read from ``root`` but recorded as given: the config digest must
     not depend on where a checkout lives (the action runs with ``root`` as its cwd).
+    A config file's folder is where its project is: ``working_directory`` and ``store``
+    (given in it or not) are relative to that folder; flags stay relative to the shell.
     """
     found = find_config_file(root / search_dir) if search_dir is not None else None
     if config_path is None and found is not None and search_dir is not None:
@@ -381,8 +385,9 @@ def load_config(
     path = config_path
     file_values = read_config_file(root / path) if path else {}
     if path is not None:  # paths in a file are relative to the file, flags to the shell
-        for key in ("working_directory", "store"):
-            value = file_values.get(key)
+        defaults = {"working_directory": ".", "store": str(Config.store)}
+        for key, default in defaults.items():
+            value = file_values.get(key, default)
             if isinstance(value, str) and value.strip() and not Path(value).is_absolute():
                 file_values[key] = str(path.parent / value)
     given = {k: v for k, v in overrides.items() if v is not None}

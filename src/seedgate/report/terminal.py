@@ -39,6 +39,8 @@ _STYLE: Mapping[Verdict, str] = {
     Verdict.NO_CHANGE: "bold green",
     Verdict.INCONCLUSIVE: "bold yellow",
     Verdict.NO_BASELINE: "bold cyan",
+    Verdict.METRIC_ABSENT: "bold magenta",
+    Verdict.BASELINE: "bold cyan",
 }
 _NEUTRAL = "dim"
 
