@@ -26,7 +26,7 @@ from seedgate.log_text import one_line
 from seedgate.planning.noise import NOISE_FILE, read_noise
 from seedgate.records import Comparison, NoiseBreakdown, RunResult, RunSet
 from seedgate.report.plans import gate_warnings
-from seedgate.report.wording import look_progress
+from seedgate.report.wording import failed_count, look_progress
 from seedgate.run import fingerprint
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import RunSpec, run_specs
@@ -101,7 +101,8 @@ def _check_failures(runset: RunSet, allowed: int, label: str) -> None:
     if len(failed) > allowed:
         reasons = "; ".join(f"seed {r.seed}: {r.reason}" for r in failed[:3])
         raise RunnerError(
-            f"{len(failed)} {label} runs failed, more than max_failed_runs = {allowed} ({reasons})",
+            f"{failed_count(len(failed), len(runset.runs), label)}, more than "
+            f"max_failed_runs = {allowed} ({reasons})",
             partial=runset,
         )
 

@@ -408,3 +408,9 @@ def _multiplicity(settings: GateSettings) -> str:
 def look_progress(number: int, looks: int, comparison: Comparison) -> str:
     """The gate's progress line after one look (``pipeline`` writes it as the runs go)."""
     return f"[gate] look {number}/{looks}: {stop_reason(comparison)}"
+
+
+def failed_count(failed: int, runs: int, label: str) -> str:
+    """ "3 of 5 baseline runs failed"; a plain ``seedgate run`` says just "runs"."""
+    side = "" if label == "run" else f"{label} "
+    return f"{failed} of {runs} {side}{'run' if runs == 1 else 'runs'} failed"
