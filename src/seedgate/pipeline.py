@@ -26,8 +26,9 @@ from seedgate.log_text import one_line
 from seedgate.planning.noise import NOISE_FILE, read_noise
 from seedgate.records import Comparison, NoiseBreakdown, RunResult, RunSet
 from seedgate.report.plans import gate_warnings
-from seedgate.report.wording import failed_count, look_progress
+from seedgate.report.wording import broken_contract, failed_count, look_progress
 from seedgate.run import fingerprint
+from seedgate.run.metrics import ContractProblem, contract_break
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import RunSpec, run_specs
 from seedgate.runset.codec import read_runset
@@ -124,6 +125,7 @@ class SideRuns:
         self.label = label
         self.header = RunSetHeader.for_side(config, command, shard)
         self.allowed = config.failed_runs_allowed(planned)
+        self.first_look = min(config.look_schedule()[0], planned)
         self.runner = Runner(
             config,
             command=command,
@@ -146,11 +148,43 @@ class SideRuns:
         )
 
     def run(self, specs: Sequence[RunSpec]) -> RunSet:
-        """Run these seeds; the RunSet of every run so far, checked for too many failures."""
-        self.runner.run(specs)
+        """Run these seeds; the RunSet of every run so far, checked for too many failures.
+
+        The side's first runs go in parts so that a broken contract stops early: the first
+        run alone when metrics are configured (one missing stops there), then the rest of
+        the first look (all failing the same way stops there).
+        """
+        for part in self._parts(tuple(specs)):
+            self.runner.run(part)
+            self._stop_on_broken_contract()
         runset = self.finished()
         _check_failures(runset, self.allowed, self.label)
         return runset
+
+    def _parts(self, batch: tuple[RunSpec, ...]) -> tuple[tuple[RunSpec, ...], ...]:
+        done = len(self.runner.results)
+        if done >= self.first_look:
+            return (batch,)
+        first = 1 if done == 0 and self.runner.required_metrics else 0
+        look = max(first, self.first_look - done)
+        return tuple(part for part in (batch[:first], batch[first:look], batch[look:]) if part)
+
+    def _stop_on_broken_contract(self) -> None:
+        """Stop when the first run misses a configured metric, or when every run of the
+        first look broke the metrics contract the same way."""
+        results = self.runner.results
+        problems = [contract_break(r) for r in results[: self.first_look]]
+        first = problems[0] if problems else None
+        if first is None:
+            return
+        missing = first.problem is ContractProblem.MISSING
+        same = all(p is not None and p.problem is first.problem for p in problems)
+        if missing or (len(results) == self.first_look and same):
+            runs = 1 if missing else self.first_look
+            raise RunnerError(
+                broken_contract(runs, self.label, first.reason, first.line, missing=missing),
+                partial=self.finished(),
+            )
 
     def reach(self, ok_target: int) -> RunSet:
         """Run new seeds until ``ok_target`` runs succeeded (failures are replaced)."""

@@ -412,5 +412,34 @@ def look_progress(number: int, looks: int, comparison: Comparison) -> str:
 
 def failed_count(failed: int, runs: int, label: str) -> str:
     """ "3 of 5 baseline runs failed"; a plain ``seedgate run`` says just "runs"."""
-    side = "" if label == "run" else f"{label} "
-    return f"{failed} of {runs} {side}{'run' if runs == 1 else 'runs'} failed"
+    return f"{failed} of {runs} {_side(label)}{'run' if runs == 1 else 'runs'} failed"
+
+
+def _side(label: str) -> str:
+    """The label before "runs", none for a plain ``seedgate run`` (no "run runs")."""
+    return "" if label == "run" else f"{label} "
+
+
+CONTRACT = (
+    "a run reports its metrics as one JSON object of numbers, like "
+    '{"accuracy": 0.91, "loss": 0.27}, written to $SEEDGATE_METRICS_FILE or printed as the '
+    "last line of stdout that is a JSON object; fields that are not numbers are ignored"
+)
+
+
+def broken_contract(runs: int, label: str, reason: str, line: str | None, *, missing: bool) -> str:
+    """Why the runs stopped early: the reason, the line the run printed, the contract."""
+    if missing:
+        head = f"stopped after the first {_side(label)}run: it does not report a configured metric"
+        fix = "report that metric, or remove its [metric.NAME] table from the configuration"
+    else:
+        head = (
+            f"stopped after the first {runs} {_side(label)}runs: each broke the experiment "
+            "contract the same way"
+        )
+        fix = "change the script to report its metrics as the contract says, then rerun"
+    lines = [head, f"  reason:   {reason}"]
+    if line:
+        lines.append(f"  line:     {line}")
+    lines += [f"  contract: {CONTRACT}", f"  fix:      {fix}"]
+    return "\n".join(lines)
