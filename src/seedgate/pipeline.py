@@ -26,12 +26,18 @@ from seedgate.log_text import one_line
 from seedgate.planning.noise import NOISE_FILE, read_noise
 from seedgate.records import Comparison, NoiseBreakdown, RunResult, RunSet
 from seedgate.report.plans import gate_warnings
-from seedgate.report.wording import broken_contract, failed_count, look_progress
+from seedgate.report.wording import (
+    broken_contract,
+    failed_count,
+    look_progress,
+    reused_runs_line,
+)
 from seedgate.run import fingerprint
 from seedgate.run.metrics import ContractProblem, contract_break
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import RunSpec, run_specs
 from seedgate.runset.codec import read_runset
+from seedgate.runset.reuse import reusable_runs
 from seedgate.runset.shards import Shard, merge_runsets, shard_indices
 
 
@@ -120,10 +126,11 @@ class SideRuns:
         out: TextIO,
         planned: int,
         shard: Shard | None = None,
+        header: RunSetHeader | None = None,
     ) -> None:
         self.config = config
         self.label = label
-        self.header = RunSetHeader.for_side(config, command, shard)
+        self.header = header or RunSetHeader.for_side(config, command, shard)
         self.allowed = config.failed_runs_allowed(planned)
         self.first_look = min(config.look_schedule()[0], planned)
         self.runner = Runner(
@@ -202,23 +209,48 @@ def run_fixed(
     out: TextIO,
     label: str = "baseline",
     shard: Shard | None = None,
+    reuse: Sequence[RunSet] = (),
 ) -> RunSet:
-    """Run ``runs`` seeds (or a shard's share of them) once each."""
+    """Run ``runs`` seeds (or a shard's share of them) once each.
+
+    Successful runs in ``reuse`` made on the same commit by the same command with the same
+    seeds (``runset.reuse``) are taken instead of being run again.
+    """
     indices = shard_indices(runs, shard) if shard else list(range(runs))
+    command = config.run_command()
+    header = RunSetHeader.for_side(config, command, shard)
+    specs = run_specs(indices, config.seed_base)
+    reused = reusable_runs(reuse, specs, command=command, commit=header.commit)
+    if reused:
+        out.write(f"seedgate: {reused_runs_line(len(reused), len(specs))}\n")
+    taken = {run.index for run in reused}
     side = SideRuns(
         config,
-        command=config.run_command(),
+        command=command,
         label=label,
         out=out,
-        planned=len(indices),
-        shard=shard,
+        planned=len(specs) - len(taken),
+        header=header,
     )
     try:
-        return side.run(run_specs(indices, config.seed_base))
+        made = side.run([spec for spec in specs if spec.index not in taken])
     except KeyboardInterrupt:
-        raise side.cancelled() from None
+        raise _with_runs(side.cancelled(), reused) from None
+    except RunnerError as exc:
+        raise _with_runs(exc, reused) from exc
     finally:
         side.close()
+    return header.runset([*reused, *made.runs])
+
+
+def _with_runs(error: RunnerError, reused: Sequence[RunResult]) -> RunnerError:
+    """The error with the reused runs added to its finished ones, so none is lost."""
+    if isinstance(error.partial, RunSet) and reused:
+        partial = error.partial
+        error.partial = dataclasses.replace(
+            partial, runs=tuple(sorted([*reused, *partial.runs], key=lambda r: r.index))
+        )
+    return error
 
 
 def run_gate(

@@ -443,3 +443,11 @@ def broken_contract(runs: int, label: str, reason: str, line: str | None, *, mis
         lines.append(f"  line:     {line}")
     lines += [f"  contract: {CONTRACT}", f"  fix:      {fix}"]
     return "\n".join(lines)
+
+
+def reused_runs_line(reused: int, planned: int) -> str:
+    """Before a baseline runs: how many of its runs were already made."""
+    return (
+        f"reusing {reused} of {planned} runs already made on this commit with the same command "
+        f"and seeds; {planned - reused} to run"
+    )
