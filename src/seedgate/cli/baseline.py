@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from seedgate.cli.common import keeping_finished_runs, load_settings
+from seedgate.cli.common import keeping_finished_runs, load_settings, warn_resolution
 from seedgate.cli.init import INIT_RUNS
 from seedgate.errors import ExitCode, RunSetError
 from seedgate.records import RunSet
@@ -52,6 +52,7 @@ def command(args: argparse.Namespace) -> int:
     (store.directory / PARTIAL_RUNS).unlink(missing_ok=True)
     print(f"seedgate: baseline of {len(runset.ok_runs)} runs saved to {path}", file=sys.stderr)
     _record_in_history(config, runset)
+    warn_resolution(config, runset)  # its runs measure the noise again: is min_effect resolved?
     return ExitCode.OK
 
 
