@@ -364,7 +364,7 @@ def gate_settings_rows(
         (
             "bad seeds",
             (
-                f"robust z (median/MAD) of the pooled runs beyond "
+                f"robust z (median; MAD or IQR, the larger) of the pooled runs beyond "
                 f"{settings.bad_seed_threshold:g}; shown, not removed"
             ),
         ),
