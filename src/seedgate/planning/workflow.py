@@ -16,7 +16,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-# constraints.txt's distributions: what the container action's image has besides seedgate
+# constraints.txt's distributions above its "not in the image" marker: what the container
+# action's image has besides seedgate
 IMAGE_DISTRIBUTIONS = frozenset({
     "absl-py", "astunparse", "certifi", "charset-normalizer", "flatbuffers", "gast",
     "google-pasta", "grpcio", "h5py", "idna", "jinja2", "keras", "libclang", "markdown-it-py",
