@@ -206,11 +206,23 @@ class JsonLineTracker:
             whole = whole[whole.find(b"\n") + 1 :]
         # Only the last object counts: look from the end, and stop at the first one found.
         if b"{" in whole:
-            for line in reversed(whole.split(b"\n")):
-                if b"{" in line and (found := _as_json_object(_text(line))) is not None:
-                    self.last = found
-                    break
+            self._last_in(whole.split(b"\n"))
         self._trim_pending()
+
+    def _last_in(self, lines: list[bytes]) -> None:
+        """The last object of these lines, and the last {...} line after it that is not JSON."""
+        near_miss = None
+        for line in reversed(lines):
+            if b"{" not in line:
+                continue
+            text = _text(line)
+            if (found := _as_json_object(text)) is not None:
+                self.last = found
+                break
+            if near_miss is None and _looks_like_object(text):
+                near_miss = text.strip()
+        if near_miss is not None:
+            self.near_miss = near_miss
 
     def close(self) -> None:
         """Consider the final line that ended without a newline."""
