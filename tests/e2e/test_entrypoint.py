@@ -49,7 +49,7 @@ def test_an_experiment_that_fails_keeps_its_finished_runs(workflow: Workflow) ->
 
     assert result.returncode == 3, result.stdout + result.stderr
     errors = result.annotations("error")
-    assert any("3 baseline runs failed" in e and "partial-runs.json" in e for e in errors)
+    assert any("3 of 5 baseline runs failed" in e and "partial-runs.json" in e for e in errors)
     kept = read_runset(result.workspace / ".seedgate/partial-runs.json")
     assert sorted(r.seed for r in kept.ok_runs) == [0, 4]
     assert {r.reason for r in kept.failed_runs} == {"exited with code 1"}

@@ -60,7 +60,8 @@ def emit(comparison: Comparison, args: argparse.Namespace, out: TextIO) -> None:
     text = render_json(comparison) if args.format == "json" else render_markdown(comparison)
     shown = stdout_format(args.format, out)
     if shown == "text":
-        width = shutil.get_terminal_size().columns if out.isatty() else 100
+        # the terminal's width, or COLUMNS into a pipe, else 100
+        width = shutil.get_terminal_size((100, 24)).columns
         out.write(render_text(comparison, color=out.isatty(), width=width))
     else:
         out.write(text if text.endswith("\n") else text + "\n")

@@ -7,13 +7,14 @@ place, so that each error names the key, the value and what was expected.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import hashlib
 import json
 import math
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -220,11 +221,7 @@ def _metric_spec(
         raise ConfigError(f"[metric.*]: the metric name {ascii(name)[:80]} {problem}")
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{key} = {raw!r}: expected a table with goal / min_effect / primary")
-    unknown = sorted(set(raw) - _METRIC_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"{key}: unknown key {unknown[0]!r}; expected one of {sorted(_METRIC_KEYS)}"
-        )
+    check_known_keys(raw, _METRIC_KEYS, where=f"{key}: unknown key")
     base = MetricSpec.default_for(name, default_effect)
     goal = expect_enum(f"{key}.goal", raw["goal"], Goal) if "goal" in raw else base.goal
     effect = default_effect
@@ -286,15 +283,23 @@ _VALIDATORS: dict[str, Callable[[str, object], Any]] = {
 SETTING_KEYS = frozenset(_VALIDATORS) | {"metric"}
 
 
+def check_known_keys(raw: Mapping[str, Any], known: Iterable[str], *, where: str) -> None:
+    """Refuse the first key of ``raw`` not in ``known``, with the closest known one."""
+    unknown = sorted(set(raw) - set(known))
+    if not unknown:
+        return
+    close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise ConfigError(f"{where} {unknown[0]!r}{hint} (expected one of {', '.join(sorted(known))})")
+
+
 def build_config(raw: Mapping[str, Any], *, overridden: frozenset[str] = frozenset()) -> Config:
     """Validate a flat mapping of settings (file values overlaid with flags/inputs).
 
     ``overridden`` names the keys a flag or action input set: a ``min_effect`` among them
     applies to every metric, over the metric tables' own.
     """
-    unknown = sorted(set(raw) - SETTING_KEYS)
-    if unknown:
-        raise ConfigError(f"unknown setting {unknown[0]!r}; expected one of {sorted(SETTING_KEYS)}")
+    check_known_keys(raw, SETTING_KEYS, where="unknown setting")
     values = {key: _VALIDATORS[key](key, item) for key, item in raw.items() if key != "metric"}
     if "metric" in raw:
         values["metrics"] = _metric_specs(
@@ -365,6 +370,19 @@ def find_config_file(directory: Path) -> Path | None:
     return None
 
 
+def _check_file_keys(values: Mapping[str, Any], path: Path | None) -> None:
+    """Unknown keys in a config file are named with the file they are in."""
+    if path is None:
+        return
+    check_known_keys(values, SETTING_KEYS, where=f"{path}: unknown setting")
+    metrics = values.get("metric")
+    if isinstance(metrics, Mapping):
+        for name, table in metrics.items():
+            if isinstance(table, Mapping):
+                where = f"{path}: [metric.{name}] has an unknown key"
+                check_known_keys(table, _METRIC_KEYS, where=where)
+
+
 def load_config(
     overrides: Mapping[str, Any],
     *,
@@ -384,6 +402,7 @@ def load_config(
         config_path = search_dir / found.name
     path = config_path
     file_values = read_config_file(root / path) if path else {}
+    _check_file_keys(file_values, path)
     if path is not None:  # paths in a file are relative to the file, flags to the shell
         defaults = {"working_directory": ".", "store": str(Config.store)}
         for key, default in defaults.items():

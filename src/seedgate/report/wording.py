@@ -427,7 +427,7 @@ def gate_settings_rows(
         (
             "bad seeds",
             (
-                f"robust z (median/MAD) of the pooled runs beyond "
+                f"robust z (median; MAD or IQR, the larger) of the pooled runs beyond "
                 f"{settings.bad_seed_threshold:g}; shown, not removed"
             ),
         ),
@@ -471,3 +471,46 @@ def _multiplicity(settings: GateSettings) -> str:
 def look_progress(number: int, looks: int, comparison: Comparison) -> str:
     """The gate's progress line after one look (``pipeline`` writes it as the runs go)."""
     return f"[gate] look {number}/{looks}: {stop_reason(comparison)}"
+
+
+def failed_count(failed: int, runs: int, label: str) -> str:
+    """ "3 of 5 baseline runs failed"; a plain ``seedgate run`` says just "runs"."""
+    return f"{failed} of {runs} {_side(label)}{'run' if runs == 1 else 'runs'} failed"
+
+
+def _side(label: str) -> str:
+    """The label before "runs", none for a plain ``seedgate run`` (no "run runs")."""
+    return "" if label == "run" else f"{label} "
+
+
+CONTRACT = (
+    "a run reports its metrics as one JSON object of numbers, like "
+    '{"accuracy": 0.91, "loss": 0.27}, written to $SEEDGATE_METRICS_FILE or printed as the '
+    "last line of stdout that is a JSON object; fields that are not numbers are ignored"
+)
+
+
+def broken_contract(runs: int, label: str, reason: str, line: str | None, *, missing: bool) -> str:
+    """Why the runs stopped early: the reason, the line the run printed, the contract."""
+    if missing:
+        head = f"stopped after the first {_side(label)}run: it does not report a configured metric"
+        fix = "report that metric, or remove its [metric.NAME] table from the configuration"
+    else:
+        head = (
+            f"stopped after the first {runs} {_side(label)}runs: each broke the experiment "
+            "contract the same way"
+        )
+        fix = "change the script to report its metrics as the contract says, then rerun"
+    lines = [head, f"  reason:   {reason}"]
+    if line:
+        lines.append(f"  line:     {line}")
+    lines += [f"  contract: {CONTRACT}", f"  fix:      {fix}"]
+    return "\n".join(lines)
+
+
+def reused_runs_line(reused: int, planned: int) -> str:
+    """Before a baseline runs: how many of its runs were already made."""
+    return (
+        f"reusing {reused} of {planned} runs already made on this commit with the same command "
+        f"and seeds; {planned - reused} to run"
+    )

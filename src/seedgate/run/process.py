@@ -94,6 +94,7 @@ class ProcessOutcome:
     timed_out: bool
     duration_s: float
     stdout_object: dict[str, object] | None  # the last JSON-object line of stdout
+    near_miss: str | None  # the last line of stdout like {...} that is not JSON
     output: bytes  # the tail of stdout and stderr together
 
 
@@ -152,6 +153,7 @@ def execute(
         timed_out=timed_out,
         duration_s=time.monotonic() - start,
         stdout_object=tracker.last,
+        near_miss=tracker.near_miss,
         output=tail.value(),
     )
 

@@ -61,11 +61,15 @@ def format_value(value: float) -> str:
     return f"{value:.4g}"
 
 
+TAIL_LINES = 5  # a failed run's last lines of output, shown under its progress line
+
+
 class Progress:
     """One whole line per finished run, with running mean ± std over the successes.
 
     ``run k/N``: k counts the runs finished so far (in the order they finish, which with
-    parallel jobs is not the seed order), N is the number planned.
+    parallel jobs is not the seed order), N is the number planned. A failed run's line is
+    followed by its last lines of output; fields that are not numbers are named once.
     """
 
     def __init__(self, out: TextIO | None, label: str) -> None:
@@ -85,7 +89,20 @@ class Progress:
             if self._out is None:
                 return
             self._out.write(one_line(self._line(result, planned)) + "\n")
+            if not result.ok and result.log_tail:
+                lines = result.log_tail.splitlines()[-TAIL_LINES:]
+                self._out.writelines(f"    | {one_line(line)}\n" for line in lines)
             self._out.flush()
+
+    def ignored(self, names: Sequence[str]) -> None:
+        """Say once that these reported fields are not numbers and are not metrics."""
+        with self.lock:
+            if self._out is None:
+                return
+            listed = ", ".join(repr(n) for n in names)
+            self._out.write(
+                one_line(f"[{self._label}] ignored (not numbers, not configured): {listed}") + "\n"
+            )
 
     def _line(self, result: RunResult, planned: int) -> str:
         total = max(planned, self._finished)
@@ -182,6 +199,7 @@ class Runner:
         self._log = RunLog(out, streaming_for(parent, jobs=in_parallel), self._progress.lock)
         self._groups = ProcessGroups()
         self._results: list[RunResult] = []
+        self._ignored: set[str] = set()
         self._pool: WorkerPool | None = None
         self._closed = False
         self._since: int | None = None  # when the first run started (clock ticks)
@@ -194,6 +212,10 @@ class Runner:
         """Where the runs ran, when that is not this machine (a remote executor's
         workers); None for local runs, whose fingerprint is this machine's."""
         return self._remote.fingerprint() if self._remote is not None else None
+
+    @property
+    def required_metrics(self) -> tuple[str, ...]:
+        return self._required
 
     @property
     def environment(self) -> Mapping[str, str]:
@@ -311,7 +333,15 @@ class Runner:
             required=self._required,
             groups=self._groups,
             sink=sink,
+            on_ignored=self._note_ignored,
         )
+
+    def _note_ignored(self, names: Sequence[str]) -> None:
+        with self._progress.lock:
+            new = [n for n in names if n not in self._ignored]
+            self._ignored.update(new)
+        if new:
+            self._progress.ignored(new)
 
     def _stop_everything(self) -> None:
         self._groups.kill_all()
