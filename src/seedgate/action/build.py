@@ -22,6 +22,7 @@ from pathlib import Path
 from seedgate.action.settings import ActionSettings
 from seedgate.errors import MissingBaselineError
 from seedgate.records import RunSet
+from seedgate.run import identity
 
 WORKTREE = "base-worktree"
 BUILT_FILE = "built-baseline.json"
@@ -112,6 +113,7 @@ def check_out_base(settings: ActionSettings) -> BaseCheckout:
     added = _git(["worktree", "add", "--detach", "--force", str(worktree), sha], repo)
     if added.returncode != 0:
         raise _failed(f"cannot check out the base commit {sha} in {worktree}", added, "")
+    identity.hand_over(worktree)  # install and the runs write there, as the workspace's owner
     inside = settings.working_directory.resolve().relative_to(repo)
     return BaseCheckout(sha, worktree, worktree / inside)
 

@@ -71,6 +71,22 @@ def run_user() -> RunUser | None:
     return _current[0] if _current else None
 
 
+def hand_over(tree: Path) -> None:
+    """Give a folder the gate made for the commands (the base commit's worktree) to the user
+    they run as, so that ``install`` and the runs can write there; nothing when they run as
+    the gate's own user."""
+    who = run_user()
+    if who is not None:
+        _chown_tree(tree, who.uid, who.gid)
+
+
+def _chown_tree(tree: Path, uid: int, gid: int) -> None:
+    for folder, dirs, files in os.walk(tree):
+        for name in (*dirs, *files):
+            os.lchown(Path(folder) / name, uid, gid)
+    os.chown(tree, uid, gid)
+
+
 def workspace_owner(workspace: Path) -> tuple[int, int] | None:
     """``(uid, gid)`` of the workspace when the gate is root and it belongs to someone else."""
     if os.geteuid() != 0:
@@ -99,10 +115,7 @@ def drop_to(uid: int, gid: int) -> RunUser:
         shim = venv / "bin" / name
         shim.write_text(_PIP_SHIM.format(python=python), encoding="utf-8")
         shim.chmod(0o755)
-    for folder, dirs, files in os.walk(venv):
-        for name in (*dirs, *files):
-            os.lchown(Path(folder) / name, uid, gid)
-    os.chown(venv, uid, gid)
+    _chown_tree(venv, uid, gid)
     who = RunUser(uid, gid, venv)
     _current[:] = [who]
     return who
