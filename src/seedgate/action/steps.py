@@ -73,16 +73,13 @@ from seedgate.run import child_env, identity
 from seedgate.run.interrupts import interrupt_on_sigterm
 from seedgate.run.process import follow_output
 from seedgate.run.process_tree import (
-    TOKEN_VARIABLE,
     become_subreaper,
     disown,
     kill_descendants,
     kill_tree,
     make_non_dumpable,
     new_token,
-    own,
     start_ticks,
-    starting,
 )
 from seedgate.run.run_log import FencedGroup
 from seedgate.runset.codec import write_runset
@@ -225,21 +222,14 @@ def _run_install(
     """Run ``install``; when cancelled, it and everything it started are killed at once
     (background children of a finished install live on until the gate's last sweep)."""
     token = new_token()
-    who = identity.run_user()
-    with starting():
-        proc = subprocess.Popen(
-            [shell, "-c", command],
-            cwd=cwd,
-            env={**env, TOKEN_VARIABLE: token},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            user=who.uid if who is not None else None,
-            group=who.gid if who is not None else None,
-            extra_groups=[] if who is not None else None,
-        )
-        own(proc.pid)
+    proc = identity.start_command(
+        [shell, "-c", command],
+        cwd=cwd,
+        env=env,
+        token=token,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         follow_output(proc, group.feed)
         return proc.wait()

@@ -24,11 +24,13 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from seedgate.errors import RunnerError
+from seedgate.run.process_tree import TOKEN_VARIABLE, own, starting
 
 _PIP_SHIM = """#!{python}
 import sys
@@ -69,6 +71,37 @@ _current: list[RunUser] = []  # set once, by the container's entry point
 def run_user() -> RunUser | None:
     """The user the commands run as, or None: the gate's own user."""
     return _current[0] if _current else None
+
+
+def start_command(
+    argv: Sequence[str],
+    *,
+    cwd: Path | None,
+    env: Mapping[str, str],
+    token: str,
+    stdout: int | IO[bytes],
+    stderr: int,
+    pass_fds: Sequence[int] = (),
+) -> subprocess.Popen[bytes]:
+    """Start one of the user's commands (``install``, a run, a warm worker) as the user they
+    run as, in a session of its own, marked with ``token`` and owned by the gate."""
+    who = run_user()
+    with starting():
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env={**env, TOKEN_VARIABLE: token},
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            pass_fds=tuple(pass_fds),
+            start_new_session=True,
+            user=who.uid if who is not None else None,
+            group=who.gid if who is not None else None,
+            extra_groups=[] if who is not None else None,
+        )
+        own(proc.pid)
+    return proc
 
 
 def hand_over(tree: Path) -> None:

@@ -20,15 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from seedgate.errors import RunnerError
-from seedgate.run.identity import run_user
+from seedgate.run.identity import start_command
 from seedgate.run.metrics import ByteTail, JsonLineTracker
 from seedgate.run.process_tree import (
-    TOKEN_VARIABLE,
     disown,
     kill_tree,
     new_token,
-    own,
-    starting,
 )
 from seedgate.run.workers import STOPPED
 
@@ -115,21 +112,14 @@ def execute(
     start = time.monotonic()
     deadline = start + timeout
     token = token or new_token()
-    who = run_user()
-    with starting():
-        proc = subprocess.Popen(
-            [SHELL, "-c", command],
-            cwd=cwd,
-            env={**env, TOKEN_VARIABLE: token},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            user=who.uid if who is not None else None,
-            group=who.gid if who is not None else None,
-            extra_groups=[] if who is not None else None,
-        )
-        own(proc.pid)
+    proc = start_command(
+        [SHELL, "-c", command],
+        cwd=cwd,
+        env=env,
+        token=token,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     tracker = JsonLineTracker()
     tail = ByteTail()
     timed_out = True

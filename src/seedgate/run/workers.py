@@ -45,15 +45,12 @@ from typing import TYPE_CHECKING, Any
 from seedgate.errors import ConfigError, RunnerError
 from seedgate.log_text import one_line
 from seedgate.records import RunResult, RunStatus
-from seedgate.run.identity import run_user
+from seedgate.run.identity import run_user, start_command
 from seedgate.run.metrics import InvalidMetricsError, tail_text, validate_metrics
 from seedgate.run.process_tree import (
-    TOKEN_VARIABLE,
     disown,
     kill_tree,
     new_token,
-    own,
-    starting,
 )
 
 if TYPE_CHECKING:
@@ -281,21 +278,16 @@ class WorkerPool:
             str(self._cwd),
         ]
         try:
-            with log.open("wb") as log_handle, starting():
-                proc = subprocess.Popen(
+            with log.open("wb") as log_handle:
+                proc = start_command(
                     command,
                     cwd=self._cwd,
-                    env={**self._environment, TOKEN_VARIABLE: token},
-                    stdin=subprocess.DEVNULL,
+                    env=self._environment,
+                    token=token,
                     stdout=log_handle,
                     stderr=subprocess.STDOUT,
                     pass_fds=(request_read, response_write),
-                    start_new_session=True,
-                    user=who.uid if who is not None else None,
-                    group=who.gid if who is not None else None,
-                    extra_groups=[] if who is not None else None,
                 )
-                own(proc.pid)
         except OSError as exc:
             for fd in (request_read, request_write, response_read, response_write):
                 os.close(fd)
