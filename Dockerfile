@@ -39,6 +39,14 @@ RUN apt-get update \
     && apt-get clean \
     && rm -rf /var/lib/apt/lists/*
 
+# git: `missing-baseline: build` checks out the pull request's base commit as a worktree.
+# Its own layer, so that the TensorFlow layer above stays cached.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends git \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/*
+
 # seedgate itself: only what the package build reads, built outside /app.
 COPY pyproject.toml README.md /tmp/seedgate/
 COPY src /tmp/seedgate/src

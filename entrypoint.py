@@ -8,7 +8,7 @@ from collections.abc import Callable
 EXIT_ERROR = 2  # seedgate.errors.ExitCode.ERROR: 1 would read as a failing verdict
 
 
-def _load_main() -> Callable[[], int]:
+def _load_main() -> Callable[..., int]:
     try:
         from seedgate.action import main
     except Exception as exc:  # noqa: BLE001 - a broken image is an error (2), not a verdict
@@ -20,4 +20,4 @@ def _load_main() -> Callable[[], int]:
 
 if __name__ == "__main__":
     main = _load_main()
-    sys.exit(main())
+    sys.exit(main(in_container=True))

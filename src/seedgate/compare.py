@@ -191,7 +191,12 @@ def _stability(metric: _Metric, looks: tuple[Look, ...]) -> Stability:
 
 
 def _metric_comparison(
-    metric: _Metric, looks: list[Look], schedule: tuple[int, ...], config: Config
+    metric: _Metric,
+    looks: list[Look],
+    schedule: tuple[int, ...],
+    config: Config,
+    *,
+    has_baseline: bool,
 ) -> MetricComparison:
     candidate = metric.candidate
     base = metric.baseline
@@ -215,7 +220,7 @@ def _metric_comparison(
         candidate_seeds=candidate.seeds,
     )
     if base is None:
-        return result
+        return result if not has_baseline else replace(result, verdict=Verdict.METRIC_ABSENT)
     verdict, bound, kept = _verdict(looks, schedule, config, replay=_replay_decides(metric))
     shift, interval = _shift(metric, kept)
     return replace(
@@ -398,7 +403,10 @@ def compare(
             _evaluate_looks(metric, schedule, lockstep, config)
     adjusted = _adjust([m for m in metrics if m.baseline is not None])
     results = tuple(
-        _metric_comparison(m, adjusted.get(m.spec.name, []), schedule, config) for m in metrics
+        _metric_comparison(
+            m, adjusted.get(m.spec.name, []), schedule, config, has_baseline=baseline is not None
+        )
+        for m in metrics
     )
     verdict = outcome.overall(results, baseline is not None)
     return Comparison(

@@ -54,6 +54,11 @@ class GitHubError(SeedgateError):
         self.status = status
 
 
+class MissingBaselineError(SeedgateError):
+    """Nothing to compare with under ``missing_baseline = "fail"``: the message says what is
+    missing and how to make it (exit 2, like a configuration error)."""
+
+
 class ReportError(SeedgateError):
     """A report could not be rendered."""
 

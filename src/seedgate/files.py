@@ -10,24 +10,91 @@ baselines, candidates and reports never show in ``git status`` and no user has t
 own ``.gitignore``. Only a ``.seedgate`` directory that seedgate creates gets one: a store the
 user names elsewhere, or a ``.seedgate`` that already exists (perhaps committed on purpose), is
 left as it is. Every writer creates its directories through ``make_directories``.
+
+Special files: a run can put a named pipe, a device or a symlink to one where seedgate
+reads or writes (its metrics file, the report, a RunSet). Opening a named pipe waits for
+the other end, forever; reading ``/dev/zero`` never ends. So ``read_regular`` opens
+without waiting, refuses anything that is not a regular file and reads at most a limit;
+``write_shared_text`` refuses to write into one unless the caller asked for it (the CLI's
+``--out /dev/stdout``).
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 SHARED_FILE_MODE = 0o644
+_CHUNK = 1 << 20
 
 
-def write_shared_text(path: Path, text: str) -> None:
+class NotRegularFileError(OSError):
+    """A path names a named pipe, device, socket or directory where a file was expected."""
+
+
+class FileTooLargeError(OSError):
+    """A file is larger than what seedgate reads of that kind."""
+
+
+def kind_of(mode: int) -> str:
+    """What a file of this ``st_mode`` is, in words."""
+    kinds = (
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a directory"),
+    )
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def _not_regular(path: Path, mode: int) -> NotRegularFileError:
+    return NotRegularFileError(errno.EINVAL, f"{kind_of(mode)}, not a regular file", str(path))
+
+
+def read_regular(path: Path, *, limit: int) -> bytes:
+    """The bytes of the regular file at ``path`` (a symlink to one is followed), at most
+    ``limit`` of them: anything else raises an OSError whose ``strerror`` says why.
+
+    Opening never waits (``O_NONBLOCK``): a named pipe is refused before anything is read.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(path, mode)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(_CHUNK, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise FileTooLargeError(errno.EFBIG, f"larger than {limit} bytes", str(path))
+    return b"".join(chunks)
+
+
+def write_shared_text(path: Path, text: str, *, special_ok: bool = False) -> None:
     """Write ``text`` to ``path`` atomically (never a truncated file) with mode 0644.
 
-    A path that is not a regular file (``/dev/stdout``, a named pipe) is written in place:
+    A path that is not a regular file is refused with a NotRegularFileError; with
+    ``special_ok`` (``/dev/stdout`` named by a user) it is written in place instead, since
     replacing it would take the reader's end away.
     """
-    if path.exists() and not path.is_file():
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        if not special_ok:
+            raise _not_regular(path, mode)
         with path.open("w", encoding="utf-8") as handle:
             handle.write(text)
         return

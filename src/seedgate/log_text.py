@@ -22,6 +22,13 @@ _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(?:\x07|\x1b\\)?|
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
 _UNSHOWN = frozenset({"Cc", "Zl", "Zp", "Cs"})
+# The same set as character classes (Cc: C0, DEL and C1; Zl; Zp; Cs; the bidi controls),
+# so long text is cleaned at regex speed, not character by character.
+_UNSHOWN_REST = "\x7f-\x9f\u2028\u2029\ud800-\udfff" + "".join(sorted(_BIDI))
+_UNSHOWN_RE = re.compile(f"[\x00-\x1f{_UNSHOWN_REST}]")
+_UNSHOWN_BUT_NEWLINE_RE = re.compile(f"[\x00-\x09\x0b-\x1f{_UNSHOWN_REST}]")
+# Escapes as above, but an OSC never runs past the end of its line.
+_ANSI_IN_LINE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|[@-_]?)")
 
 
 def _is_unshown(char: str) -> bool:
@@ -45,7 +52,22 @@ def plain(text: object) -> str:
     """``text`` with escapes dropped and controls and breaks turned into spaces; nothing
     else changed (for a run's own output, shown between ``::stop-commands::`` fences)."""
     raw = _SURROGATE.sub("\ufffd", _ANSI.sub("", str(text)))
-    return "".join(" " if _is_unshown(char) else char for char in raw)
+    return _UNSHOWN_RE.sub(" ", raw)
+
+
+def plain_lines(text: str) -> str:
+    """Whole lines (each ending in ``\\n``) through :func:`plain` at once, newlines kept."""
+    if "\x1b" in text:
+        text = _ANSI_IN_LINE.sub("", text)
+    if text.isascii():  # the common case, at memory speed: bytes.translate
+        return text.encode("ascii").translate(_ASCII_BUT_NEWLINE).decode("ascii")
+    return _UNSHOWN_BUT_NEWLINE_RE.sub(" ", _SURROGATE.sub("\ufffd", text))
+
+
+# ASCII's unshown characters (C0 controls but the newline, and DEL) as spaces.
+_ASCII_BUT_NEWLINE = bytes(
+    0x20 if (code < 0x20 and code != 0x0A) or code == 0x7F else code for code in range(256)
+)
 
 
 def safe_lines(text: object, *, limit: int = MAX_LINE_CHARS) -> str:

@@ -4,14 +4,17 @@ runs could change it, and how many runs it used. Pure, on public records only.""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from seedgate.records import (
+    NOT_COMPARED,
     Bound,
     Comparison,
     GateSettings,
     MetricComparison,
     MinEffectSetting,
     Multiplicity,
+    NoteKind,
     Stop,
     StopKind,
     Verdict,
@@ -21,19 +24,37 @@ from seedgate.stats.outliers import DEFAULT_THRESHOLD
 _SETTLED = (Verdict.NO_CHANGE, Verdict.IMPROVEMENT)
 
 
+def compared(metric: MetricComparison) -> bool:
+    """The metric had values on both sides."""
+    return metric.verdict not in NOT_COMPARED
+
+
 def overall(metrics: Sequence[MetricComparison], has_baseline: bool) -> Verdict:
-    """Any gating regression; else all settled; else inconclusive. Metrics without a
-    baseline (new metrics) are shown but do not decide while another gating metric can."""
-    gating = [m for m in metrics if m.gating and m.verdict is not Verdict.NO_BASELINE]
-    if not has_baseline or not gating:
+    """Any gating regression; else a gating metric the baseline lacks; else all settled;
+    else inconclusive. A gating metric on one side only is never passed over in silence."""
+    gating = [m for m in metrics if m.gating and compared(m)]
+    if not has_baseline:
         return Verdict.NO_BASELINE
     if any(m.verdict is Verdict.REGRESSION for m in gating):
         return Verdict.REGRESSION
+    if any(m.gating and m.verdict is Verdict.METRIC_ABSENT for m in metrics) or not gating:
+        return Verdict.METRIC_ABSENT
     if all(m.verdict in _SETTLED for m in gating):
         if any(m.verdict is Verdict.IMPROVEMENT for m in gating):
             return Verdict.IMPROVEMENT
         return Verdict.NO_CHANGE
     return Verdict.INCONCLUSIVE
+
+
+def as_baseline(comparison: Comparison) -> Comparison:
+    """The summary of runs that made a baseline: verdict ``baseline``, nothing gated."""
+    return replace(
+        comparison,
+        verdict=Verdict.BASELINE,
+        metrics=tuple(replace(m, verdict=Verdict.BASELINE) for m in comparison.metrics),
+        stop=Stop(StopKind.BASELINE, cap=comparison.stop.cap),
+        notes=tuple(n for n in comparison.notes if n.kind is not NoteKind.NO_BASELINE_YET),
+    )
 
 
 def _look_number(n: int, schedule: tuple[int, ...]) -> int | None:
@@ -43,10 +64,13 @@ def _look_number(n: int, schedule: tuple[int, ...]) -> int | None:
 def stop(
     verdict: Verdict, metrics: Sequence[MetricComparison], schedule: tuple[int, ...], n_ok: int
 ) -> Stop:
-    gating = [m for m in metrics if m.gating and m.verdict is not Verdict.NO_BASELINE]
+    gating = [m for m in metrics if m.gating and compared(m)]
     cap = schedule[-1]
     if verdict is Verdict.NO_BASELINE:
         return Stop(StopKind.NO_BASELINE, cap=cap)
+    if verdict is Verdict.METRIC_ABSENT:
+        absent = tuple(m.name for m in metrics if m.gating and not compared(m))
+        return Stop(StopKind.METRIC_ABSENT, absent, cap=cap)
     if verdict is Verdict.REGRESSION:
         hits = [m for m in gating if m.verdict is Verdict.REGRESSION]
         first = min(m.looks[-1].n_candidate for m in hits)
@@ -70,7 +94,7 @@ def stop(
 
 
 def _gating_compared(comparison: Comparison) -> list[MetricComparison]:
-    return [m for m in comparison.metrics if m.gating and m.verdict is not Verdict.NO_BASELINE]
+    return [m for m in comparison.metrics if m.gating and compared(m)]
 
 
 def is_open(comparison: Comparison) -> bool:

@@ -26,11 +26,18 @@ from seedgate.log_text import one_line
 from seedgate.planning.noise import NOISE_FILE, read_noise
 from seedgate.records import Comparison, NoiseBreakdown, RunResult, RunSet
 from seedgate.report.plans import gate_warnings
-from seedgate.report.wording import look_progress
+from seedgate.report.wording import (
+    broken_contract,
+    failed_count,
+    look_progress,
+    reused_runs_line,
+)
 from seedgate.run import fingerprint
+from seedgate.run.metrics import ContractProblem, contract_break
 from seedgate.run.runner import Runner
 from seedgate.run.seeds import RunSpec, run_specs
 from seedgate.runset.codec import read_runset
+from seedgate.runset.reuse import reusable_runs
 from seedgate.runset.shards import Shard, merge_runsets, shard_indices
 
 
@@ -101,7 +108,8 @@ def _check_failures(runset: RunSet, allowed: int, label: str) -> None:
     if len(failed) > allowed:
         reasons = "; ".join(f"seed {r.seed}: {r.reason}" for r in failed[:3])
         raise RunnerError(
-            f"{len(failed)} {label} runs failed, more than max_failed_runs = {allowed} ({reasons})",
+            f"{failed_count(len(failed), len(runset.runs), label)}, more than "
+            f"max_failed_runs = {allowed} ({reasons})",
             partial=runset,
         )
 
@@ -118,11 +126,13 @@ class SideRuns:
         out: TextIO,
         planned: int,
         shard: Shard | None = None,
+        header: RunSetHeader | None = None,
     ) -> None:
         self.config = config
         self.label = label
-        self.header = RunSetHeader.for_side(config, command, shard)
+        self.header = header or RunSetHeader.for_side(config, command, shard)
         self.allowed = config.failed_runs_allowed(planned)
+        self.first_look = min(config.look_schedule()[0], planned)
         self.runner = Runner(
             config,
             command=command,
@@ -145,11 +155,43 @@ class SideRuns:
         )
 
     def run(self, specs: Sequence[RunSpec]) -> RunSet:
-        """Run these seeds; the RunSet of every run so far, checked for too many failures."""
-        self.runner.run(specs)
+        """Run these seeds; the RunSet of every run so far, checked for too many failures.
+
+        The side's first runs go in parts so that a broken contract stops early: the first
+        run alone when metrics are configured (one missing stops there), then the rest of
+        the first look (all failing the same way stops there).
+        """
+        for part in self._parts(tuple(specs)):
+            self.runner.run(part)
+            self._stop_on_broken_contract()
         runset = self.finished()
         _check_failures(runset, self.allowed, self.label)
         return runset
+
+    def _parts(self, batch: tuple[RunSpec, ...]) -> tuple[tuple[RunSpec, ...], ...]:
+        done = len(self.runner.results)
+        if done >= self.first_look:
+            return (batch,)
+        first = 1 if done == 0 and self.runner.required_metrics else 0
+        look = max(first, self.first_look - done)
+        return tuple(part for part in (batch[:first], batch[first:look], batch[look:]) if part)
+
+    def _stop_on_broken_contract(self) -> None:
+        """Stop when the first run misses a configured metric, or when every run of the
+        first look broke the metrics contract the same way."""
+        results = self.runner.results
+        problems = [contract_break(r) for r in results[: self.first_look]]
+        first = problems[0] if problems else None
+        if first is None:
+            return
+        missing = first.problem is ContractProblem.MISSING
+        same = all(p is not None and p.problem is first.problem for p in problems)
+        if missing or (len(results) == self.first_look and same):
+            runs = 1 if missing else self.first_look
+            raise RunnerError(
+                broken_contract(runs, self.label, first.reason, first.line, missing=missing),
+                partial=self.finished(),
+            )
 
     def reach(self, ok_target: int) -> RunSet:
         """Run new seeds until ``ok_target`` runs succeeded (failures are replaced)."""
@@ -167,23 +209,48 @@ def run_fixed(
     out: TextIO,
     label: str = "baseline",
     shard: Shard | None = None,
+    reuse: Sequence[RunSet] = (),
 ) -> RunSet:
-    """Run ``runs`` seeds (or a shard's share of them) once each."""
+    """Run ``runs`` seeds (or a shard's share of them) once each.
+
+    Successful runs in ``reuse`` made on the same commit by the same command with the same
+    seeds (``runset.reuse``) are taken instead of being run again.
+    """
     indices = shard_indices(runs, shard) if shard else list(range(runs))
+    command = config.run_command()
+    header = RunSetHeader.for_side(config, command, shard)
+    specs = run_specs(indices, config.seed_base)
+    reused = reusable_runs(reuse, specs, command=command, commit=header.commit)
+    if reused:
+        out.write(f"seedgate: {reused_runs_line(len(reused), len(specs))}\n")
+    taken = {run.index for run in reused}
     side = SideRuns(
         config,
-        command=config.run_command(),
+        command=command,
         label=label,
         out=out,
-        planned=len(indices),
-        shard=shard,
+        planned=len(specs) - len(taken),
+        header=header,
     )
     try:
-        return side.run(run_specs(indices, config.seed_base))
+        made = side.run([spec for spec in specs if spec.index not in taken])
     except KeyboardInterrupt:
-        raise side.cancelled() from None
+        raise _with_runs(side.cancelled(), reused) from None
+    except RunnerError as exc:
+        raise _with_runs(exc, reused) from exc
     finally:
         side.close()
+    return header.runset([*reused, *made.runs])
+
+
+def _with_runs(error: RunnerError, reused: Sequence[RunResult]) -> RunnerError:
+    """The error with the reused runs added to its finished ones, so none is lost."""
+    if isinstance(error.partial, RunSet) and reused:
+        partial = error.partial
+        error.partial = dataclasses.replace(
+            partial, runs=tuple(sorted([*reused, *partial.runs], key=lambda r: r.index))
+        )
+    return error
 
 
 def run_gate(

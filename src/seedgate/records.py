@@ -32,6 +32,27 @@ class Verdict(str, enum.Enum):
     NO_CHANGE = "no-change"
     INCONCLUSIVE = "inconclusive"
     NO_BASELINE = "no-baseline"
+    # a baseline was found, but a gating metric is on one side only (renamed, new, dropped,
+    # or a baseline without successful runs): nothing to compare it with
+    METRIC_ABSENT = "metric-absent"
+    BASELINE = "baseline"  # the run made the baseline; nothing was gated
+
+
+NOT_COMPARED = (Verdict.NO_BASELINE, Verdict.METRIC_ABSENT)
+
+
+class MissingBaseline(str, enum.Enum):
+    """What the gate does when it has nothing to compare with: no usable baseline, or a
+    gating metric on one side only (verdicts no-baseline and metric-absent)."""
+
+    FAIL = "fail"  # the check fails (exit 2) saying what is missing and how to make it
+    PASS = "pass"  # noqa: S105 - the check passes with a warning that nothing was compared
+    BUILD = "build"  # the action makes it from the pull request's base commit, then gates
+
+    def fails(self, verdict: Verdict) -> bool:
+        """Whether nothing compared fails the check (with build: only what building could
+        not fix, a gating metric the base commit's runs do not report either)."""
+        return self is not MissingBaseline.PASS and verdict in NOT_COMPARED
 
 
 class RunStatus(str, enum.Enum):
@@ -310,6 +331,8 @@ class StopKind(str, enum.Enum):
     """Why the gate stopped, or why it is still running (report.wording says it in words)."""
 
     NO_BASELINE = "no-baseline"
+    METRIC_ABSENT = "metric-absent"  # metrics: the gating metrics the baseline lacks
+    BASELINE = "baseline"  # the runs made the baseline
     REGRESSION = "regression"  # metrics: the first to cross; runs/look: where
     SETTLED = "settled"  # every gating metric decided; metrics + verdicts; runs/look: last
     CAP = "cap"  # metrics: undecided at the cap (look None: the single look)
@@ -441,6 +464,8 @@ class Comparison:
     notes: tuple[Note, ...] = ()
     settings: GateSettings | None = None
     noise: tuple[NoiseBreakdown, ...] = ()
+    baseline_origin: str | None = None  # where the baseline came from, in words
+    baseline_skipped: tuple[str, ...] = ()  # candidates passed over, each with its reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,9 @@
 
 ``docker run --workdir /github/workspace --rm --network host -e NAME ...``: every
 ``GITHUB_*``/``RUNNER_*``/``INPUT_*`` variable passed by name with the container's paths,
-the job's ``_github_home``, ``_github_workflow`` and ``_runner_file_commands`` folders and
-the workspace mounted at their ``/github/...`` paths, root inside the container. The job's
+the Docker socket mounted at ``/var/run/docker.sock``, the job's ``_github_home``,
+``_github_workflow`` and ``_runner_file_commands`` folders and the workspace mounted at
+their ``/github/...`` paths, root inside the container. The job's
 folders belong to the runner's user (uid 1001 on GitHub-hosted runners), and what the
 action leaves for the next steps is read back as that user, as ``actions/upload-artifact``
 would. GitHub is the fake on 127.0.0.1, reached through the host network.
@@ -17,6 +18,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +29,9 @@ from tests.container.images import EngineError, action_image
 from tests.testing.actions_log import read_log
 from tests.testing.github_fake import FakeGitHub, parse_output_file
 from tests.testing.github_runner import (
+    FIXTURES,
     PR_NUMBER,
+    TOKEN,
     Job,
     JobPaths,
     Launcher,
@@ -35,6 +39,7 @@ from tests.testing.github_runner import (
     Workflow,
     artifact_zip,
     job_env,
+    pr_event,
     prepare_file_commands,
     publish_baseline,
     run_pr,
@@ -55,6 +60,7 @@ def image() -> str:
 
 
 RUNNER_UID = 1001  # the runner's user on GitHub-hosted runners
+DOCKER_SOCKET = "/var/run/docker.sock"  # the runner mounts it into every container action
 JOB_TIMEOUT_S = 300
 
 
@@ -121,6 +127,7 @@ def container_launcher(image: str, *, all_file_commands: bool = False) -> Launch
         for key in env:
             args += ["-e", key]
         args += [
+            "-v", f"{DOCKER_SOCKET}:{DOCKER_SOCKET}",
             "-v", f"{home}:/github/home",
             "-v", f"{workflow}:/github/workflow",
             "-v", f"{commands}:/github/file_commands",
@@ -193,7 +200,7 @@ def test_push_baseline_then_pull_request_comment(workflow: Workflow) -> None:
     push = run_push(workflow)
 
     assert push.returncode == 0, push.stdout + push.stderr
-    assert push.outputs["verdict"] == "no-baseline"
+    assert push.outputs["verdict"] == "baseline"
     assert push.outputs["baseline-path"] == ".seedgate/baseline.json"
     baseline = assert_left_for_the_runner(push.workspace / ".seedgate/baseline.json")
     assert json.loads(baseline)["schema"].startswith("seedgate.runset/")
@@ -261,12 +268,76 @@ def test_a_hostile_command_cannot_reach_the_gates_token_outputs_or_log(
     assert not [c for c in read_log(result.stdout).commands if "FORGED" in c]
     assert "FORGED" not in result.stderr
     assert len(seen["appended"]) >= 5  # it found the mounted files and wrote them ...
-    assert result.outputs["verdict"] == "no-baseline"  # ... and none of it stayed
+    assert result.outputs["verdict"] == "baseline"  # ... and none of it stayed
     assert "LD_PRELOAD" not in result.outputs
     assert "LD_PRELOAD" not in result.summary
     commands = result.workspace.parent / f"temp-{attacked_workflow.runs}" / "_runner_file_commands"
     for name in MORE_FILE_COMMANDS.values():
         assert read_as_runner(commands / name) == b""
+    # the Docker API would show the container's environment: the socket is out of reach
+    assert seen["docker"].startswith("refused: [Errno 13]"), seen["docker"][:300]
+    assert TOKEN not in seen["docker"]
+    # setsid env -i: its own session, no environment, still killed before the outputs
+    escapee = read_as_runner(result.workspace / "attack.json.escapee").decode()
+    time.sleep(1.0)  # it appended every 0.2 s while it lived
+    assert escapee.strip().isdigit()  # it ran ...
+    assert not an_escapee_lives()  # ... and is gone
+    assert parse_output_file(read_as_runner(commands / "set_output").decode()) == result.outputs
+    for name in MORE_FILE_COMMANDS.values():
+        assert read_as_runner(commands / name) == b""
+
+
+def an_escapee_lives() -> bool:
+    """Whether any process on this machine still runs a container's escapee (its pid was
+    the container's own: look for its command line instead)."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = cmdline.read_bytes()
+        except OSError:
+            continue
+        if b"report-path=/etc/passwd" in command and b"/github/file_commands/" in command:
+            return True
+    return False
+
+
+PROBE_PACKAGE = {
+    "probe/pyproject.toml": b"""[build-system]
+requires = ["setuptools"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "seedgate-probe"
+version = "1.0"
+""",
+    "probe/seedgate_probe.py": b"ACCURACY = 0.5\n",
+    "whoami.py": b"""import json, os, sys
+import seedgate_probe
+with open(f"whoami-{os.environ['SEEDGATE_SEED']}.json", "w") as handle:
+    json.dump({"uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(),
+               "prefix": sys.prefix}, handle)
+print(json.dumps({"accuracy": seedgate_probe.ACCURACY + int(os.environ["SEEDGATE_SEED"]) / 100}))
+""",
+}
+
+
+def test_install_and_the_runs_are_the_runners_user_with_pip_and_no_socket(
+    workflow: Workflow,
+) -> None:
+    install = "pip install --no-index --no-build-isolation --no-deps ./probe"
+    result = run_push(
+        workflow,
+        inputs={"install": install, "command": "python whoami.py", "baseline-runs": "3"},
+        extra=PROBE_PACKAGE,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "start as the workspace's owner (uid 1001" in result.stdout
+    for seed in range(3):
+        written = result.workspace / f"whoami-{seed}.json"
+        assert written.stat().st_uid == RUNNER_UID  # the runner's user owns what runs wrote
+        who = json.loads(read_as_runner(written))
+        assert (who["uid"], who["gid"], who["groups"]) == (RUNNER_UID, RUNNER_UID, [])
+        assert who["prefix"].startswith("/tmp/seedgate-venv-")  # pip installed it there
 
 
 def test_a_configuration_error_exits_2_with_an_annotation(workflow: Workflow) -> None:
@@ -318,3 +389,74 @@ def test_the_bundled_keras_example_trains_inside_the_image(workflow: Workflow) -
     assert len({run["metrics"]["accuracy"] for run in runs}) > 1  # seeds differ
     assert baseline["environment"]["tensorflow"] == f"tensorflow-cpu {pinned_tensorflow()}"
     assert baseline["environment"]["image"] == "seedgate-action (built from the Dockerfile)"
+
+
+def git(cwd: Path, *args: str) -> str:
+    identity = ("-c", "user.name=t", "-c", "user.email=t@example.com")
+    done = subprocess.run(
+        ["git", *identity, *args], cwd=cwd, capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout.strip()
+
+
+def history(source: Path) -> str:
+    """The default branch's base commit (the experiment at 0.9), then the pull request's
+    (lowered to 0.5); the base commit's SHA."""
+    source.mkdir()
+    for name in ("gate_experiment.py", "gate_install.py", "seedgate.toml"):
+        shutil.copy(FIXTURES / name, source / name)
+    git(source, "init", "-q", "-b", "main")
+    (source / "level.txt").write_text("0.9", encoding="utf-8")
+    git(source, "add", ".")
+    git(source, "commit", "-q", "-m", "base")
+    base = git(source, "rev-parse", "HEAD")
+    (source / "level.txt").write_text("0.5", encoding="utf-8")
+    git(source, "commit", "-q", "-am", "pull request: a lower learning rate")
+    return base
+
+
+def test_build_makes_the_baseline_from_the_base_commit_in_the_container(
+    image: str, runner_root: Path
+) -> None:
+    source = runner_root / "source"
+    base_sha = history(source)
+    launch = container_launcher(image)
+
+    def checked_out(job: Job, workspace: Path, temp: Path) -> Result:
+        git(workspace, "init", "-q")  # actions/checkout: the pull request's commit
+        git(workspace, "fetch", "-q", str(source), "main")
+        git(workspace, "reset", "-q", "--hard", "FETCH_HEAD")
+        return launch(job, workspace, temp)
+
+    event = pr_event()
+    event["pull_request"]["base"]["sha"] = base_sha
+    with FakeGitHub() as fake:
+        flow = Workflow(fake, runner_root, checked_out)
+        result = flow.run(
+            "pull_request",
+            event,
+            ref=f"refs/pull/{PR_NUMBER}/merge",
+            sha="9" * 40,
+            level=0.5,
+            inputs={"missing-baseline": "build", "comment": "always"},
+        )
+        flow.check_no_leaks()
+    assert fake.errors == [], fake.errors
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.outputs["verdict"] == "regression"
+    built = json.loads(assert_left_for_the_runner(result.workspace / BUILT))
+    assert built["commit"] == base_sha
+    assert len(built["runs"]) == 5
+    (comment,) = fake.comments(PR_NUMBER)
+    assert f"built in this job from the base commit {base_sha[:12]}" in comment.body
+    worktree = result.workspace / ".seedgate" / "base-worktree"
+    assert (worktree / "level.txt").read_text(encoding="utf-8") == "0.9"
+    assert (result.workspace / "level.txt").read_text(encoding="utf-8") == "0.5"
+    token = TOKEN.encode()
+    for path in result.workspace.rglob("*"):  # .git, the worktree, every run's files
+        if path.is_file() and not path.is_symlink():
+            assert token not in path.read_bytes(), path
+
+
+BUILT = ".seedgate/built-baseline.json"

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 
 from seedgate.github.publish import COMMENT_LIMIT_CHARS
 from tests.testing.actions_log import read_log
+from tests.testing.github_fake import parse_output_file
 from tests.testing.github_runner import (
     ENTRYPOINT,
     FIXTURES,
@@ -31,6 +34,15 @@ from tests.testing.github_runner import (
 MARKER = "<!-- seedgate:comment-id=default -->"
 TEST_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CAPPED = (sys.executable, str(TEST_FIXTURES / "docker_capabilities.py"))
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie has finished)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
 
 
 def test_a_forged_marker_comment_is_left_alone_and_a_new_one_posted(
@@ -102,12 +114,19 @@ def test_a_hostile_command_cannot_reach_the_token_the_outputs_or_the_log(
     assert not [c for c in read_log(result.stdout).commands if "FORGED" in c]
     assert "FORGED" not in result.stderr
     assert len(seen["appended"]) >= 5  # it found the runner's files and wrote to them ...
-    assert result.outputs["verdict"] == "no-baseline"  # ... and none of it stayed
+    assert result.outputs["verdict"] == "baseline"  # ... and none of it stayed
     assert "LD_PRELOAD" not in result.outputs
     assert "LD_PRELOAD" not in result.summary
     for name in ("github_env", "github_path", "github_state"):
         assert (files / name).read_text(encoding="utf-8") == ""
     assert TOKEN not in report.read_text(encoding="utf-8")
+    # setsid env -i: in its own session with no environment, it still died with the gate
+    escapee = int(report.with_name("attack.json.escapee").read_text(encoding="utf-8"))
+    time.sleep(1.0)  # it appended every 0.2 s while it lived
+    assert not alive(escapee)
+    assert parse_output_file(job.output.read_text(encoding="utf-8")) == result.outputs
+    for name in ("github_env", "github_path", "github_state"):
+        assert (files / name).read_text(encoding="utf-8") == ""
 
 
 def test_an_unwritable_outputs_file_exits_2_naming_it(workflow: Workflow) -> None:
@@ -131,7 +150,35 @@ def test_an_unwritable_baseline_path_exits_2_naming_it(workflow: Workflow) -> No
     assert result.returncode == 2, result.stdout + result.stderr
     (error,) = result.annotations("error")
     assert error.startswith("::error title=seedgate%3A error::RunSet file ")
-    assert "blocked/baseline.json cannot be written: Is a directory" in error
+    assert "blocked/baseline.json cannot be written: a directory, not a regular file" in error
+
+
+@pytest.mark.parametrize("name", ["report.md", "results.json"])
+def test_a_named_pipe_where_the_report_goes_exits_2_naming_it_without_waiting(
+    workflow: Workflow, name: str
+) -> None:
+    job = workflow.prepare("push", push_event(), ref="refs/heads/master", sha=MAIN_SHA)
+    (job.workspace / ".seedgate").mkdir()
+    os.mkfifo(job.workspace / ".seedgate" / name)  # nobody ever reads it
+
+    result = workflow.finish(job, workflow.start(job))
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    (error,) = result.annotations("error")
+    assert f".seedgate/{name} cannot be written: a named pipe, not a regular file" in error
+    assert result.outputs["baseline-path"] == ".seedgate/baseline.json"  # the runs are kept
+
+
+def test_a_run_that_swaps_its_metrics_file_for_a_named_pipe_fails_without_a_hang(
+    workflow: Workflow,
+) -> None:
+    swap = 'rm -f "$SEEDGATE_METRICS_FILE"; mkfifo "$SEEDGATE_METRICS_FILE"; echo \'{"a": 1}\''
+    result = run_push(workflow, inputs={"command": swap, "baseline-runs": "2"})
+
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "$SEEDGATE_METRICS_FILE cannot be read: a named pipe, not a regular file" in (
+        result.stdout
+    )
 
 
 def _many_metrics_files() -> dict[str, bytes]:

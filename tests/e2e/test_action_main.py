@@ -39,7 +39,7 @@ def test_main_in_process_makes_the_baseline_and_scrubs_the_mapping(workflow: Wor
     assert not [name for name in environ if name.startswith("INPUT_")]
     assert "ACTIONS_RUNTIME_TOKEN" not in environ
     outputs = parse_output_file(job.output.read_text(encoding="utf-8"))
-    assert outputs["verdict"] == "no-baseline"
+    assert outputs["verdict"] == "baseline"
     assert len(read_runset(job.workspace / outputs["baseline-path"]).ok_runs) == 5
 
 

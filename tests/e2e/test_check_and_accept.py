@@ -133,7 +133,7 @@ def test_without_checks_write_the_job_still_fails_and_a_warning_says_so(
 def test_no_baseline_is_a_neutral_check_and_a_pass_a_success(
     workflow: Workflow, baseline_zip: bytes
 ) -> None:
-    first = run_pr(workflow, level=0.9)
+    first = run_pr(workflow, level=0.9, inputs={"missing-baseline": "pass"})  # chosen
     assert first.returncode == 0, first.stdout + first.stderr
     publish_baseline(workflow.fake, baseline_zip)
     second = gate(workflow, pr_with_head("b" * 40), level=0.9)

@@ -29,7 +29,7 @@ def test_push_to_the_default_branch_writes_the_baseline(workflow: Workflow) -> N
     result = run_push(workflow)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.outputs["verdict"] == "no-baseline"
+    assert result.outputs["verdict"] == "baseline"
     assert result.outputs["runs-used"] == "5"
     assert result.outputs["baseline-path"] == ".seedgate/baseline.json"
     baseline = read_runset(result.workspace / ".seedgate/baseline.json")
@@ -37,7 +37,7 @@ def test_push_to_the_default_branch_writes_the_baseline(workflow: Workflow) -> N
     assert baseline.commit == MAIN_SHA
     assert (result.workspace / result.outputs["report-path"]).is_file()
     results = json.loads((result.workspace / result.outputs["results-path"]).read_text("utf-8"))
-    assert results["verdict"] == "no-baseline"
+    assert results["verdict"] == "baseline"
     assert "accuracy" in result.summary
     assert workflow.fake.requests == []  # making a baseline needs no API call
     install_env = json.loads((result.workspace / "env-dumps/install.json").read_text("utf-8"))
@@ -49,7 +49,7 @@ def test_an_experiment_that_fails_keeps_its_finished_runs(workflow: Workflow) ->
 
     assert result.returncode == 3, result.stdout + result.stderr
     errors = result.annotations("error")
-    assert any("3 baseline runs failed" in e and "partial-runs.json" in e for e in errors)
+    assert any("3 of 5 baseline runs failed" in e and "partial-runs.json" in e for e in errors)
     kept = read_runset(result.workspace / ".seedgate/partial-runs.json")
     assert sorted(r.seed for r in kept.ok_runs) == [0, 4]
     assert {r.reason for r in kept.failed_runs} == {"exited with code 1"}
@@ -99,13 +99,27 @@ def test_separate_comment_ids_keep_separate_comments(
     assert "comment-id=model-b" in bodies[1]
 
 
-def test_pull_request_without_a_baseline_passes_with_advice(workflow: Workflow) -> None:
+def test_pull_request_without_a_baseline_fails_before_any_run(workflow: Workflow) -> None:
     result = run_pr(workflow, inputs={"comment": "on-change"})
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.outputs["verdict"] == "no-baseline"
+    (error,) = result.annotations("error")
+    assert "upload-artifact" in error
+    assert "seedgate-baseline" in error
+    assert "missing-baseline: pass" in error
+    assert not list(result.workspace.glob("env-dumps/run-*"))  # not one run was made
+    assert workflow.fake.comments(PR_NUMBER) == []
+
+
+def test_pull_request_without_a_baseline_passes_only_when_chosen(workflow: Workflow) -> None:
+    result = run_pr(workflow, inputs={"comment": "on-change", "missing-baseline": "pass"})
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.outputs["verdict"] == "no-baseline"
     warnings = result.annotations("warning")
     assert any("upload-artifact" in w and "seedgate-baseline" in w for w in warnings)
+    assert "No baseline: nothing was compared" in result.summary
     assert workflow.fake.comments(PR_NUMBER) == []  # on-change: nothing to say yet
     assert "comment-url" not in result.outputs
     assert result.summary
@@ -198,9 +212,10 @@ def test_a_zip_with_a_path_escape_is_rejected(workflow: Workflow, baseline_zip: 
 
     result = run_pr(workflow, level=0.85)
 
-    assert result.returncode == 0
+    assert result.returncode == 2
     assert result.outputs["verdict"] == "no-baseline"
     assert any("escapes the archive" in w for w in result.annotations("warning"))
+    assert any("No usable baseline artifact" in e for e in result.annotations("error"))
     assert not list(workflow.root.rglob("escaped.txt"))
     assert not (workflow.root.parent / "escaped.txt").exists()
 

@@ -94,7 +94,7 @@ def test_an_unwritable_summary_exits_2_with_the_outputs_known_so_far(workflow: W
     (error,) = result.annotations("error")
     assert error.startswith("::error title=seedgate%3A error::step summary ")
     assert "summary-is-a-directory cannot be written" in error
-    assert result.outputs["verdict"] == "no-baseline"
+    assert result.outputs["verdict"] == "baseline"
     assert result.outputs["baseline-path"] == ".seedgate/baseline.json"
 
 
@@ -131,3 +131,29 @@ def test_an_image_whose_seedgate_cannot_load_exits_2_not_1(tmp_path: Path) -> No
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stdout.startswith("::error title=seedgate%3A internal error::cannot load seedgate")
     assert "Traceback" not in done.stderr
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def test_cancelled_during_install_kills_what_install_detached(workflow: Workflow) -> None:
+    # install leaves a child in its own session with an empty environment, then hangs
+    install = (
+        "setsid env -i /bin/sh -c 'echo $$ > detached.pid; exec sleep 1000' "
+        "< /dev/null > /dev/null 2>&1 & sleep 1000"
+    )
+    job = workflow.prepare(
+        "push", push_event(), ref="refs/heads/master", sha=MAIN_SHA, inputs={"install": install}
+    )
+    pid_file = job.workspace / "detached.pid"
+    result = cancel_when(workflow, job, lambda: pid_file.exists() and bool(pid_file.read_text()))
+
+    assert result.returncode == 3, result.stdout + result.stderr
+    (error,) = result.annotations("error")
+    assert error.startswith("::error title=seedgate%3A cancelled::")
+    assert not _alive(int(pid_file.read_text(encoding="utf-8")))

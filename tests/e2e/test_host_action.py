@@ -67,7 +67,7 @@ def test_a_push_writes_the_baseline_with_the_container_actions_outputs(push_job:
     assert [s.id for s in result.steps][1:] == ["seedgate"]
     assert result.returncode == 0, result.stdout + result.stderr
     assert push_job.api_requests == 0  # making a baseline needs no API call
-    assert result.outputs["verdict"] == "no-baseline"
+    assert result.outputs["verdict"] == "baseline"
     assert result.outputs["runs-used"] == "5"
     assert result.outputs["baseline-path"] == ".seedgate/baseline.json"
     assert (push_job.workspace / ".seedgate" / "baseline.json").is_file()

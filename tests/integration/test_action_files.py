@@ -179,7 +179,8 @@ def test_the_one_step_workflow_accepts_without_running_pull_request_code() -> No
     assert triggers["pull_request_target"] == {"types": ["labeled"]}
     assert triggers["issue_comment"] == {"types": ["created"]}
     gate, accept = workflow["jobs"]["seedgate"], workflow["jobs"]["accept"]
-    assert [s.get("uses") for s in gate["steps"]] == ["actions/checkout@v5", PUBLISHED]
+    checkout = "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8"  # v5.0.0
+    assert [s.get("uses") for s in gate["steps"]] == [checkout, PUBLISHED]
     assert "pull_request_target" not in gate["if"]
     assert "issue_comment" not in gate["if"]
     assert [s.get("uses") for s in accept["steps"]] == [PUBLISHED]  # no checkout, no runs
@@ -203,3 +204,30 @@ def test_matrix_example_shards_then_compares() -> None:
     assert download["with"]["pattern"] == "seedgate-shard-*"  # what mode run uploads
     uploads = [s for job in jobs.values() for s in job["steps"] if "upload-artifact" in str(s)]
     assert uploads == []  # the action uploads shards and baseline itself
+
+
+def _steps(path: Path) -> list[dict[str, object]]:
+    workflow = load(path)
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+
+
+def test_every_checkout_keeps_the_token_out_of_the_workspace() -> None:
+    for path in [*EXAMPLES, *WORKFLOWS]:
+        for step in _steps(path):
+            if str(step.get("uses", "")).startswith("actions/checkout@"):
+                settings = step.get("with") or {}
+                assert isinstance(settings, dict)
+                assert settings.get("persist-credentials") is False, (path.name, step)
+
+
+PINNED = re.compile(r"^\s*- uses: ([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # v\d+\.\d+\.\d+$")
+
+
+def test_every_third_party_action_is_pinned_by_commit_with_its_version() -> None:
+    for path in [*EXAMPLES, *WORKFLOWS]:
+        text = path.read_text(encoding="utf-8")
+        for line in text.splitlines():
+            match = re.match(r"^\s*(- )?uses: (\S+)", line)
+            if match is None or match.group(2).startswith(("./", "seedgate/seedgate-action")):
+                continue
+            assert PINNED.match(line.replace("  uses:", "- uses:", 1)), (path.name, line)

@@ -250,3 +250,67 @@ def test_extract_refuses_what_is_not_a_zip() -> None:
 def test_extract_validates_the_runset() -> None:
     with pytest.raises(RunSetError, match="not a seedgate RunSet"):
         extract_runset(zipped({"baseline.json": b'{"schema": "x"}'}), "baseline.json", "test")
+
+
+def _bad_base_candidate(fake: FakeGitHub, problem: str) -> None:
+    """An older good baseline (run 1), then the base commit's artifact with ``problem``."""
+    fake.add_run(1, head_sha="1" * 40)
+    fake.add_artifact(11, run_id=1, data=baseline_zip("1" * 40))
+    if problem == "run-failed":
+        fake.add_run(2, head_sha=BASE_SHA, conclusion="failure")
+        fake.add_artifact(12, run_id=2, data=baseline_zip(BASE_SHA))
+    elif problem == "corrupt-zip":
+        fake.add_run(2, head_sha=BASE_SHA)
+        fake.add_artifact(12, run_id=2, data=b"PK\x03\x04 this is not a whole zip")
+    else:
+        fake.add_run(2, head_sha=BASE_SHA)
+        fake.add_artifact(12, run_id=2, data=baseline_zip(BASE_SHA), gone=True)
+
+
+@pytest.mark.parametrize(
+    ("problem", "reason"),
+    [
+        ("run-failed", "did not succeed (failure)"),
+        ("corrupt-zip", "not a readable zip"),
+        ("gone", "expired (HTTP 410)"),
+    ],
+)
+def test_a_bad_base_commit_artifact_falls_through_to_an_older_good_one(
+    fake: FakeGitHub, problem: str, reason: str
+) -> None:
+    _bad_base_candidate(fake, problem)
+
+    lookup = make_store(fake, logs := Logs(), prefer_sha=BASE_SHA).lookup()
+
+    assert lookup.found is not None
+    assert (lookup.found.artifact_id, lookup.found.on_base_commit) == (11, False)
+    assert [s.artifact_id for s in lookup.skipped] == ["12"]
+    assert reason in lookup.skipped[0].reason
+    assert lookup.found.skipped == lookup.skipped
+    assert any("12" in line and reason in line for line in logs.info)
+
+
+def test_a_workflow_run_that_is_gone_is_skipped(fake: FakeGitHub) -> None:
+    fake.add_run(1, head_sha="1" * 40)
+    fake.add_artifact(11, run_id=1, data=baseline_zip("1" * 40))
+    fake.add_run(2, head_sha="2" * 40)
+    fake.add_artifact(12, run_id=2, data=baseline_zip("2" * 40))
+    fake.fail("GET", r"/actions/runs/2$", 404, message="Not Found")
+
+    lookup = make_store(fake, Logs()).lookup()
+
+    assert lookup.found is not None
+    assert lookup.found.artifact_id == 11
+    assert "run 2 is gone (HTTP 404)" in lookup.skipped[0].reason
+
+
+def test_every_candidate_unusable_is_no_baseline_with_every_reason(fake: FakeGitHub) -> None:
+    fake.add_run(1, head_sha="1" * 40, conclusion="failure")
+    fake.add_artifact(11, run_id=1, data=baseline_zip("1" * 40))
+    fake.add_run(2, head_sha="2" * 40)
+    fake.add_artifact(12, run_id=2, data=b"junk")
+
+    lookup = make_store(fake, Logs()).lookup()
+
+    assert lookup.found is None
+    assert [s.artifact_id for s in lookup.skipped] == ["12", "11"]

@@ -142,12 +142,25 @@ def test_compare_json_and_markdown(project: Path) -> None:
     assert "|" in markdown
 
 
-def test_no_baseline_is_reported_and_passes(tmp_path: Path) -> None:
+def test_no_baseline_fails_before_any_run_by_default(tmp_path: Path) -> None:
     (tmp_path / "seedgate.toml").write_text(CONFIG)
     done = seedgate(tmp_path, "gate", "--format", "json", *experiment())
+    assert done.returncode == 2, done.stderr
+    assert "no baseline at .seedgate/baseline.json" in done.stderr
+    assert "seedgate baseline" in done.stderr
+    assert "--missing-baseline pass" in done.stderr
+    assert done.stdout == ""
+    assert not (tmp_path / ".seedgate" / "candidate.json").exists()  # not one run was made
+
+
+def test_no_baseline_passes_only_when_chosen_and_says_so(tmp_path: Path) -> None:
+    (tmp_path / "seedgate.toml").write_text(CONFIG)
+    args = ("gate", "--missing-baseline", "pass", "--format", "json", *experiment())
+    done = seedgate(tmp_path, *args)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["verdict"] == "no-baseline"
-    assert "seedgate baseline" in done.stderr
+    assert "warning: no baseline at .seedgate/baseline.json" in done.stderr
+    assert "nothing was compared" in done.stderr
 
 
 def test_lockstep_baseline_command(tmp_path: Path) -> None:

@@ -10,7 +10,9 @@ every call. What matters is what it posts, where, and what it refuses.
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +88,8 @@ def test_the_report_is_posted_on_the_pull_request_found_by_head_sha(tmp_path: Pa
     pulls = [pull(7, sha="b" * 40), pull(8, repo="someone-else/Hello-World"), pull(9)]
     calls = post(tmp_path, "## seedgate: regression\n", pulls)
     assert [(c["call"], c["issue_number"]) for c in calls] == [("create", 9)]
-    assert calls[0]["body"].startswith(MARKER + "\n## seedgate: regression")
+    assert calls[0]["body"].startswith(MARKER + "\nThe report below")
+    assert "```text\n## seedgate: regression\n\n```" in calls[0]["body"]
     assert "https://github.com/run/1" in calls[0]["body"]
 
 
@@ -101,7 +104,60 @@ def test_markers_and_html_comments_from_the_artifact_are_removed(tmp_path: Path)
     body = calls[0]["body"]
     assert body.count("<!--") == 1  # only the workflow's own marker, first
     assert body.startswith(MARKER)
-    assert "&lt;!-- open" in body
+    assert "< !-- open" in body
+
+
+HOSTILE_REPORT = """\
+## ✅ seedgate: no change
+cc @octocat @Codertocat/maintainers
+![tracker](https://evil.example/pixel.png) <img src="https://evil.example/i.png">
+[Approve the fix here](https://phish.example/login) and https://phish.example/bare
+<a href="https://phish.example/html">html link</a> www.phish.example
+```
+closed the fence? ![again](https://evil.example/2.png) @octocat
+``````
+<details><summary>@octocat</summary>[x](https://phish.example/3)</details>
+"""
+
+
+def rendered(markdown: str) -> str:
+    cmark = shutil.which("cmark-gfm")
+    if cmark is None:
+        pytest.fail("cmark-gfm is missing (Debian package cmark-gfm): ./dev setup installs it")
+    done = subprocess.run(
+        [cmark, "--unsafe", "-e", "autolink", "-e", "table", "-e", "tagfilter"],
+        input=markdown,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_hostile_report_gives_no_mention_image_or_link_seedgate_did_not_make(
+    tmp_path: Path,
+) -> None:
+    (call,) = post(tmp_path, HOSTILE_REPORT, [pull(9)])
+    html = rendered(call["body"])
+
+    assert re.findall(r"<a [^>]*>", html) == ['<a href="https://github.com/run/1">']
+    assert "<img" not in html
+    assert "<details" not in html
+    outside = re.sub(r"<pre><code[^>]*>.*?</code></pre>", "", html, flags=re.DOTALL)
+    assert "@" not in outside  # every mention is inside the code block, as plain text
+    assert "no change" not in outside
+    assert "phish" not in outside
+
+
+def test_the_cap_counts_bytes_and_never_splits_a_character(tmp_path: Path) -> None:
+    report = "é😀" * 20_000  # 120,000 bytes of two- and four-byte characters
+    (call,) = post(tmp_path, report, [pull(9)])
+    shown = call["body"].split("```text\n", 1)[1].split("\n(report cut", 1)[0]
+    assert 59_990 < len(shown.encode("utf-8")) <= 60_000
+    assert "\ufffd" not in shown  # no broken character at the cut
+    assert report.startswith(shown)
 
 
 def test_an_oversized_report_is_cut(tmp_path: Path) -> None:
@@ -120,7 +176,8 @@ def test_only_the_bots_own_comment_is_updated(tmp_path: Path) -> None:
     }
     calls = post(tmp_path, "new report", [pull(9)], comments)
     assert [(c["call"], c.get("comment_id")) for c in calls] == [("update", 2)]
-    assert calls[0]["body"].startswith(f"{MARKER}\nnew report")
+    assert calls[0]["body"].startswith(MARKER)
+    assert "\nnew report\n" in calls[0]["body"]
 
 
 def test_a_marker_comment_by_someone_else_is_not_adopted(tmp_path: Path) -> None:

@@ -159,3 +159,39 @@ def test_a_relative_location_is_resolved_against_the_request(fake: FakeGitHub) -
     assert len(blob) == 1
     assert blob[0].status == 200
     assert "Authorization" not in blob[0].headers
+
+
+# --- bounded answers: size, rate limits, time ---------------------------------------------
+
+
+def test_an_answer_larger_than_the_cap_is_refused_not_held_in_memory(fake: FakeGitHub) -> None:
+    client = make_client(fake, max_body_bytes=200)  # the repository's JSON is ~24 kB
+    with pytest.raises(GitHubError, match=r"read the repository: \d+ bytes, more than the 200"):
+        client.get_repository()
+
+
+def test_a_short_rate_limit_that_persists_says_so_not_that_it_is_too_long(
+    fake: FakeGitHub,
+) -> None:
+    fake.fail("GET", r"/repos/[^/]+/[^/]+$", 429, headers={"retry-after": "2"}, times=10)
+    with pytest.raises(GitHubError) as caught:
+        make_client(fake, rate_limit_attempts=2).get_repository()
+    assert str(caught.value) == (
+        "GitHub API: read the repository is still rate limited (HTTP 429) after 2 waits; "
+        "seedgate gives up"
+    )
+
+
+def test_a_rate_limit_longer_than_seedgate_waits_names_both_times(fake: FakeGitHub) -> None:
+    fake.fail("GET", r"/repos/[^/]+/[^/]+$", 429, headers={"retry-after": "3600"})
+    with pytest.raises(
+        GitHubError, match=r"resets in 3600 s, longer than seedgate waits \(300 s\)"
+    ):
+        make_client(fake).get_repository()
+
+
+def test_retries_stop_at_the_calls_overall_deadline(fake: FakeGitHub) -> None:
+    fake.fail("GET", r"/repos/[^/]+/[^/]+$", 429, headers={"retry-after": "120"}, times=10)
+    with pytest.raises(GitHubError, match="did not succeed within 100 s with its retries"):
+        make_client(fake, call_deadline_s=100.0).get_repository()
+    assert len(fake.requests) == 1  # it gave up instead of waiting past the deadline

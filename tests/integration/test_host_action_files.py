@@ -165,7 +165,7 @@ def test_pypi_workflow_publishes_by_trusted_publishing_from_tags() -> None:
     assert publish["environment"]["name"] == "pypi"
     assert publish["permissions"] == {"id-token": "write"}
     uses = [str(step.get("uses", "")) for step in publish["steps"]]
-    assert "pypa/gh-action-pypi-publish@release/v1" in uses
+    assert "pypa/gh-action-pypi-publish@ed0c53931b1dc9bd32cbe73a98c7f6766f8a527e" in uses  # v1.13.0
     assert not any("password" in step.get("with", {}) for step in publish["steps"])
 
 

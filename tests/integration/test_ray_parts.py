@@ -29,7 +29,7 @@ from seedgate.run.ray_executor import (
 )
 from seedgate.run.ray_task import TaskRequest, install_once, run_on_node
 from seedgate.run.seeds import run_spec
-from seedgate.run.watchdog import watch
+from seedgate.run.watchdog import Watchdog, watch
 from tests.testing.cli_runner import seedgate
 
 PY = shlex.quote(sys.executable)
@@ -230,3 +230,22 @@ def test_the_ray_executor_without_an_address_exits_2_naming_both_places(tmp_path
     assert done.returncode == 2
     assert "ray_address" in done.stderr
     assert "RAY_ADDRESS" in done.stderr
+
+
+def test_a_watchdog_that_died_is_replaced_without_leaking_its_pipe() -> None:
+    dog = Watchdog()
+    dog.started("token-a")
+    first = dog._proc
+    assert first is not None
+    assert first.stdin is not None
+    first.kill()  # as a sweep of the worker's process tree would
+    first.wait(timeout=10)
+    dog.started("token-b")
+    second = dog._proc
+    assert second is not None
+    assert second is not first
+    assert second.poll() is None
+    assert first.stdin.closed
+    assert second.stdin is not None
+    second.stdin.close()  # end of input: the watchdog exits
+    assert second.wait(timeout=10) == 0

@@ -137,10 +137,12 @@ def test_crashing_seeds_fail_with_reason_and_log_tail_others_go_on(tmp_path: Pat
     assert "about to fail on seed 1" in failed.log_tail  # stdout and stderr together
     assert "epoch 1/1" in failed.log_tail
     assert [dict(results[i].metrics) for i in (0, 2, 4)] == [expected_metrics(s) for s in (0, 2, 4)]
-    lines = out.getvalue().splitlines()
-    assert len(lines) == 5
+    lines = [line for line in out.getvalue().splitlines() if not line.startswith("    | ")]
+    assert len(lines) == 5  # one line per run, a failed run's last lines of output under it
     assert "FAILED: exited with code 1" in lines[1]
     assert lines[4].endswith("(n=3)")
+    tail = out.getvalue().split(lines[1] + "\n", 1)[1].split(lines[2], 1)[0].splitlines()
+    assert "    | RuntimeError: diverged on seed 1" in tail  # stdout and stderr interleave
 
 
 def test_signals_and_missing_commands_have_readable_reasons(tmp_path: Path) -> None:
@@ -314,7 +316,11 @@ def test_parallel_runs_match_serial_runs_and_print_whole_lines(tmp_path: Path) -
     assert comparable(serial) == comparable(parallel)
     assert [r.index for r in parallel] == list(range(8))
     assert parallel[4].status is RunStatus.FAILED
-    lines = parallel_out.getvalue().splitlines()
+    every_line = parallel_out.getvalue().splitlines()
+    failed_at = next(i for i, line in enumerate(every_line) if "FAILED" in line)
+    tail_at = [i for i, line in enumerate(every_line) if line.startswith("    | ")]
+    assert tail_at == list(range(failed_at + 1, failed_at + 1 + len(tail_at)))  # kept together
+    lines = [line for line in every_line if not line.startswith("    | ")]
     assert len(lines) == 8
     matches = [LINE.match(line) for line in lines]
     assert all(m is not None for m in matches), lines

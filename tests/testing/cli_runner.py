@@ -36,3 +36,11 @@ def experiment(*flags: str) -> list[str]:
 def fresh_script(*flags: str) -> list[str]:
     """The training command of cli_fixtures/fresh_script.py, after the ``--``."""
     return ["--", sys.executable, str(FRESH_SCRIPT), *flags]
+
+
+MISTAKES = CLI_FIXTURES / "mistakes.py"
+
+
+def mistakes(*flags: str) -> list[str]:
+    """The training command of cli_fixtures/mistakes.py (a new user's mistakes), after ``--``."""
+    return ["--", sys.executable, str(MISTAKES), *flags]

@@ -206,9 +206,9 @@ class HostLauncher:
             text=True,
         )
 
-    def finish(self, job: HostJob, proc: subprocess.Popen[str]) -> Result:
+    def finish(self, job: HostJob, proc: subprocess.Popen[str], *, timeout: float = 120) -> Result:
         try:
-            stdout, stderr = proc.communicate(timeout=120)
+            stdout, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
@@ -293,8 +293,8 @@ class Workflow:
     def start(self, job: HostJob) -> subprocess.Popen[str]:
         return self._host_launcher().start(job)
 
-    def finish(self, job: HostJob, proc: subprocess.Popen[str]) -> Result:
-        result = self._host_launcher().finish(job, proc)
+    def finish(self, job: HostJob, proc: subprocess.Popen[str], *, timeout: float = 120) -> Result:
+        result = self._host_launcher().finish(job, proc, timeout=timeout)
         self.results.append(result)
         return result
 
@@ -308,7 +308,8 @@ class Workflow:
         for comments in self.fake.state.comments.values():
             assert all(TOKEN not in c.body for c in comments)
         for result in self.results:
-            assert "Traceback" not in result.stdout + result.stderr, result.stderr
+            output = result.stdout + result.stderr
+            assert "Traceback" not in output, output[-6000:]
             lines = [line for line in result.stdout.splitlines() if TOKEN in line]
             assert lines == [f"::add-mask::{TOKEN}"], lines  # only the mask command itself
             assert result.stdout.startswith(f"::add-mask::{TOKEN}\n")

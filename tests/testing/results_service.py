@@ -1,6 +1,6 @@
 """A stand-in for the runner's v4 artifact service on 127.0.0.1, strict about exactly what
-``@actions/artifact`` (actions/upload-artifact v4+, vendored under
-/work/shared/github/actions) sends, so that seedgate's own upload is held to the same
+``@actions/artifact`` (as bundled in actions/upload-artifact v5's ``dist/index.js``)
+sends, so that seedgate's own upload is held to the same
 contract:
 
 - Twirp JSON calls ``POST /twirp/github.actions.results.api.v1.ArtifactService/<Method>``

@@ -10,8 +10,9 @@ from scipy import stats
 from seedgate.compare import compare, is_open, runs_used
 from seedgate.config.settings import Config, MetricSpec, MinEffect
 from seedgate.errors import RunSetError
+from seedgate.outcome import as_baseline
 from seedgate.records import Bound, Goal, Multiplicity, Verdict
-from seedgate.report.wording import gate_settings_rows, note, stop_reason
+from seedgate.report.wording import gate_settings_rows, headline, note, stop_reason, why
 from seedgate.stats.design import holm
 from seedgate.stats.studentised import studentised_z
 from tests.testing.runsets import runset
@@ -318,11 +319,41 @@ def test_metric_missing_from_the_baseline_is_noted_and_not_compared() -> None:
     candidate = runset_from_100({"accuracy": [-1.0, -1.2, -0.9], "f1": [0.1, 0.2, 0.3]})
     result = compare(baseline, candidate, config(*specs), looks=LOOKS)
     accuracy, f1 = result.metrics
-    assert f1.verdict is Verdict.NO_BASELINE
+    assert f1.verdict is Verdict.METRIC_ABSENT
     assert f1.candidate.n == 3
     assert any("'f1' is not in the baseline" in note(n) for n in result.notes)
     assert accuracy.verdict is Verdict.REGRESSION
-    assert result.verdict is Verdict.REGRESSION
+    assert result.verdict is Verdict.REGRESSION  # a regression still wins
+
+
+def test_a_gating_metric_missing_from_the_baseline_is_its_own_outcome() -> None:
+    specs = (ACC, MetricSpec("f1", Goal.MAXIMIZE, MinEffect(0.6, relative=False)))
+    baseline = runset_from_100({"accuracy": BASE})
+    candidate = runset_from_100({"accuracy": BASE[:5], "f1": [0.1, 0.2, 0.3, 0.2, 0.1]})
+    result = compare(baseline, candidate, config(*specs), looks=LOOKS)
+    assert result.verdict is Verdict.METRIC_ABSENT
+    assert result.stop.metrics == ("f1",)
+    assert "'f1' is not in the baseline" in why(result)
+    assert "report accuracy" in why(result)
+    assert "No baseline was found" not in why(result)
+
+
+def test_a_renamed_metric_is_metric_absent_naming_both_names() -> None:
+    baseline = runset_from_100({"accuracy": BASE})
+    candidate = runset_from_100({"accuracy2": BASE[:5]})
+    result = compare(baseline, candidate, Config(), looks=LOOKS)
+    assert result.verdict is Verdict.METRIC_ABSENT
+    assert "'accuracy2' is not in the baseline" in why(result)
+    assert f"its {len(BASE)} successful runs report accuracy" in why(result)
+    assert headline(result).endswith("Not compared: accuracy2 not in the baseline")
+
+
+def test_an_empty_baseline_is_metric_absent_not_no_baseline() -> None:
+    baseline = runset_from_100({"accuracy": BASE}, failed=list(range(len(BASE))))
+    candidate = runset_from_100({"accuracy": BASE[:5]})
+    result = compare(baseline, candidate, config(ACC), looks=LOOKS)
+    assert result.verdict is Verdict.METRIC_ABSENT
+    assert "it has 0 successful runs" in why(result)
 
 
 def test_failed_candidate_runs_are_reported_and_left_out() -> None:
@@ -411,3 +442,13 @@ def test_metrics_default_to_everything_the_runs_report() -> None:
     )
     assert [m.name for m in result.metrics] == ["accuracy", "val_loss"]
     assert result.metrics[1].goal is Goal.MINIMIZE
+
+
+def test_the_runs_that_make_a_baseline_say_so() -> None:
+    made = as_baseline(compare(None, runset_from_100({"accuracy": BASE[:4]}), config(ACC)))
+    assert made.verdict is Verdict.BASELINE
+    assert [m.verdict for m in made.metrics] == [Verdict.BASELINE]
+    assert made.metrics[0].candidate.n == 4
+    assert headline(made).endswith("Baseline made")
+    assert "These 4 runs are the baseline" in why(made)
+    assert "no baseline yet" not in " ".join(note(n) for n in made.notes)

@@ -149,6 +149,29 @@ def test_broken_toml_is_a_config_error_naming_the_file(tmp_path: Path) -> None:
         load_config({}, config_path=tmp_path / "missing.toml")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("max_run = 10\n", "seedgate.toml: unknown setting 'max_run'; did you mean 'max_runs'?"),
+        (
+            "[metric.accuracy]\nmin_efect = 0.01\n",
+            (
+                "seedgate.toml: [metric.accuracy] has an unknown key 'min_efect'; "
+                "did you mean 'min_effect'?"
+            ),
+        ),
+        ("zzz = 1\n", "seedgate.toml: unknown setting 'zzz' (expected one of alpha, "),
+    ],
+)
+def test_an_unknown_key_in_a_file_names_the_file_and_the_closest_key(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    (tmp_path / "seedgate.toml").write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config({}, search_dir=Path(), root=tmp_path)
+    assert expected in str(caught.value)
+
+
 def test_digest_changes_with_the_command_only_where_it_matters() -> None:
     a = Config(command="python train.py")
     assert a.digest() == Config(command="python train.py", alpha=0.01).digest()
@@ -260,3 +283,13 @@ def test_values_at_their_upper_bound_are_accepted() -> None:
         1_000_000,
         1024,
     )
+
+
+@pytest.mark.parametrize(
+    "name", ["acc\u202euracy", "acc\nuracy", "acc\x1b[31m", "acc\u2066x\u2069"]
+)
+def test_a_metric_name_with_control_or_bidi_characters_is_refused_at_config_read(
+    name: str,
+) -> None:
+    with pytest.raises(ConfigError, match=r"the metric name .* holds control"):
+        build_config({"command": "true", "metric": {name: {"goal": "maximize"}}})

@@ -4,20 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from seedgate.cli.init import (
-    init_design,
-    measure,
-    nice_ceiling,
-    render_config,
-    render_table,
-    sd_upper_bound,
-    suggest_min_effect,
-    write_config,
-)
+from seedgate.cli.init import render_config, write_config
 from seedgate.config.settings import Config, MinEffect, load_config
 from seedgate.errors import ConfigError
 from seedgate.planning.resolution import smallest_resolvable_sd
+from seedgate.planning.sizing import init_design, measure, nice_ceiling, suggest_min_effect
 from seedgate.records import Goal
+from seedgate.report.init_screen import noise_screen, render_table
+from seedgate.stats.paired import TYPICAL_CORRELATION
 from tests.testing.runsets import runset
 
 
@@ -29,20 +23,30 @@ def test_nice_ceiling_rounds_up_to_a_readable_value(value: float, nice: float) -
     assert nice_ceiling(value) == nice
 
 
-def test_the_sd_bound_is_the_chi_square_upper_confidence_limit() -> None:
-    assert sd_upper_bound(1.0, 5) == pytest.approx(1.5576, rel=1e-3)
-    assert sd_upper_bound(1.0, 20) == pytest.approx(1.1770, rel=1e-3)
-    assert sd_upper_bound(0.0, 5) == 0.0
+def test_the_default_design_pairs_and_resolves_under_a_seed_sd() -> None:
+    sizing = init_design(Config())
+    assert sizing.correlation == TYPICAL_CORRELATION  # a 20-run baseline from seed_base pairs
+    assert sizing.design.baseline_n == 20
+    assert sizing.edge_sd == smallest_resolvable_sd(sizing.design, 20, TYPICAL_CORRELATION)
+    assert 0.5 < sizing.edge_sd < 0.8  # the 0.0099 on a seed SD of about 0.015
+    assert sizing.unrelated_edge_sd is not None
+    assert 1.2 < sizing.unrelated_edge_sd < 1.6  # the 0.022 that `plan` showed unpaired
 
 
-def test_suggested_min_effect_is_resolvable_and_rounded_up() -> None:
-    design = init_design(Config())
-    edge = smallest_resolvable_sd(design, 20)
-    assert edge is not None
-    suggested = suggest_min_effect(0.004, design)
+def test_a_baseline_shorter_than_the_cap_is_sized_unpaired() -> None:
+    sizing = init_design(Config(baseline_runs=10))
+    assert sizing.correlation is None
+    assert sizing.unrelated_edge_sd is None
+    assert sizing.edge_sd > init_design(Config()).unrelated_edge_sd  # type: ignore[operator]
+
+
+def test_suggested_min_effect_is_the_smallest_resolved_rounded_up() -> None:
+    edge = init_design(Config()).edge_sd
+    suggested = suggest_min_effect(0.0155, edge)  # the accuracy noise
     assert suggested is not None
-    assert edge * 0.004 <= suggested < 2 * edge * 0.004
-    assert suggest_min_effect(0.0, design) is None
+    assert edge * 0.0155 <= suggested <= 1.25 * edge * 0.0155
+    assert suggested == 0.012
+    assert suggest_min_effect(0.0, edge) is None
 
 
 def test_measure_picks_the_gating_metric_and_goals() -> None:
@@ -54,7 +58,8 @@ def test_measure_picks_the_gating_metric_and_goals() -> None:
             "steps": [7.0] * 4,
         }
     )
-    metrics = measure(runs, init_design(Config()))
+    sizing = init_design(Config())
+    metrics = measure(runs, sizing)
     assert [(m.name, m.primary, m.goal) for m in metrics] == [
         ("loss", False, Goal.MINIMIZE),
         ("val_acc", True, Goal.MAXIMIZE),
@@ -62,12 +67,17 @@ def test_measure_picks_the_gating_metric_and_goals() -> None:
     ]
     assert metrics[1].mean == pytest.approx(0.9)
     assert metrics[1].seed_std == pytest.approx(0.008165, rel=1e-3)
-    assert metrics[1].sd_bound == pytest.approx(sd_upper_bound(metrics[1].seed_std, 4))
     assert metrics[2].min_effect is None  # identical runs
     table = render_table(metrics)
-    # 1.09 seed-SDs resolvable x the 80% SD bound (1.87 x 0.0082 from 4 runs), rounded up
-    row = ["val_acc", "0.9", "0.00816", "maximize", "0.02", "gates"]
+    # the paired design resolves ~0.65 seed SDs: 0.0053, rounded up
+    row = ["val_acc", "0.9", "0.00816", "maximize", "0.006", "gates"]
     assert table.splitlines()[2].split() == row
+    screen = noise_screen(metrics, sizing, width=80)
+    assert max(len(line) for line in screen.splitlines()) <= 80
+    flat = " ".join(screen.split())
+    assert "a drop of 0.006 in val_acc is caught 90% of the time" in flat
+    assert "a rise of 0.03 in loss is caught 90% of the time" in flat
+    assert "set each min_effect in seedgate.toml to the smallest change you care about" in flat
 
 
 def test_measure_needs_two_runs() -> None:

@@ -16,6 +16,7 @@ from seedgate.report import (
     verdict_emoji,
 )
 from seedgate.report.charts import MERMAID_MAX_TEXT, mermaid_chart
+from seedgate.report.wording import failed_count
 from tests.testing.report_fixtures import (
     comparison,
     hostile_comparison,
@@ -42,11 +43,13 @@ from tests.testing.report_markdown import (
         (Verdict.IMPROVEMENT, "\U0001f7e2 Improvement in accuracy"),
         (Verdict.NO_CHANGE, "\u2705 No change"),
         (Verdict.INCONCLUSIVE, "\u26a0\ufe0f Inconclusive for accuracy"),
-        (Verdict.NO_BASELINE, "\u2139\ufe0f No baseline yet"),
+        (Verdict.NO_BASELINE, "\u2139\ufe0f No baseline: nothing was compared"),
+        (Verdict.METRIC_ABSENT, "\u26d4 Not compared: accuracy not in the baseline"),
+        (Verdict.BASELINE, "\U0001f4e6 Baseline made"),
     ],
 )
 def test_every_verdict_has_a_headline(verdict: Verdict, expected: str) -> None:
-    if verdict is Verdict.NO_BASELINE:
+    if verdict in (Verdict.NO_BASELINE, Verdict.METRIC_ABSENT, Verdict.BASELINE):
         result = comparison(verdict, (metric(verdict=verdict),))
     else:
         result = comparison(verdict)
@@ -361,3 +364,17 @@ def test_the_bad_seed_legend_shows_only_when_a_seed_is_flagged() -> None:
     legend = "\u26a0 marks a seed flagged as a possible bad seed."
     assert legend in render_markdown(regression_comparison())  # seed 4 is flagged there
     assert legend not in render_markdown(comparison())
+
+
+@pytest.mark.parametrize(
+    ("failed", "runs", "label", "expected"),
+    [
+        (3, 5, "run", "3 of 5 runs failed"),
+        (3, 5, "baseline", "3 of 5 baseline runs failed"),
+        (1, 1, "candidate", "1 of 1 candidate run failed"),
+    ],
+)
+def test_the_failed_run_count_says_run_once(
+    failed: int, runs: int, label: str, expected: str
+) -> None:
+    assert failed_count(failed, runs, label) == expected

@@ -62,3 +62,24 @@ def test_no_baseline_text_says_what_to_do() -> None:
     assert "run seedgate baseline on the main branch" in text
     assert re.search(r"^candidate +\|.*\| 5 runs$", text, re.MULTILINE)
     assert not re.search(r"^baseline +\|", text, re.MULTILINE)
+
+
+def test_an_80_column_terminal_stacks_the_rows_and_cuts_no_name_or_verdict() -> None:
+    text = render_text(regression_comparison(), width=80)
+    lines = text.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 80
+    assert "\u2026" not in text  # nothing cut with an ellipsis
+    head = lines.index("\u2605 accuracy \u2191  regression")
+    assert lines[head + 1].split() == ["baseline", "0.8501", "\u00b1", "0.0024"]
+    assert lines[head + 3].startswith("  difference [95%] -0.0209 [-0.0320, -0.0107] -2.5%")
+    assert "val_loss \u2193  undecided" in lines
+    wide = render_text(regression_comparison(), width=120)
+    assert any(line.startswith("Metric ") for line in wide.splitlines())  # the table when it fits
+
+
+def test_a_long_metric_name_at_80_columns_is_shown_whole() -> None:
+    name = "validation/top_5_accuracy_on_the_held_out_shard"
+    shown = comparison(metrics=(metric(name=name, primary=True),))
+    text = render_text(shown, width=80)
+    assert f"\u2605 {name} \u2191" in text
+    assert max(len(line.rstrip()) for line in text.splitlines()) <= 80

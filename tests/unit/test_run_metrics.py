@@ -7,14 +7,18 @@ import pytest
 
 from seedgate.run.metrics import (
     ByteTail,
+    ContractProblem,
     InvalidMetricsError,
     JsonLineTracker,
     collect_metrics,
+    contract_break,
     last_json_object,
     metrics_from_file,
+    read_reported,
     tail_text,
     validate_metrics,
 )
+from tests.testing.runsets import failed_run, run_result
 
 
 def test_valid_metrics_become_floats_in_order() -> None:
@@ -27,11 +31,8 @@ def test_valid_metrics_become_floats_in_order() -> None:
 @pytest.mark.parametrize(
     ("raw", "fragment"),
     [
-        ({"ok": True}, "'ok' in stdout is not a number: True"),
-        ({"accuracy": "0.9"}, "'accuracy' in stdout is not a number"),
-        ({"accuracy": {"top1": 0.9}}, "'accuracy' in stdout is not a number"),
-        ({"accuracy": [0.9]}, "'accuracy' in stdout is not a number"),
-        ({"accuracy": None}, "'accuracy' in stdout is not a number: None"),
+        ({"ok": True}, "'ok' in stdout is not a number: True; no field is a number"),
+        ({"model": "rf", "tags": [1]}, "'model' in stdout is not a number: 'rf'; no field"),
         ({"loss": float("nan")}, "'loss' in stdout is NaN"),
         ({"loss": float("inf")}, "'loss' in stdout is infinite"),
         ({"loss": float("-inf")}, "'loss' in stdout is infinite"),
@@ -44,6 +45,35 @@ def test_invalid_metrics_are_rejected_with_the_reason(raw: object, fragment: str
     with pytest.raises(InvalidMetricsError) as caught:
         validate_metrics(raw, source="stdout")
     assert fragment in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "value", ["0.9", {"top1": 0.9}, [0.9], None, True], ids=["str", "dict", "list", "None", "bool"]
+)
+def test_a_configured_metric_must_be_a_number(value: object) -> None:
+    with pytest.raises(InvalidMetricsError) as caught:
+        validate_metrics({"accuracy": value, "loss": 0.2}, source="stdout", required=["accuracy"])
+    assert "'accuracy' in stdout is not a number" in str(caught.value)
+    assert caught.value.problem is ContractProblem.INVALID
+
+
+def test_fields_that_are_not_numbers_are_set_aside_and_named() -> None:
+    raw = {"accuracy": 0.9, "model": "rf", "ok": True, "tags": ["a"], "loss": 0.2}
+    reported = read_reported(raw, source="stdout", required=["accuracy"])
+    assert reported.metrics == {"accuracy": 0.9, "loss": 0.2}
+    assert reported.ignored == ("model", "ok", "tags")
+
+
+def test_a_python_dict_printed_is_named_with_its_line(tmp_path: Path) -> None:
+    tracker = JsonLineTracker()
+    tracker.feed(b"epoch 1\n{'accuracy': 0.9}\n")
+    tracker.close()
+    assert tracker.last is None
+    with pytest.raises(InvalidMetricsError) as caught:
+        collect_metrics(tmp_path / "none.json", None, near_miss=tracker.near_miss)
+    assert caught.value.problem is ContractProblem.NOT_JSON
+    assert caught.value.line == "{'accuracy': 0.9}"
+    assert "print json.dumps(metrics)" in str(caught.value)
 
 
 def test_missing_required_metric_is_named() -> None:
@@ -117,9 +147,9 @@ def test_metrics_file_with_bad_json_is_an_error(tmp_path: Path) -> None:
 def test_collect_prefers_the_file_over_stdout(tmp_path: Path) -> None:
     path = tmp_path / "metrics.json"
     path.write_text(json.dumps({"accuracy": 0.7}), encoding="utf-8")
-    assert collect_metrics(path, {"accuracy": 0.1}) == {"accuracy": 0.7}
+    assert collect_metrics(path, {"accuracy": 0.1}).metrics == {"accuracy": 0.7}
     path.unlink()
-    assert collect_metrics(path, {"accuracy": 0.1}) == {"accuracy": 0.1}
+    assert collect_metrics(path, {"accuracy": 0.1}).metrics == {"accuracy": 0.1}
 
 
 def test_collect_without_any_metrics_explains_the_contract(tmp_path: Path) -> None:
@@ -150,3 +180,39 @@ def test_an_oversized_metrics_file_is_refused_without_reading_it_all(tmp_path: P
         handle.write(b'{"accuracy": 0.5' + b" " * (16 << 20) + b"}")
     with pytest.raises(InvalidMetricsError, match="larger than"):
         metrics_from_file(path)
+
+
+@pytest.mark.parametrize(
+    ("raw", "required"),
+    [
+        ({"accuracy": 0.9}, ("loss",)),
+        ({"accuracy": float("nan")}, ()),
+        ({"accuracy": "0.9"}, ("accuracy",)),
+        ({"model": "rf"}, ()),
+        ({}, ()),
+        ([0.9], ()),
+    ],
+)
+def test_a_failed_run_says_which_contract_it_broke_by_its_reason(
+    raw: object, required: tuple[str, ...]
+) -> None:
+    with pytest.raises(InvalidMetricsError) as caught:
+        validate_metrics(raw, source="the last JSON line of stdout", required=required)
+    failed = failed_run(0, 0, str(caught.value), f"epoch 3\n{json.dumps(raw)}\n")
+    found = contract_break(failed)
+    assert found is not None
+    assert found.problem is caught.value.problem
+    assert found.line == (json.dumps(raw) if isinstance(raw, dict) and raw else None)
+
+
+def test_a_python_dict_and_a_crash_are_told_apart(tmp_path: Path) -> None:
+    with pytest.raises(InvalidMetricsError) as caught:
+        collect_metrics(tmp_path / "none.json", None, near_miss="{'accuracy': 0.9}")
+    printed = failed_run(0, 0, str(caught.value), "training\n{'accuracy': 0.9}")
+    assert contract_break(printed) == (
+        ContractProblem.NOT_JSON,
+        str(caught.value),
+        "{'accuracy': 0.9}",
+    )
+    assert contract_break(failed_run(1, 1, "exited with code 1", "Traceback")) is None
+    assert contract_break(run_result(2, {"accuracy": 0.9})) is None

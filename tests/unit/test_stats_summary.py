@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from seedgate.stats.outliers import bad_seeds, outlier_mask, robust_z
+from seedgate.stats.outliers import DEFAULT_THRESHOLD, bad_seeds, outlier_mask, robust_z
 from seedgate.stats.summary import summarize
 
 
@@ -76,3 +76,19 @@ def test_a_real_shift_is_not_a_bad_seed() -> None:
     assert bad_seeds(baseline, shifted) == ()
     collapsed = [*shifted, (3, 0.10)]  # one candidate run that collapsed
     assert bad_seeds(baseline, collapsed) == (3,)
+
+
+def test_two_clusters_of_runs_are_not_bad_seeds() -> None:
+    # a random forest's log loss on load_breast_cancer (real runs, seeds 0-19): two clusters,
+    # the larger holding more than half, so the MAD alone measures only that one
+    log_loss = [0.093, 0.095, 0.102, 0.107, 0.118, 0.122, 0.134, 0.142, 0.156, 0.302, 0.303]
+    log_loss += [0.303, 0.308, 0.315, 0.32, 0.33, 0.33, 0.33, 0.338, 0.364]
+    baseline = list(enumerate(log_loss[:14] + log_loss[17:]))
+    candidate = [(20, 0.107), (21, 0.33), (22, 0.134)]
+    assert bad_seeds(baseline, candidate) == ()
+    mad_only = np.abs(robust_z([v - np.median(log_loss) for v in log_loss])) > DEFAULT_THRESHOLD
+    assert not mad_only.any()  # the IQR matters once the clusters are uneven:
+    uneven = [*log_loss[:9], *log_loss[:6], *log_loss[9:17]]  # 15 low, 8 high
+    assert np.abs(robust_z(uneven)).max() > DEFAULT_THRESHOLD
+    assert not outlier_mask(uneven).any()
+    assert outlier_mask([*uneven, 2.5]).tolist() == [False] * len(uneven) + [True]

@@ -13,7 +13,7 @@ from seedgate.action.settings import ActionSettings, Role
 from seedgate.errors import GitHubError
 from seedgate.github.checks import CheckOutput, Conclusion, publish_check_run
 from seedgate.github.publish import is_read_only_token
-from seedgate.records import Comparison, Verdict
+from seedgate.records import NOT_COMPARED, Comparison, Verdict
 from seedgate.report.checks import (
     check_permission_note,
     check_summary,
@@ -26,9 +26,10 @@ VERDICT_ID_PREFIX = "seedgate-verdict:"  # the check's external_id: what the gat
 
 def conclusion_for(settings: ActionSettings, verdict: Verdict) -> Conclusion:
     """failure for a verdict that fails the gate; neutral when nothing was compared."""
-    if settings.config.fail_on.fails(verdict):
+    config = settings.config
+    if config.fail_on.fails(verdict) or config.missing_baseline.fails(verdict):
         return Conclusion.FAILURE
-    if verdict is Verdict.NO_BASELINE:
+    if verdict in NOT_COMPARED:
         return Conclusion.NEUTRAL
     return Conclusion.SUCCESS
 

@@ -5,7 +5,7 @@ comment and the step outputs, and what every ending (error or cancellation) stil
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -28,7 +28,9 @@ from seedgate.report import comment_marker, render_json, render_markdown
 from seedgate.report.annotations import FORK_ADVICE
 from seedgate.report.failed_runs import render_failed_experiment
 from seedgate.report.render import text_length
+from seedgate.report.wording import metric_absent_why
 from seedgate.runset.codec import write_runset
+from seedgate.store.github_artifact import SkippedBaseline
 
 PARTIAL_RUNS_FILE = "partial-runs.json"
 Render = Callable[[int | None], str]  # the Markdown report within a character limit
@@ -145,13 +147,27 @@ def _write(path: Path, text: str) -> None:
         raise OutputError(f"{path} cannot be written: {exc.strerror}") from None
 
 
-def no_baseline_advice(settings: ActionSettings) -> str:
+def no_baseline_advice(settings: ActionSettings, skipped: Sequence[SkippedBaseline] = ()) -> str:
     artifact, path = settings.baseline_artifact, settings.relative(settings.baseline_path)
+    found = (
+        f"No usable baseline artifact {artifact!r}: {len(skipped)} found on the default "
+        f"branch could not be used ({'; '.join(s.describe() for s in skipped[:5])})"
+        if skipped
+        else f"No baseline artifact {artifact!r} was found on the default branch"
+    )
     return (
-        f"No baseline artifact {artifact!r} was found on the default branch, so nothing was "
-        "compared (verdict no-baseline). Make one: run this workflow on a push to the default "
-        f"branch (mode auto makes the baseline there) and upload {path} with "
-        f"actions/upload-artifact as {artifact!r}; see examples/workflows/seedgate.yml."
+        f"{found}, so nothing was compared (verdict no-baseline). Make one: run this "
+        "workflow on a push to the default branch (mode auto makes the baseline there) and "
+        f"upload {path} with actions/upload-artifact as {artifact!r}; see "
+        "examples/workflows/seedgate.yml. To pass without a baseline, set the input "
+        "missing-baseline: pass."
+    )
+
+
+def metric_absent_advice(comparison: Comparison) -> str:
+    return (
+        f"{metric_absent_why(comparison)} To pass while the baseline catches up, set the "
+        "input missing-baseline: pass."
     )
 
 

@@ -18,7 +18,7 @@ from seedgate.errors import ConfigError
 from seedgate.github.artifact_upload import ArtifactUploader
 from seedgate.github.client import GitHubClient, RetryPolicy
 from seedgate.github.commands import Annotations
-from seedgate.store.github_artifact import FoundBaseline, GitHubArtifactStore
+from seedgate.store.github_artifact import BaselineLookup, GitHubArtifactStore
 
 
 class GitHubAccess:
@@ -102,12 +102,13 @@ class Services:
     def warn(self, text: str, *, title: str) -> None:
         self.annotations.emit("warning", text, title=f"seedgate: {title}")
 
-    def find_baseline(self) -> FoundBaseline | None:
+    def find_baseline(self) -> BaselineLookup:
         store = self.github.baseline_store(
             log=self.say, warn=lambda text: self.warn(text, title="baseline")
         )
         self.say(f"looking for the baseline: {store.describe()}")
-        found = store.find()
-        if found is not None:
+        lookup = store.lookup()
+        if lookup.found is not None:
+            found = lookup.found
             self.say(f"baseline: {found.describe()}, {len(found.runset.ok_runs)} runs")
-        return found
+        return lookup

@@ -50,6 +50,7 @@ INPUT_NAMES: tuple[str, ...] = (
     "runs-path",
     "shard",
     "fail-on",
+    "missing-baseline",
     "comment",
     "comment-id",
     "comment-author",
@@ -80,6 +81,7 @@ _CONFIG_INPUTS = {
     "jobs": "jobs",
     "executor": "executor",
     "fail-on": "fail_on",
+    "missing-baseline": "missing_baseline",
 }
 
 E = TypeVar("E", bound=enum.Enum)
@@ -274,8 +276,11 @@ def _working_directory(workspace: Path, raw: str) -> Path:
 def _inside(workspace: Path, raw: str, name: str) -> Path:
     path = Path(raw)
     resolved = (path if path.is_absolute() else workspace / path).resolve()
-    if not resolved.is_relative_to(workspace) and not path.is_absolute():
-        raise ConfigError(f"{name} = {raw!r}: must stay inside the workspace")
+    if not resolved.is_relative_to(workspace):  # absolute or relative, symlinks followed
+        raise ConfigError(
+            f"{name} = {raw!r}: must stay inside the workspace ({workspace}); "
+            "expected a path relative to it"
+        )
     return resolved
 
 

@@ -19,18 +19,27 @@ outputs known so far), 3 failed or cancelled runs (the finished ones kept in
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, MutableMapping
+from pathlib import Path
 from typing import TextIO
 
 import requests
 
+from seedgate.action import build
 from seedgate.action.accept import accept_step
 from seedgate.action.check import check_step
-from seedgate.action.deliver import Journal, no_baseline_advice, post_comment, write_report
+from seedgate.action.deliver import (
+    Journal,
+    metric_absent_advice,
+    no_baseline_advice,
+    post_comment,
+    write_report,
+)
 from seedgate.action.history import history_step
 from seedgate.action.services import GitHubAccess, Services
 from seedgate.action.settings import (
@@ -47,22 +56,34 @@ from seedgate.errors import (
     ConfigError,
     ExitCode,
     GitHubError,
+    MissingBaselineError,
     OutputError,
     RunnerError,
     SeedgateError,
 )
 from seedgate.github import commands
 from seedgate.log_text import safe_lines
+from seedgate.outcome import as_baseline
 from seedgate.pipeline import GateResult, compare_runsets, merge_folder, run_fixed, run_gate
-from seedgate.records import RunSet
+from seedgate.records import MissingBaseline, RunSet, Verdict
+from seedgate.report import isolation
 from seedgate.report.annotations import annotations_for
-from seedgate.run import child_env
+from seedgate.report.wording import built_origin
+from seedgate.run import child_env, identity
 from seedgate.run.interrupts import interrupt_on_sigterm
 from seedgate.run.process import follow_output
-from seedgate.run.process_tree import make_non_dumpable
+from seedgate.run.process_tree import (
+    become_subreaper,
+    disown,
+    kill_descendants,
+    kill_tree,
+    make_non_dumpable,
+    new_token,
+    start_ticks,
+)
 from seedgate.run.run_log import FencedGroup
 from seedgate.runset.codec import write_runset
-from seedgate.store.github_artifact import FoundBaseline
+from seedgate.store.github_artifact import SkippedBaseline
 
 SessionFactory = Callable[[], requests.Session]
 
@@ -72,9 +93,13 @@ def main(
     *,
     out: TextIO | None = None,
     session_factory: SessionFactory = requests.Session,
+    in_container: bool = False,
 ) -> int:
-    """The whole action: the runner's environment in, an exit code out."""
+    """The whole action: the runner's environment in, an exit code out. ``in_container``
+    (``entrypoint.py``): install and the runs are started as the workspace's owner."""
     make_non_dumpable()  # first: no child may read the token from this process's /proc
+    become_subreaper()  # whatever install or a run leaves behind stays below the gate
+    since = start_ticks()
     env = os.environ if environ is None else environ
     stream = out or sys.stdout
     interrupt_on_sigterm()
@@ -84,11 +109,14 @@ def main(
         runner_env = take_secrets(env, stream)
         files = commands.FileCommands.take(runner_env)  # before install and the first run
         journal = Journal(stream, files)
-        code = _guarded(journal, lambda: _act(runner_env, journal, session_factory))
+        act = lambda: _act(runner_env, journal, session_factory, in_container=in_container)  # noqa: E731
+        code = _guarded(journal, act)
+        kill_descendants(since)  # nothing a run started may write after the outputs
         code = _with_outputs(journal, code)
     except BaseException as exc:  # noqa: BLE001 - the last word must still be an exit code
         code = _last_resort(stream, exc)
     finally:
+        kill_descendants(since)
         if files is not None:  # whatever a run appended to the runner's files goes
             code = _restored(files, stream, code)
     return int(code)
@@ -113,11 +141,31 @@ def _restored(files: commands.FileCommands, out: TextIO, code: ExitCode) -> Exit
     return code
 
 
-def _act(environ: Mapping[str, str], journal: Journal, session_factory: SessionFactory) -> ExitCode:
+def _act(
+    environ: Mapping[str, str],
+    journal: Journal,
+    session_factory: SessionFactory,
+    *,
+    in_container: bool,
+) -> ExitCode:
     settings = read_settings(environ)
     journal.settings = settings
     services = Services(journal.out, GitHubAccess(settings, session_factory=session_factory))
+    separate_step(settings, services, in_container=in_container)
     return run_action(settings, services, journal)
+
+
+def separate_step(settings: ActionSettings, services: Services, *, in_container: bool) -> None:
+    """Who runs install and the runs, said once: in the container, the workspace's owner."""
+    if not in_container:
+        services.say(isolation.HOST_MODE)
+        return
+    owner = identity.workspace_owner(settings.context.workspace)
+    if owner is None:
+        services.say(isolation.STAYS_ROOT)
+        return
+    who = identity.drop_to(*owner)
+    services.say(isolation.dropped(who.uid, who.gid))
 
 
 def run_action(settings: ActionSettings, services: Services, journal: Journal) -> ExitCode:
@@ -129,33 +177,37 @@ def run_action(settings: ActionSettings, services: Services, journal: Journal) -
     os.chdir(settings.working_directory)  # the config's paths are relative to it
     if settings.mode is Mode.ACCEPT:  # nothing is installed or run on a write token
         return accept_step(settings, services)
-    install_step(settings, services)
     if settings.mode is Mode.RUN:
+        install_step(settings, services)
         return shard_step(settings, services, journal)
-    found = baseline_step(settings, services)
-    outcome = runs_step(settings, found.runset if found else None, services, journal)
+    chosen = baseline_step(settings, services, journal)  # before install: it may build one
+    install_step(settings, services)
+    outcome = runs_step(settings, chosen, services, journal)
     history = history_step(settings, outcome, services)
     render = write_report(settings, outcome.comparison, journal, appendix=history)
-    annotate_step(settings, outcome, found, services)
+    annotate_step(settings, outcome, chosen, services)
     post_comment(settings, outcome.comparison, render, services, journal)
     check_step(settings, outcome.comparison, services)
     return exit_code_step(settings, outcome, services)
 
 
-def install_step(settings: ActionSettings, services: Services) -> None:
-    """The `install` input, in the working directory, with the cleaned environment; its
-    output is a fenced log group like a run's (``seedgate.run.run_log``)."""
+def install_step(settings: ActionSettings, services: Services, cwd: Path | None = None) -> None:
+    """The `install` input, in the working directory (or ``cwd``), with the cleaned
+    environment; its output is a fenced log group like a run's (``seedgate.run.run_log``)."""
     if settings.install is None:
         return
     config = settings.config
     env = child_env.child_environment(
         os.environ, pass_env=config.pass_env, drop_env=config.drop_env
     )
+    who = identity.run_user()
+    if who is not None:
+        env = who.environment(env)
     shell = shutil.which("bash") or "/bin/sh"
     group = FencedGroup(services.out, "seedgate: install")
     group.open()
     try:
-        returncode = _run_install(shell, settings.install, env, group)
+        returncode = _run_install(shell, settings.install, env, group, cwd)
     except OSError as exc:
         raise ConfigError(f"install = {settings.install!r}: cannot start ({exc})") from None
     finally:
@@ -164,22 +216,29 @@ def install_step(settings: ActionSettings, services: Services) -> None:
         raise ConfigError(f"install = {settings.install!r} failed with exit code {returncode}")
 
 
-def _run_install(shell: str, command: str, env: Mapping[str, str], group: FencedGroup) -> int:
-    proc = subprocess.Popen(
+def _run_install(
+    shell: str, command: str, env: Mapping[str, str], group: FencedGroup, cwd: Path | None
+) -> int:
+    """Run ``install``; when cancelled, it and everything it started are killed at once
+    (background children of a finished install live on until the gate's last sweep)."""
+    token = new_token()
+    proc = identity.start_command(
         [shell, "-c", command],
+        cwd=cwd,
         env=env,
-        stdin=subprocess.DEVNULL,
+        token=token,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
     try:
         follow_output(proc, group.feed)
         return proc.wait()
-    except BaseException:  # cancelled: as subprocess.run does, the command does not outlive us
-        proc.kill()
+    except BaseException:  # cancelled: the command and all it started do not outlive us
+        kill_tree(proc.pid, token, alone=True)
         proc.wait()
         raise
     finally:
+        disown(proc.pid)
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
@@ -209,17 +268,74 @@ def shard_step(settings: ActionSettings, services: Services, journal: Journal) -
     return ExitCode.OK
 
 
-def baseline_step(settings: ActionSettings, services: Services) -> FoundBaseline | None:
-    """The gate's baseline artifact from the default branch (the baseline role has none)."""
+@dataclasses.dataclass(frozen=True)
+class ChosenBaseline:
+    """The baseline the gate compares with (None: none), where it came from, and the
+    artifacts passed over on the way."""
+
+    runset: RunSet | None
+    origin: str | None
+    skipped: tuple[SkippedBaseline, ...] = ()
+
+
+def baseline_step(settings: ActionSettings, services: Services, journal: Journal) -> ChosenBaseline:
+    """The gate's baseline artifact from the default branch (the baseline role has none),
+    found before the first run. With none usable: ``missing-baseline`` fail ends the
+    action here, saying what is missing and how to make it; build makes one now."""
     if settings.role is Role.BASELINE:
-        return None
-    return services.find_baseline()
+        return ChosenBaseline(None, None)
+    lookup = services.find_baseline()
+    if lookup.found is not None:
+        return ChosenBaseline(lookup.found.runset, lookup.found.describe(), lookup.skipped)
+    choice = settings.config.missing_baseline
+    if choice is MissingBaseline.BUILD:
+        return build_step(settings, services, journal, lookup.skipped)
+    if choice.fails(Verdict.NO_BASELINE):
+        journal.outputs["verdict"] = Verdict.NO_BASELINE.value
+        raise MissingBaselineError(no_baseline_advice(settings, lookup.skipped))
+    return ChosenBaseline(None, None, lookup.skipped)
+
+
+def build_step(
+    settings: ActionSettings,
+    services: Services,
+    journal: Journal,
+    skipped: tuple[SkippedBaseline, ...],
+) -> ChosenBaseline:
+    """The baseline made now from the base commit: its install, its runs, the same seeds."""
+    services.say("no usable baseline artifact: making one from the base commit (build)")
+    base = build.check_out_base(settings)
+    services.say(f"base commit {base.sha} checked out in {settings.relative(base.worktree)}")
+    install_step(settings, services, cwd=base.working_directory)
+    config = dataclasses.replace(settings.config, working_directory=base.working_directory)
+    runs = run_fixed(config, runs=config.baseline_runs, out=services.out, label="baseline")
+    runset = build.as_built(runs, base)
+    path = settings.output_dir / build.BUILT_FILE
+    write_runset(runset, path)
+    journal.outputs["baseline-path"] = settings.relative(path)
+    services.say(f"baseline of {len(runset.ok_runs)} runs built, kept in {settings.relative(path)}")
+    return ChosenBaseline(runset, built_origin(base.sha, len(runset.ok_runs)), skipped)
 
 
 def runs_step(
-    settings: ActionSettings, baseline: RunSet | None, services: Services, journal: Journal
+    settings: ActionSettings, chosen: ChosenBaseline, services: Services, journal: Journal
 ) -> GateResult:
     """Run (or merge the shards' runs), compare, and keep the runs as a file."""
+    outcome = _compared(settings, chosen.runset, services)
+    comparison = dataclasses.replace(
+        outcome.comparison,
+        baseline_origin=chosen.origin,
+        baseline_skipped=tuple(s.describe() for s in chosen.skipped),
+    )
+    if settings.role is Role.BASELINE:
+        comparison = as_baseline(comparison)
+    outcome = dataclasses.replace(outcome, comparison=comparison)
+    journal.runs = outcome.candidate
+    keep_runs(settings, outcome.candidate, services, journal)
+    return outcome
+
+
+def _compared(settings: ActionSettings, baseline: RunSet | None, services: Services) -> GateResult:
     config, out = settings.config, services.out
     if settings.mode is Mode.COMPARE:
         runs = merge_folder(settings.runs_path)
@@ -230,8 +346,6 @@ def runs_step(
         outcome = GateResult(compare_runsets(None, runs, config), runs, None)
     else:
         outcome = run_gate(config, baseline, out=out)
-    journal.runs = outcome.candidate
-    keep_runs(settings, outcome.candidate, services, journal)
     return outcome
 
 
@@ -253,18 +367,29 @@ def keep_runs(settings: ActionSettings, runs: RunSet, services: Services, journa
 def annotate_step(
     settings: ActionSettings,
     outcome: GateResult,
-    found: FoundBaseline | None,
+    chosen: ChosenBaseline,
     services: Services,
 ) -> None:
-    """Annotations: regressions, failed runs, an open answer, a missing baseline."""
+    """Annotations: regressions, failed runs, an open answer, a missing baseline (the one
+    a ``missing-baseline: fail`` check fails with is its ``::error``, in the exit step)."""
     services.annotations.emit_each(annotations_for(outcome.comparison))
-    if settings.role is Role.GATE and found is None:
-        services.warn(no_baseline_advice(settings), title="no baseline")
+    verdict = outcome.comparison.verdict
+    if settings.role is not Role.GATE or settings.config.missing_baseline.fails(verdict):
+        return
+    if verdict is Verdict.NO_BASELINE:
+        services.warn(no_baseline_advice(settings, chosen.skipped), title="no baseline")
+    elif verdict is Verdict.METRIC_ABSENT:
+        services.warn(metric_absent_advice(outcome.comparison), title="metric absent")
 
 
 def exit_code_step(settings: ActionSettings, outcome: GateResult, services: Services) -> ExitCode:
     """1 only for a gate's verdict that ``fail-on`` names; a baseline always passes."""
     verdict = outcome.comparison.verdict
+    if settings.role is Role.GATE and settings.config.missing_baseline.fails(verdict):
+        services.say(f"verdict {verdict.value} (fails the check: missing-baseline is fail)")
+        if verdict is Verdict.METRIC_ABSENT:
+            raise MissingBaselineError(metric_absent_advice(outcome.comparison))
+        raise MissingBaselineError(no_baseline_advice(settings, ()))
     if settings.role is Role.GATE and settings.config.fail_on.fails(verdict):
         services.say(f"verdict {verdict.value} (fails the check)")
         return ExitCode.FAILING_VERDICT
@@ -304,6 +429,8 @@ def _guarded(journal: Journal, body: Callable[[], ExitCode]) -> ExitCode:
         return journal.failed(exc, "runs")
     except GitHubError as exc:
         return journal.failed(exc, "GitHub")
+    except MissingBaselineError as exc:
+        return journal.failed(exc, "nothing compared")
     except SeedgateError as exc:
         return journal.failed(exc, "error")
     except Exception as exc:  # noqa: BLE001 - a bug must not look like a regression (exit 1)

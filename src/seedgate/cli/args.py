@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,23 @@ from seedgate.errors import ExitCode
 
 
 class Parser(argparse.ArgumentParser):
+    """Exit 2 with this (sub)command's usage; flags are never guessed from a prefix."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+        self.commands: Mapping[str, argparse.ArgumentParser] = {}
+
+    def parse_args(  # type: ignore[override] # one signature is enough here
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        """As argparse's, but an unknown flag is reported with its subcommand's usage."""
+        known, extras = self.parse_known_args(args, namespace)
+        if extras:
+            owner = self.commands.get(getattr(known, "subcommand", None) or "", self)
+            owner.error(f"unrecognized arguments: {' '.join(extras)}")
+        return known
+
     def error(self, message: str) -> Any:  # argparse's exit code is already 2
         self.print_usage(sys.stderr)
         from seedgate.log_text import one_line
@@ -27,9 +45,20 @@ class Parser(argparse.ArgumentParser):
 def _add_settings(parser: argparse.ArgumentParser) -> None:
     # values stay text here: seedgate.config.settings parses every setting, from any source
     group = parser.add_argument_group("settings (override seedgate.toml / [tool.seedgate])")
-    group.add_argument("--config", type=Path, help="config file (default: ./seedgate.toml)")
+    group.add_argument(
+        "--config",
+        type=Path,
+        help="config file (default: ./seedgate.toml); working_directory and the store "
+        "are relative to its folder",
+    )
     group.add_argument(
         "-C",
+        dest="chdir",
+        metavar="DIR",
+        type=Path,
+        help="run as if started in DIR, like git -C (config, working directory, store)",
+    )
+    group.add_argument(
         "--working-directory",
         dest="working_directory",
         type=Path,
@@ -87,6 +116,14 @@ def _add_report(parser: argparse.ArgumentParser) -> None:
         choices=("regression", "inconclusive", "never"),
         help="which verdicts exit 1 (default regression)",
     )
+    parser.add_argument(
+        "--missing-baseline",
+        dest="missing_baseline",
+        choices=("fail", "pass", "build"),
+        help="nothing to compare with (no baseline, or a gating metric absent from it): "
+        "fail (exit 2, the default), pass with a warning, or build (the action makes it from "
+        "the pull request's base commit; the CLI fails as with fail)",
+    )
 
 
 def _add_command(parser: argparse.ArgumentParser) -> None:
@@ -95,13 +132,21 @@ def _add_command(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> Parser:
     parser = Parser(
         prog="seedgate",
         description="Run an ML experiment with several seeds and gate on real regressions.",
     )
     parser.add_argument("--version", action="version", version=f"seedgate {__version__}")
+    parser.add_argument(
+        "-C",
+        dest="chdir_first",
+        metavar="DIR",
+        type=Path,
+        help="run as if seedgate was started in DIR, like git -C",
+    )
     sub = parser.add_subparsers(dest="subcommand", required=True, parser_class=Parser)
+    parser.commands = sub.choices
 
     run = sub.add_parser("run", help="run the command N times and write a RunSet")
     run.add_argument("--runs", help="number of runs (default 5)")

@@ -1,17 +1,42 @@
-"""`seedgate baseline`: the runs saved as the local baseline."""
+"""`seedgate baseline`: the runs saved as the local baseline.
+
+Runs already made on this commit with the same command and seeds (``seedgate init``'s, in the
+store's ``init.json``, and an interrupted baseline's, in ``baseline.partial.json``) are reused;
+only the rest are run.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from seedgate.cli.common import keeping_finished_runs, load_settings
-from seedgate.errors import ExitCode
+from seedgate.cli.common import keeping_finished_runs, load_settings, warn_resolution
+from seedgate.cli.init import INIT_RUNS
+from seedgate.errors import ExitCode, RunSetError
+from seedgate.records import RunSet
 
 if TYPE_CHECKING:
     from seedgate.config.settings import Config
-    from seedgate.records import RunSet
+
+PARTIAL_RUNS = "baseline.partial.json"
+
+
+def runs_made_before(store: Path) -> list[RunSet]:
+    """The store's earlier runs that a baseline may reuse: an interrupted baseline's first
+    (they are the newest), then init's; a file that cannot be read is passed over."""
+    from seedgate.runset.codec import read_runset
+
+    found = []
+    for name in (PARTIAL_RUNS, INIT_RUNS):
+        path = store / name
+        if path.is_file():
+            try:
+                found.append(read_runset(path))
+            except RunSetError as exc:
+                print(f"seedgate: not reusing {path}: {exc}", file=sys.stderr)
+    return found
 
 
 def command(args: argparse.Namespace) -> int:
@@ -20,11 +45,14 @@ def command(args: argparse.Namespace) -> int:
 
     config = load_settings(args)
     store = LocalStore(config.store)
-    with keeping_finished_runs(store.directory / "baseline.partial.json"):
-        runset = run_fixed(config, runs=config.baseline_runs, out=sys.stderr)
+    earlier = runs_made_before(store.directory)
+    with keeping_finished_runs(store.directory / PARTIAL_RUNS):
+        runset = run_fixed(config, runs=config.baseline_runs, out=sys.stderr, reuse=earlier)
     path = store.save(runset)
+    (store.directory / PARTIAL_RUNS).unlink(missing_ok=True)
     print(f"seedgate: baseline of {len(runset.ok_runs)} runs saved to {path}", file=sys.stderr)
     _record_in_history(config, runset)
+    warn_resolution(config, runset)  # its runs measure the noise again: is min_effect resolved?
     return ExitCode.OK
 
 

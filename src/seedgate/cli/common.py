@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from seedgate.records import Comparison, RunSet
 
 MAKE_BASELINE = "make one with `seedgate baseline -- CMD`"
+WITHOUT_BASELINE = '(--missing-baseline pass, or missing_baseline = "pass", passes instead)'
 
 
 def command_text(cmd: Sequence[str]) -> str | None:
@@ -41,7 +42,7 @@ def load_settings(args: argparse.Namespace, **extra: object) -> Config:
     if command := command_text(getattr(args, "cmd", None) or []):
         overrides["command"] = command
     overrides.update(extra)
-    return load_config(overrides, config_path=args.config, search_dir=Path.cwd())
+    return load_config(overrides, config_path=args.config, search_dir=Path())
 
 
 def stdout_format(requested: str | None, out: TextIO) -> str:
@@ -59,18 +60,30 @@ def emit(comparison: Comparison, args: argparse.Namespace, out: TextIO) -> None:
     text = render_json(comparison) if args.format == "json" else render_markdown(comparison)
     shown = stdout_format(args.format, out)
     if shown == "text":
-        width = shutil.get_terminal_size().columns if out.isatty() else 100
+        # the terminal's width, or COLUMNS into a pipe, else 100
+        width = shutil.get_terminal_size((100, 24)).columns
         out.write(render_text(comparison, color=out.isatty(), width=width))
     else:
         out.write(text if text.endswith("\n") else text + "\n")
     if args.out:
-        write_shared_text(args.out, text)
+        write_shared_text(args.out, text, special_ok=True)  # --out /dev/stdout
         print(f"seedgate: report written to {args.out}", file=sys.stderr)
 
 
 def verdict_exit(comparison: Comparison, config: Config) -> ExitCode:
-    print(f"seedgate: verdict {comparison.verdict.value}", file=sys.stderr)
-    return ExitCode.FAILING_VERDICT if config.fail_on.fails(comparison.verdict) else ExitCode.OK
+    """1 for a verdict fail_on names; nothing compared is 2 under missing_baseline = "fail"
+    and a warning under "pass"."""
+    from seedgate.records import NOT_COMPARED
+    from seedgate.report.wording import why
+
+    verdict = comparison.verdict
+    print(f"seedgate: verdict {verdict.value}", file=sys.stderr)
+    if config.missing_baseline.fails(verdict):
+        print(f"seedgate: error: {why(comparison)} {WITHOUT_BASELINE}", file=sys.stderr)
+        return ExitCode.ERROR
+    if verdict in NOT_COMPARED:
+        print(f"seedgate: warning: {why(comparison)}", file=sys.stderr)
+    return ExitCode.FAILING_VERDICT if config.fail_on.fails(verdict) else ExitCode.OK
 
 
 @contextlib.contextmanager
@@ -89,12 +102,28 @@ def keeping_finished_runs(path: Path) -> Iterator[None]:
 
 
 def load_baseline(args: argparse.Namespace, config: Config) -> RunSet | None:
+    """The --baseline file, else the store's baseline; with none, an error before any run
+    under missing_baseline = "fail", a warning under "pass"."""
+    from seedgate.errors import MissingBaselineError
+    from seedgate.records import MissingBaseline, Verdict
     from seedgate.runset.codec import read_runset
     from seedgate.store.local import LocalStore
 
     if getattr(args, "baseline", None):
         return read_runset(args.baseline)
-    return LocalStore(config.store).load()
+    store = LocalStore(config.store)
+    baseline = store.load()
+    if baseline is None:
+        missing = f"no baseline at {store.describe()}"
+        if config.missing_baseline is MissingBaseline.BUILD:
+            missing += (
+                " (missing_baseline = build is the action's: the CLI knows no pull request "
+                "base commit; --baseline-command runs a baseline in lockstep)"
+            )
+        if config.missing_baseline.fails(Verdict.NO_BASELINE):
+            raise MissingBaselineError(f"{missing}: {MAKE_BASELINE}; {WITHOUT_BASELINE}")
+        print(f"seedgate: warning: {missing}; nothing will be compared", file=sys.stderr)
+    return baseline
 
 
 def warn_resolution(config: Config, baseline: RunSet | None) -> None:

@@ -6,7 +6,6 @@ import argparse
 import sys
 
 from seedgate.cli.common import (
-    MAKE_BASELINE,
     emit,
     keeping_finished_runs,
     load_baseline,
@@ -25,7 +24,5 @@ def command(args: argparse.Namespace) -> int:
     with keeping_finished_runs(candidate_path):
         outcome = run_gate(config, baseline, out=sys.stderr, baseline_command=args.baseline_command)
     write_runset(outcome.candidate, candidate_path)
-    if outcome.baseline is None:
-        print(f"seedgate: no baseline found; {MAKE_BASELINE} on the main branch", file=sys.stderr)
     emit(outcome.comparison, args, sys.stdout)
     return verdict_exit(outcome.comparison, config)

@@ -4,9 +4,11 @@ Runs the command a few times (or reads a baseline RunSet), shows each metric's m
 SD, and writes a commented seedgate.toml: the command, every metric with its goal and a
 min_effect the default runs resolve, the metric that gates
 (the rule of ``seedgate.config.defaults``)
-marked primary, and the workflow step to paste. A seed SD from a few runs is often far too
-low (3 runs of the bundled example gave 0.0014 where 20 give 0.0049), so min_effect is
-sized from the SD's one-sided 80% upper confidence bound (normal noise), not the estimate.
+marked primary, and the workflow step to paste. Each min_effect is the smallest effect the
+default design resolves at the measured seed SD, rounded up to a readable value: the paired
+design when the gate's seeds will pair with a baseline made by the same settings
+(``planning.design.planned_baseline_pairs``), at ``TYPICAL_CORRELATION``. It is a floor, not a
+choice: the screen says what it catches and asks for the change that matters.
 ``run_init`` is the command's sequence; the functions before it are pure.
 """
 
@@ -14,133 +16,45 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
+import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-import numpy as np
-
 from seedgate.cli.common import command_text
-from seedgate.config.defaults import default_gating_metric
-from seedgate.config.settings import RESERVED_METRICS, Config, MetricSpec, build_config
+from seedgate.config.settings import Config, build_config
 from seedgate.errors import ConfigError, ExitCode
-from seedgate.planning.design import design_for
-from seedgate.planning.resolution import smallest_resolvable_sd
-from seedgate.records import Design, Goal, RunSet
+from seedgate.planning.sizing import InitDesign, MetricNoise, init_design, measure
+from seedgate.planning.workflow import project_needs
+from seedgate.records import RunSet
+from seedgate.report.init_screen import (
+    CONTAINER_STEP,
+    noise_screen,
+    workflow_screen,
+    workflow_steps,
+)
 from seedgate.report.plans import why_chosen
 
-_NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)  # at most 25% up
-SD_CONFIDENCE = 0.8  # min_effect is resolvable with this confidence in the seed SD
 _ENTRY_PREFIX = "entry:"
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _HEADER = """\
 # Measured from {runs} runs of {source}. Each min_effect is the smallest change the
-# default design resolves (a baseline of {baseline} runs, at most {cap} candidate runs,
-# alpha {alpha:g}, power {power:g}) at the upper {confidence:.0%} confidence bound of the seed SD,
-# rounded up. Once the baseline exists, `seedgate plan` shows what its runs resolve:
-# lower min_effect only that far (or raise baseline_runs and max_runs first).
+# default design resolves at the measured seed SD ({pairing}, a baseline of {baseline} runs,
+# at most {cap} candidate runs, alpha {alpha:g}, power {power:g}), rounded up. It is the floor,
+# not your choice: set each min_effect to the smallest change that matters to you.
+# Once the baseline exists, `seedgate plan` shows what its runs resolve.
 # `seedgate gate` warns before running when a min_effect cannot be resolved.
 """
-WORKFLOW_STEP = (
-    "- uses: seedgate/seedgate-action@v1",
-    "  with:",
-    "    config: seedgate.toml",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class MetricNoise:
-    """One metric as the init runs saw it, and the settings suggested for it."""
-
-    name: str
-    mean: float
-    seed_std: float
-    sd_bound: float  # the SD's upper confidence bound, at SD_CONFIDENCE
-    runs: int
-    goal: Goal
-    min_effect: float | None  # absolute; None: the runs were identical (keep the 1% default)
-    primary: bool
-
-
-def nice_ceiling(value: float) -> float:
-    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k that is >= value (> 0)."""
-    scale = 10.0 ** math.floor(math.log10(value))
-    step = next(s for s in _NICE_STEPS if s * scale >= value * (1 - 1e-9))
-    return float(f"{step * scale:.3g}")
-
-
-def sd_upper_bound(seed_std: float, runs: int) -> float:
-    """The one-sided SD_CONFIDENCE upper confidence bound of a normal SD from ``runs`` runs."""
-    from scipy.stats import chi2
-
-    return seed_std * math.sqrt((runs - 1) / float(chi2.ppf(1 - SD_CONFIDENCE, runs - 1)))
-
-
-def suggest_min_effect(seed_std: float, design: Design) -> float | None:
-    """The smallest effect the design resolves by its cap for this seed SD, rounded up."""
-    if seed_std == 0:
-        return None
-    edge = smallest_resolvable_sd(design, design.looks[-1])
-    if edge is None:
-        raise ConfigError(
-            f"init: a cap of {design.looks[-1]} runs resolves no effect at these settings"
-        )
-    return nice_ceiling(edge * seed_std)
-
-
-def measure(runset: RunSet, design: Design) -> tuple[MetricNoise, ...]:
-    """Each metric's mean and seed SD over the successful runs, with its suggested settings."""
-    names = [n for n in runset.metric_names() if n not in RESERVED_METRICS]
-    usable = [n for n in names if all(math.isfinite(v) for v in runset.values(n))]
-    runs = len(runset.ok_runs)
-    if runs < 2 or not usable:  # a seed SD needs two runs
-        raise ConfigError(
-            f"init: {runs} successful runs reporting {', '.join(names) or 'no metrics'}; "
-            "need at least 2 runs with a finite metric to measure the seed noise"
-        )
-    chosen = default_gating_metric(usable)
-    noise = []
-    for name in usable:
-        values = np.asarray(runset.values(name), dtype=float)
-        seed_std = float(values.std(ddof=1))
-        bound = sd_upper_bound(seed_std, runs)
-        goal = MetricSpec.default_for(name).goal
-        effect = suggest_min_effect(bound, design)
-        mean = float(values.mean())
-        noise.append(MetricNoise(name, mean, seed_std, bound, runs, goal, effect, name == chosen))
-    return tuple(noise)
-
-
-def render_table(metrics: Sequence[MetricNoise]) -> str:
-    """The metrics as the terminal shows them: mean, seed SD, the suggested min_effect."""
-    rows = [("metric", "mean", "seed SD", "goal", "min_effect", "")]
-    for m in metrics:
-        effect = f"{m.min_effect:g}" if m.min_effect is not None else "1%"
-        rows.append(
-            (
-                m.name,
-                f"{m.mean:.4g}",
-                f"{m.seed_std:.3g}",
-                m.goal.value,
-                effect,
-                "gates" if m.primary else "reported",
-            )
-        )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
-    )
 
 
 def _toml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a TOML basic string
 
 
-def _metric_table(m: MetricNoise, design: Design) -> list[str]:
+def _metric_table(m: MetricNoise) -> list[str]:
     key = m.name if _BARE_KEY.fullmatch(m.name) else _toml_string(m.name)
     lines = [f"[metric.{key}]"]
     why = why_chosen(m.name)
@@ -150,35 +64,40 @@ def _metric_table(m: MetricNoise, design: Design) -> list[str]:
     if m.min_effect is None:
         lines.append('min_effect = "1%"  # the runs were identical: any change shows at once')
     else:
-        share = f"{m.min_effect / abs(m.mean):.2%} of the mean, " if m.mean else ""
-        bound = f"{m.sd_bound:.3g} ({SD_CONFIDENCE:.0%} confidence)"
-        cap = design.looks[-1]
-        lines.append(f"# mean {m.mean:.4g}, seed SD {m.seed_std:.3g} ({m.runs} runs), <= {bound}")
-        lines.append(f"min_effect = {m.min_effect:g}  # {share}resolved by {cap} runs at that SD")
+        share = f" ({m.min_effect / abs(m.mean):.2%} of the mean)" if m.mean else ""
+        lines.append(f"# mean {m.mean:.4g}, seed SD {m.seed_std:.3g} ({m.runs} runs)")
+        lines.append(f"# the smallest change resolved: {m.min_effect:g}{share}")
+        lines.append(f"min_effect = {m.min_effect:g}  # raise it to the change that matters")
     if m.primary:
         lines.append("primary = true  # only this metric fails the check; the others are reported")
     return lines
 
 
 def render_config(
-    metrics: Sequence[MetricNoise], design: Design, *, command: str, source: str
+    metrics: Sequence[MetricNoise],
+    sizing: InitDesign,
+    *,
+    command: str,
+    source: str,
+    workflow: Sequence[str] = CONTAINER_STEP,
 ) -> str:
     """The commented seedgate.toml (loads with ``config.load_config``)."""
-    runs = metrics[0].runs
+    design = sizing.design
+    pairing = "paired seeds" if sizing.correlation is not None else "unpaired seeds"
     head = [
         "# seedgate settings, written by `seedgate init`.",
         *_HEADER.format(
-            runs=runs,
+            runs=metrics[0].runs,
             source=source,
+            pairing=pairing,
             baseline=design.baseline_n,
             cap=design.looks[-1],
             alpha=design.alpha,
             power=design.power,
-            confidence=SD_CONFIDENCE,
         ).splitlines(),
         "#",
-        "# The workflow step that gates pull requests (after actions/checkout):",
-        *(f"#   {line}" for line in WORKFLOW_STEP),
+        "# The workflow steps that gate pull requests (after actions/checkout):",
+        *(f"#   {line}" for line in workflow),
         "",
     ]
     if command.startswith(_ENTRY_PREFIX):
@@ -187,14 +106,8 @@ def render_config(
         head.append(f"command = {_toml_string(command)}")
     body: list[str] = []
     for m in sorted(metrics, key=lambda m: not m.primary):
-        body += ["", *_metric_table(m, design)]
+        body += ["", *_metric_table(m)]
     return "\n".join(head + body) + "\n"
-
-
-def init_design(config: Config) -> Design:
-    """The design the suggested min_effects are resolved under: a ``baseline_runs`` baseline,
-    unpaired (a change may decorrelate the seeds)."""
-    return design_for(config, None).design
 
 
 def write_config(path: Path, text: str, *, force: bool) -> None:
@@ -219,9 +132,13 @@ class InitRequest:
     settings: dict[str, Any]  # runs / jobs / timeout / working_directory as given
 
 
+INIT_RUNS = "init.json"  # init's runs, kept in the store for `seedgate baseline` to reuse
+
+
 def _runs(request: InitRequest, log: TextIO) -> tuple[RunSet, str]:
+    from seedgate.cli.common import keeping_finished_runs
     from seedgate.pipeline import run_fixed
-    from seedgate.runset.codec import read_runset
+    from seedgate.runset.codec import read_runset, write_runset
 
     if request.baseline is not None:
         runset = read_runset(request.baseline)
@@ -230,7 +147,11 @@ def _runs(request: InitRequest, log: TextIO) -> tuple[RunSet, str]:
         raise ConfigError("init: give the command after `--` (or --baseline FILE)")
     config = build_config({"command": request.command, "runs": 5, **request.settings})
     print(f"seedgate init: {config.runs} runs of {request.command}", file=log)
-    return run_fixed(config, runs=config.runs, out=log, label="init"), request.command
+    kept = config.store / INIT_RUNS
+    with keeping_finished_runs(kept):
+        runset = run_fixed(config, runs=config.runs, out=log, label="init")
+    write_runset(runset, kept)
+    return runset, request.command
 
 
 def run_init(request: InitRequest, *, out: TextIO, log: TextIO = sys.stderr) -> None:
@@ -239,15 +160,17 @@ def run_init(request: InitRequest, *, out: TextIO, log: TextIO = sys.stderr) -> 
     if request.out.exists() and not request.force:
         raise ConfigError(f"init: {request.out} already exists; pass --force to overwrite it")
     runset, command = _runs(request, log)
-    design = init_design(Config())
-    metrics = measure(runset, design)
+    sizing = init_design(Config())
+    metrics = measure(runset, sizing)
+    needs = project_needs(command, Path(request.settings.get("working_directory", ".")))
     source = str(request.baseline) if request.baseline is not None else "the command"
-    out.write(render_table(metrics) + "\n")
-    write_config(
-        request.out,
-        render_config(metrics, design, command=command, source=source),
-        force=request.force,
+    width = min(shutil.get_terminal_size().columns, 100)
+    out.write(noise_screen(metrics, sizing, width=width) + "\n\n")
+    out.write(workflow_screen(needs, width=width) + "\n")
+    text = render_config(
+        metrics, sizing, command=command, source=source, workflow=workflow_steps(needs)
     )
+    write_config(request.out, text, force=request.force)
     print(
         f"seedgate init: wrote {request.out}; next: `seedgate baseline` on the main branch, "
         "then `seedgate gate` on a change",

@@ -12,13 +12,15 @@ Heavy modules (numpy, scipy, the pipeline) are imported inside the commands so t
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from seedgate.cli.args import build_parser
-from seedgate.errors import ExitCode, SeedgateError, exit_code_for
+from seedgate.errors import ConfigError, ExitCode, SeedgateError, exit_code_for
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,6 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     interrupt_on_sigterm()
     try:
+        _change_directory(args)
         command = importlib.import_module(f"seedgate.cli.{args.subcommand}").command
         return int(command(args))
     except KeyboardInterrupt:  # a cancellation outside the runs (which keep what finished)
@@ -35,6 +38,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _failed(f"error: {exc}", exit_code_for(exc))
     except Exception as exc:  # noqa: BLE001 - a bug must not look like a regression (exit 1)
         return _failed(f"internal error: {exc!r}", ExitCode.ERROR)
+
+
+def _change_directory(args: argparse.Namespace) -> None:
+    """``-C DIR`` (before or after the subcommand; several apply in turn, as git's do)."""
+    for directory in (getattr(args, "chdir_first", None), getattr(args, "chdir", None)):
+        if directory is None:
+            continue
+        try:
+            os.chdir(directory)
+        except OSError as exc:
+            raise ConfigError(f"-C {directory}: cannot change to it ({exc.strerror})") from None
 
 
 def _failed(message: str, code: ExitCode) -> int:

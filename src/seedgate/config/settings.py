@@ -7,13 +7,14 @@ place, so that each error names the key, the value and what was expected.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import hashlib
 import json
 import math
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from seedgate.config.defaults import default_gating_metric
 from seedgate.config.values import (
     MAX_SEED,
     expect_bytes,
+    expect_command,
     expect_enum,
     expect_float,
     expect_int,
@@ -33,7 +35,9 @@ from seedgate.config.values import (
     expect_str,
 )
 from seedgate.errors import ConfigError
-from seedgate.records import Executor, FailOn, Goal
+from seedgate.files import read_regular
+from seedgate.log_text import name_problem
+from seedgate.records import Executor, FailOn, Goal, MissingBaseline
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -128,6 +132,7 @@ class Config:
     pass_env: tuple[str, ...] = ()
     drop_env: tuple[str, ...] = ()
     fail_on: FailOn = FailOn.REGRESSION
+    missing_baseline: MissingBaseline = MissingBaseline.FAIL
     store: Path = Path(".seedgate")
     entry: str | None = None  # module:function for warm workers
     executor: Executor = Executor.LOCAL
@@ -211,13 +216,12 @@ def _metric_spec(
     name: str, raw: object, default_effect: MinEffect, *, effect_is_override: bool
 ) -> MetricSpec:
     key = f"metric.{name}"
+    problem = name_problem(name)
+    if problem is not None:
+        raise ConfigError(f"[metric.*]: the metric name {ascii(name)[:80]} {problem}")
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{key} = {raw!r}: expected a table with goal / min_effect / primary")
-    unknown = sorted(set(raw) - _METRIC_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"{key}: unknown key {unknown[0]!r}; expected one of {sorted(_METRIC_KEYS)}"
-        )
+    check_known_keys(raw, _METRIC_KEYS, where=f"{key}: unknown key")
     base = MetricSpec.default_for(name, default_effect)
     goal = expect_enum(f"{key}.goal", raw["goal"], Goal) if "goal" in raw else base.goal
     effect = default_effect
@@ -246,7 +250,7 @@ def _metric_specs(
 
 # One validator per setting: the only place a raw value becomes a typed one.
 _VALIDATORS: dict[str, Callable[[str, object], Any]] = {
-    "command": expect_str,
+    "command": expect_command,
     "entry": expect_str,
     "executor": lambda k, v: expect_enum(k, v, Executor),
     "ray_address": expect_str,
@@ -273,9 +277,20 @@ _VALIDATORS: dict[str, Callable[[str, object], Any]] = {
     "pass_env": expect_patterns,
     "drop_env": expect_patterns,
     "fail_on": lambda k, v: expect_enum(k, v, FailOn),
+    "missing_baseline": lambda k, v: expect_enum(k, v, MissingBaseline),
     "min_effect": lambda k, v: MinEffect.parse(v, k),
 }
 SETTING_KEYS = frozenset(_VALIDATORS) | {"metric"}
+
+
+def check_known_keys(raw: Mapping[str, Any], known: Iterable[str], *, where: str) -> None:
+    """Refuse the first key of ``raw`` not in ``known``, with the closest known one."""
+    unknown = sorted(set(raw) - set(known))
+    if not unknown:
+        return
+    close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise ConfigError(f"{where} {unknown[0]!r}{hint} (expected one of {', '.join(sorted(known))})")
 
 
 def build_config(raw: Mapping[str, Any], *, overridden: frozenset[str] = frozenset()) -> Config:
@@ -284,9 +299,7 @@ def build_config(raw: Mapping[str, Any], *, overridden: frozenset[str] = frozens
     ``overridden`` names the keys a flag or action input set: a ``min_effect`` among them
     applies to every metric, over the metric tables' own.
     """
-    unknown = sorted(set(raw) - SETTING_KEYS)
-    if unknown:
-        raise ConfigError(f"unknown setting {unknown[0]!r}; expected one of {sorted(SETTING_KEYS)}")
+    check_known_keys(raw, SETTING_KEYS, where="unknown setting")
     values = {key: _VALIDATORS[key](key, item) for key, item in raw.items() if key != "metric"}
     if "metric" in raw:
         values["metrics"] = _metric_specs(
@@ -319,16 +332,25 @@ def _check_seed_range(config: Config) -> None:
         )
 
 
+MAX_CONFIG_BYTES = 4 << 20  # a config file is a few kilobytes
+
+
 def read_config_file(path: Path) -> dict[str, Any]:
     """Read seedgate.toml, or [tool.seedgate] of pyproject.toml."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_regular(path, limit=MAX_CONFIG_BYTES).decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"config file {path} cannot be read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(
+            f"config file {path} is not valid TOML: arrays or tables nested too deeply"
+        ) from None
     if path.name == "pyproject.toml":
         section = data.get("tool", {}).get("seedgate", {})
         if not isinstance(section, dict):
@@ -348,6 +370,19 @@ def find_config_file(directory: Path) -> Path | None:
     return None
 
 
+def _check_file_keys(values: Mapping[str, Any], path: Path | None) -> None:
+    """Unknown keys in a config file are named with the file they are in."""
+    if path is None:
+        return
+    check_known_keys(values, SETTING_KEYS, where=f"{path}: unknown setting")
+    metrics = values.get("metric")
+    if isinstance(metrics, Mapping):
+        for name, table in metrics.items():
+            if isinstance(table, Mapping):
+                where = f"{path}: [metric.{name}] has an unknown key"
+                check_known_keys(table, _METRIC_KEYS, where=where)
+
+
 def load_config(
     overrides: Mapping[str, Any],
     *,
@@ -359,15 +394,19 @@ def load_config(
 
     Relative paths are read from ``root`` but recorded as given: the config digest must
     not depend on where a checkout lives (the action runs with ``root`` as its cwd).
+    A config file's folder is where its project is: ``working_directory`` and ``store``
+    (given in it or not) are relative to that folder; flags stay relative to the shell.
     """
     found = find_config_file(root / search_dir) if search_dir is not None else None
     if config_path is None and found is not None and search_dir is not None:
         config_path = search_dir / found.name
     path = config_path
     file_values = read_config_file(root / path) if path else {}
+    _check_file_keys(file_values, path)
     if path is not None:  # paths in a file are relative to the file, flags to the shell
-        for key in ("working_directory", "store"):
-            value = file_values.get(key)
+        defaults = {"working_directory": ".", "store": str(Config.store)}
+        for key, default in defaults.items():
+            value = file_values.get(key, default)
             if isinstance(value, str) and value.strip() and not Path(value).is_absolute():
                 file_values[key] = str(path.parent / value)
     given = {k: v for k, v in overrides.items() if v is not None}

@@ -120,6 +120,24 @@ def expect_str(key: str, raw: object) -> str:
     return raw
 
 
+MAX_COMMAND_BYTES = 131_072  # Linux's limit on one argument (MAX_ARG_STRLEN) to /bin/sh -c
+
+
+def expect_command(key: str, raw: object) -> str:
+    """A shell command: non-empty, no NUL (no process argument can hold one), and short
+    enough to be passed to ``/bin/sh -c`` at all."""
+    command = expect_str(key, raw)
+    if "\0" in command:
+        raise ConfigError(f"{key}: holds a NUL character, which no command line can carry")
+    size = len(command.encode("utf-8", "surrogatepass"))
+    if size > MAX_COMMAND_BYTES:
+        raise ConfigError(
+            f"{key}: {size:,} bytes long; a command may be at most {MAX_COMMAND_BYTES:,} "
+            "bytes (Linux's limit for one argument): put a long script in a file and run that"
+        )
+    return command
+
+
 def expect_patterns(key: str, raw: object) -> tuple[str, ...]:
     if isinstance(raw, str):
         return tuple(p for p in re.split(r"[,\s]+", raw) if p)

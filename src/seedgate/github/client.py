@@ -8,8 +8,10 @@ errors that name the call and the permission it needs.
 
 A POST is never retried blindly: after a 5xx or a broken connection GitHub may have
 created the comment anyway, so the caller looks before it posts again
-(``seedgate.github.publish``). Downloads have an overall deadline, so a server that
-trickles a byte at a time cannot hold the job.
+(``seedgate.github.publish``). Every answer's body is read with a size cap
+(``max_body_bytes``; downloads have their own) and a deadline, so a server that trickles
+a byte at a time or answers 400 MB of JSON cannot hold the job or fill its memory; a call
+with all its retries and waits has an overall deadline too.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ class RetryPolicy:
     max_wait_s: float = 300.0  # a longer wait is not worth holding a CI job: fail instead
     timeout_s: float = 30.0
     download_deadline_s: float = 600.0  # the whole artifact, however slowly it arrives
+    body_deadline_s: float = 120.0  # one JSON answer, however slowly it arrives
+    max_body_bytes: int = 16 << 20  # one JSON answer (a page of 100 artifacts is ~100 kB)
+    call_deadline_s: float = 1200.0  # one call with all its retries and waits
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
 
 
@@ -116,7 +121,12 @@ class GitHubClient:
         what = f"download artifact {artifact_id}"
         path = f"{self._repo_path}/actions/artifacts/{int(artifact_id)}/zip"
         response = self._request(
-            "GET", path, what=what, permission=PERMISSION_ARTIFACTS, allow_redirects=False
+            "GET",
+            path,
+            what=what,
+            permission=PERMISSION_ARTIFACTS,
+            allow_redirects=False,
+            stream=True,
         )
         deadline = time.monotonic() + self.retry.download_deadline_s
         if response.status_code == 200:  # some servers answer with the zip directly
@@ -274,6 +284,7 @@ class GitHubClient:
         params: Mapping[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
         allow_redirects: bool = True,
+        stream: bool = False,
     ) -> requests.Response:
         return self._send(
             method,
@@ -283,6 +294,7 @@ class GitHubClient:
             params=params,
             body=body,
             allow_redirects=allow_redirects,
+            stream=stream,
         )
 
     def _send(
@@ -298,8 +310,11 @@ class GitHubClient:
         allow_redirects: bool = True,
         stream: bool = False,
     ) -> requests.Response:
+        """One call, retried as the policy says. ``stream``: the caller reads the body
+        (bounded); otherwise it is read here, at most ``max_body_bytes`` in time."""
         policy = self.retry
         tries = _Tries(attempts=policy.attempts if method.upper() != "POST" else 1)
+        call_deadline = time.monotonic() + policy.call_deadline_s
         while True:
             try:
                 response = self._session.request(
@@ -310,8 +325,12 @@ class GitHubClient:
                     headers=headers,  # a None value removes a session header
                     timeout=policy.timeout_s,
                     allow_redirects=allow_redirects,
-                    stream=stream,
+                    stream=True,  # read below, bounded, or by the caller
                 )
+                if not stream:
+                    responses.read_body(
+                        response, policy.max_body_bytes, what, policy.body_deadline_s
+                    )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 tries.failures += 1
                 if tries.failures >= tries.attempts:
@@ -319,13 +338,15 @@ class GitHubClient:
                         f"GitHub API: {what} failed after {tries.failures} tries: "
                         f"{type(exc).__name__} ({responses.origin(url)} unreachable?)"
                     ) from None
-                policy.sleep(policy.backoff_s * 2 ** (tries.failures - 1))
+                _sleep_within(
+                    policy, policy.backoff_s * 2 ** (tries.failures - 1), call_deadline, what
+                )
                 continue
             wait = self._retry_wait(response, tries, what=what, permission=permission)
             if wait is None:
                 return response
             response.close()
-            policy.sleep(wait)
+            _sleep_within(policy, wait, call_deadline, what)
 
     def _retry_wait(
         self, response: requests.Response, tries: _Tries, *, what: str, permission: str | None
@@ -343,11 +364,16 @@ class GitHubClient:
                 response, tries.rate_limited, policy.rate_limit_floor_s
             )
             tries.rate_limited += 1
-            if tries.rate_limited > policy.rate_limit_attempts or wait > policy.max_wait_s:
+            if wait > policy.max_wait_s:
                 raise GitHubError(
-                    f"GitHub API: {what} is rate limited (HTTP {status}); "
-                    f"the limit resets in {wait:.0f} s, longer than seedgate waits "
-                    f"({policy.max_wait_s:.0f} s, {policy.rate_limit_attempts} tries)",
+                    f"GitHub API: {what} is rate limited (HTTP {status}); the limit resets "
+                    f"in {wait:.0f} s, longer than seedgate waits ({policy.max_wait_s:.0f} s)",
+                    status=status,
+                )
+            if tries.rate_limited > policy.rate_limit_attempts:
+                raise GitHubError(
+                    f"GitHub API: {what} is still rate limited (HTTP {status}) after "
+                    f"{policy.rate_limit_attempts} waits; seedgate gives up",
                     status=status,
                 )
             return wait
@@ -363,6 +389,16 @@ class _Tries:
     attempts: int
     failures: int = 0
     rate_limited: int = 0
+
+
+def _sleep_within(policy: RetryPolicy, wait: float, deadline: float, what: str) -> None:
+    """Wait before the next try, unless that would pass the call's overall deadline."""
+    if time.monotonic() + wait > deadline:
+        raise GitHubError(
+            f"GitHub API: {what} did not succeed within {policy.call_deadline_s:.0f} s "
+            "with its retries; seedgate gives up"
+        )
+    policy.sleep(wait)
 
 
 def _quote(segment: str) -> str:

@@ -58,6 +58,13 @@ def read_limited(response: requests.Response, max_bytes: int, what: str, deadlin
     return b"".join(chunks)
 
 
+def read_body(response: requests.Response, max_bytes: int, what: str, within_s: float) -> None:
+    """Read the body of a streamed ``response`` into it (so ``.json()`` and ``.text`` work),
+    at most ``max_bytes`` and within ``within_s`` seconds, or raise a GitHubError."""
+    body = read_limited(response, max_bytes, what, time.monotonic() + within_s)
+    response._content = body  # noqa: SLF001 - what requests itself fills when not streaming
+
+
 def is_rate_limited(response: requests.Response) -> bool:
     if response.status_code == 429:
         return True

@@ -28,15 +28,21 @@ class GateDesign(NamedTuple):
 def pairs_with(config: Config, baseline: RunSet) -> bool:
     """Whether a gate against ``baseline`` will pair the candidate's runs with its runs:
     ``stats.twins.pair_seeds`` on the seeds the candidate's runs will get (failures aside)."""
+    return _seeds_pair(config, [run.seed for run in baseline.ok_runs])
+
+
+def planned_baseline_pairs(config: Config) -> bool:
+    """Whether a gate will pair with a baseline of ``baseline_runs`` runs made by these
+    settings (its seeds run from the same ``seed_base``), before any exists."""
+    return _seeds_pair(
+        config, [spec.seed for spec in run_specs(range(config.baseline_runs), config.seed_base)]
+    )
+
+
+def _seeds_pair(config: Config, baseline_seeds: list[int]) -> bool:
     schedule = config.look_schedule()
     seeds = [spec.seed for spec in run_specs(range(schedule[-1]), config.seed_base)]
-    twins = pair_seeds(
-        seeds,
-        [run.seed for run in baseline.ok_runs],
-        cap=schedule[-1],
-        lockstep=False,
-        looks=len(schedule),
-    )
+    twins = pair_seeds(seeds, baseline_seeds, cap=schedule[-1], lockstep=False, looks=len(schedule))
     return twins.status is PairingStatus.PAIRED
 
 

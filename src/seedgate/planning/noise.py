@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from seedgate.errors import RunSetError, StoreError
-from seedgate.files import write_shared_text
+from seedgate.files import read_regular, write_shared_text
 from seedgate.log_text import has_surrogates, name_problem
 from seedgate.records import Interval, NoiseAdvice, NoiseBreakdown, VarianceComponent
 from seedgate.run.metrics import MAX_MAGNITUDE
 
 SCHEMA = "seedgate.noise/2"
 NOISE_FILE = "noise.json"
+MAX_NOISE_BYTES = 16 << 20
 
 
 def write_noise(breakdowns: tuple[NoiseBreakdown, ...], path: Path) -> None:
@@ -39,7 +40,8 @@ def read_noise(path: Path) -> tuple[NoiseBreakdown, ...]:
         return ()
     problem = f"{path}: not a seedgate explain result"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
+        text = read_regular(path, limit=MAX_NOISE_BYTES).decode("utf-8")
+        data = json.loads(text, parse_constant=_refuse_constant)
         schema = data.get("schema") if isinstance(data, Mapping) else None
         if schema == SCHEMA:
             return tuple(_breakdown(item) for item in _list(data["metrics"]))

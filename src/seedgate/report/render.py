@@ -230,7 +230,7 @@ def _render(
         "settings_rows": settings_rows(comparison),
         "flagged": [m for m in comparison.metrics if m.bad_seeds],
         "plan_notes": plans.plan_sentences(comparison),
-        "notes": [wording.note(n) for n in comparison.notes],
+        "notes": [*wording.origin_notes(comparison), *map(wording.note, comparison.notes)],
         "pairing_lines": [line for m in comparison.metrics for line in wording.metric_lines(m)],
         "charts": charts(comparison) if sections.charts else [],
         "failed_logs": [r for r in comparison.failed_runs if r.log_tail],

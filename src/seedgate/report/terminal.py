@@ -39,8 +39,11 @@ _STYLE: Mapping[Verdict, str] = {
     Verdict.NO_CHANGE: "bold green",
     Verdict.INCONCLUSIVE: "bold yellow",
     Verdict.NO_BASELINE: "bold cyan",
+    Verdict.METRIC_ABSENT: "bold magenta",
+    Verdict.BASELINE: "bold cyan",
 }
 _NEUTRAL = "dim"
+_UNBOUNDED = 10_000  # columns: measures the table's natural width
 
 
 def _summary(metric: MetricComparison, side: str) -> str:
@@ -93,6 +96,41 @@ def _table(gating: Sequence[MetricComparison], others: Sequence[MetricComparison
     return table
 
 
+def _stacked(gating: Sequence[MetricComparison], others: Sequence[MetricComparison]) -> list[Text]:
+    """The table's rows as blocks, one line a column: for a terminal too narrow for the
+    table, so that no name, number or verdict is cut."""
+    lines: list[Text] = []
+    for metric in (*gating, *others):
+        informational = metric not in gating
+        verdict = neutral_text(metric.verdict) if informational else verdict_text(metric.verdict)
+        head = Text(_name_cell(metric), style=_NEUTRAL if informational else "bold")
+        head.append("  ")
+        head.append(verdict, style=_NEUTRAL if informational else _STYLE[metric.verdict])
+        lines.append(head)
+        for label, cell in (
+            ("baseline", _summary(metric, "baseline")),
+            ("candidate", _summary(metric, "candidate")),
+            ("difference [95%]", _difference(metric)),
+        ):
+            lines.append(Text(f"  {label:<17}{cell}", style=_NEUTRAL if informational else ""))
+    if others:
+        lines.append(Text("Dim rows do not gate; they are shown for information.", style=_NEUTRAL))
+    return lines
+
+
+def _print_metrics(console: Console, comparison: Comparison) -> None:
+    """The compact table when it fits the console's width, else the same rows stacked."""
+    gating, others = gating_metrics(comparison), other_metrics(comparison)
+    table = _table(gating, others)
+    unbounded = console.options.update(max_width=_UNBOUNDED)
+    if console.measure(table, options=unbounded).maximum <= console.width:
+        console.print(table)
+        return
+    for line in _stacked(gating, others):
+        console.print(line)
+    console.print()
+
+
 def _note_lines(comparison: Comparison) -> list[str]:
     notes = [line for m in comparison.metrics for line in wording.metric_lines(m)]
     notes += plans.plan_sentences(comparison)
@@ -111,9 +149,8 @@ def _print_body(console: Console, comparison: Comparison) -> None:
     if environment:
         console.print(Text(environment, style="yellow"))
     console.print()
-    gating = gating_metrics(comparison)
-    console.print(_table(gating, other_metrics(comparison)))
-    for metric in gating:
+    _print_metrics(console, comparison)
+    for metric in gating_metrics(comparison):
         rows = strip_plot(metric)
         if rows:
             console.print(Text(f"{single_spaced(metric.name)}: runs per column", style="bold"))

@@ -40,6 +40,8 @@ _VERDICT_STYLE: Mapping[Verdict, tuple[str, str]] = {
     Verdict.NO_CHANGE: ("\u2705", "no change"),
     Verdict.INCONCLUSIVE: ("\u26a0\ufe0f", "inconclusive"),
     Verdict.NO_BASELINE: ("\u2139\ufe0f", "no baseline"),
+    Verdict.METRIC_ABSENT: ("\u26d4", "metric absent"),
+    Verdict.BASELINE: ("\U0001f4e6", "baseline made"),
 }
 # A metric that does not gate is described without the verdict's emoji or colour.
 _NEUTRAL_WORDS: Mapping[Verdict, str] = {
@@ -48,6 +50,8 @@ _NEUTRAL_WORDS: Mapping[Verdict, str] = {
     Verdict.NO_CHANGE: "no change",
     Verdict.INCONCLUSIVE: "undecided",
     Verdict.NO_BASELINE: "no baseline",
+    Verdict.METRIC_ABSENT: "not in the baseline",
+    Verdict.BASELINE: "baseline",
 }
 _GOAL_ARROW: Mapping[Goal, str] = {Goal.MAXIMIZE: "\u2191", Goal.MINIMIZE: "\u2193"}
 PRIMARY_STAR = "\u2605"
@@ -102,7 +106,11 @@ def headline(comparison: Comparison) -> str:
         return f"{emoji} No change"
     if verdict is Verdict.INCONCLUSIVE:
         return f"{emoji} Inconclusive{' for ' + names if names else ''}"
-    return f"{emoji} No baseline yet"
+    if verdict is Verdict.METRIC_ABSENT:
+        return f"{emoji} Not compared: {names} not in the baseline"
+    if verdict is Verdict.BASELINE:
+        return f"{emoji} Baseline made"
+    return f"{emoji} No baseline: nothing was compared"
 
 
 HEADLINE_NAMES = 3  # the headline names at most this many metrics, then "and N more"
@@ -156,9 +164,13 @@ def why(comparison: Comparison) -> str:
     decisive = _decisive(comparison)
     runs = comparison.candidate_runs
     if verdict is Verdict.NO_BASELINE:
+        return no_baseline_why(comparison)
+    if verdict is Verdict.METRIC_ABSENT:
+        return metric_absent_why(comparison)
+    if verdict is Verdict.BASELINE:
         return (
-            "No baseline was found, so nothing was compared; run seedgate baseline on the "
-            "main branch (the action does it on pushes to main) and the next run compares."
+            f"These {runs} runs are the baseline that later pull requests are compared with; "
+            "nothing was gated."
         )
     if verdict is Verdict.NO_CHANGE:
         return (
@@ -183,6 +195,41 @@ def why(comparison: Comparison) -> str:
     )
 
 
+def no_baseline_why(comparison: Comparison) -> str:
+    skipped = len(comparison.baseline_skipped)
+    if skipped:
+        return (
+            f"No usable baseline: {skipped} candidate{'s were' if skipped > 1 else ' was'} "
+            "found but could not be used (listed in the notes), so nothing was compared."
+        )
+    return (
+        "No baseline was found, so nothing was compared; run seedgate baseline on the "
+        "main branch (the action does it on pushes to main) and the next run compares."
+    )
+
+
+def metric_absent_why(comparison: Comparison) -> str:
+    """Which gating metric one side lacks, and what the baseline reports instead."""
+    absent = [
+        n
+        for n in comparison.notes
+        if isinstance(n, NotInBaseline) and n.metric in comparison.stop.metrics
+    ]
+    names = ", ".join(repr(single_spaced(m)) for m in comparison.stop.metrics)
+    reports = absent[0].baseline_metrics if absent else ()
+    runs = comparison.baseline_runs
+    other = (
+        f"its {runs} successful runs report {', '.join(map(single_spaced, reports))}"
+        if reports
+        else f"it has {runs} successful runs reporting no metric"
+    )
+    return (
+        f"Gating metric {names} is not in the baseline ({other}), so it was not compared: "
+        "a renamed, new or dropped gating metric needs a baseline made with the same "
+        "metrics (rerun seedgate baseline on the main branch)."
+    )
+
+
 def short_commit(commit: str | None) -> str:
     if commit is None:
         return "unknown commit"
@@ -197,7 +244,9 @@ def stop_text(comparison: Comparison) -> str:
         reason += "."
     candidate = short_commit(comparison.candidate_commit)
     sides = [f"candidate: {comparison.candidate_runs} runs at {candidate}"]
-    if comparison.verdict is not Verdict.NO_BASELINE:
+    if comparison.verdict is Verdict.BASELINE:
+        sides = [f"baseline made: {comparison.candidate_runs} runs at {candidate}"]
+    elif comparison.verdict is not Verdict.NO_BASELINE:
         baseline = short_commit(comparison.baseline_commit)
         sides.insert(0, f"baseline: {comparison.baseline_runs} runs at {baseline}")
     counts = "; ".join(sides)
@@ -254,6 +303,10 @@ def stop_reason(comparison: Comparison) -> str:
     match stop.kind:
         case StopKind.NO_BASELINE:
             return "no baseline to compare against: the candidate's runs are summarised only"
+        case StopKind.METRIC_ABSENT:
+            return f"not in the baseline: {names}; the candidate's runs are summarised only"
+        case StopKind.BASELINE:
+            return "the runs made the baseline: they are summarised only"
         case StopKind.REGRESSION:
             return f"regression bound crossed for {names} at {_look_label(stop)}"
         case StopKind.SETTLED:
@@ -288,6 +341,16 @@ _UNPAIRED_WHY = {
     PairingStatus.SINGLE_LOOK: "a single-look comparison uses the unpaired exact test",
     PairingStatus.PAIRED: "",
 }
+
+
+def built_origin(sha: str, runs: int) -> str:
+    return f"built in this job from the base commit {short_commit(sha)} ({runs} runs)"
+
+
+def origin_notes(comparison: Comparison) -> list[str]:
+    """Which baseline was used, and the candidates passed over with their reasons."""
+    used = [f"baseline used: {comparison.baseline_origin}"] if comparison.baseline_origin else []
+    return used + [f"baseline skipped: {reason}" for reason in comparison.baseline_skipped]
 
 
 def note(item: Note) -> str:
@@ -382,7 +445,7 @@ def gate_settings_rows(
         (
             "bad seeds",
             (
-                f"robust z (median/MAD) of the pooled runs beyond "
+                f"robust z (median; MAD or IQR, the larger) of the pooled runs beyond "
                 f"{settings.bad_seed_threshold:g}; shown, not removed"
             ),
         ),
@@ -426,3 +489,46 @@ def _multiplicity(settings: GateSettings) -> str:
 def look_progress(number: int, looks: int, comparison: Comparison) -> str:
     """The gate's progress line after one look (``pipeline`` writes it as the runs go)."""
     return f"[gate] look {number}/{looks}: {stop_reason(comparison)}"
+
+
+def failed_count(failed: int, runs: int, label: str) -> str:
+    """ "3 of 5 baseline runs failed"; a plain ``seedgate run`` says just "runs"."""
+    return f"{failed} of {runs} {_side(label)}{'run' if runs == 1 else 'runs'} failed"
+
+
+def _side(label: str) -> str:
+    """The label before "runs", none for a plain ``seedgate run`` (no "run runs")."""
+    return "" if label == "run" else f"{label} "
+
+
+CONTRACT = (
+    "a run reports its metrics as one JSON object of numbers, like "
+    '{"accuracy": 0.91, "loss": 0.27}, written to $SEEDGATE_METRICS_FILE or printed as the '
+    "last line of stdout that is a JSON object; fields that are not numbers are ignored"
+)
+
+
+def broken_contract(runs: int, label: str, reason: str, line: str | None, *, missing: bool) -> str:
+    """Why the runs stopped early: the reason, the line the run printed, the contract."""
+    if missing:
+        head = f"stopped after the first {_side(label)}run: it does not report a configured metric"
+        fix = "report that metric, or remove its [metric.NAME] table from the configuration"
+    else:
+        head = (
+            f"stopped after the first {runs} {_side(label)}runs: each broke the experiment "
+            "contract the same way"
+        )
+        fix = "change the script to report its metrics as the contract says, then rerun"
+    lines = [head, f"  reason:   {reason}"]
+    if line:
+        lines.append(f"  line:     {line}")
+    lines += [f"  contract: {CONTRACT}", f"  fix:      {fix}"]
+    return "\n".join(lines)
+
+
+def reused_runs_line(reused: int, planned: int) -> str:
+    """Before a baseline runs: how many of its runs were already made."""
+    return (
+        f"reusing {reused} of {planned} runs already made on this commit with the same command "
+        f"and seeds; {planned - reused} to run"
+    )

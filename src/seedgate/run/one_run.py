@@ -16,6 +16,7 @@ from pathlib import Path
 
 from seedgate.errors import RunnerError
 from seedgate.records import RunResult, RunStatus
+from seedgate.run.identity import run_user
 from seedgate.run.metrics import METRICS_FILE_ENV, InvalidMetricsError, collect_metrics, tail_text
 from seedgate.run.process import SHELL, ProcessGroups, ProcessOutcome, execute
 from seedgate.run.seeds import RunSpec, seed_variables
@@ -64,13 +65,18 @@ def run_command(
     groups: ProcessGroups,
     sink: Callable[[bytes], None] | None = None,
     token: str | None = None,
+    on_ignored: Callable[[tuple[str, ...]], None] | None = None,
 ) -> RunResult:
     """Run ``template`` for ``spec`` in ``cwd``; a RunResult, also when the run failed.
 
-    Raises RunnerError only when the shell cannot start or ``groups`` is stopping.
+    ``on_ignored`` hears the reported fields that were set aside (not numbers, not
+    configured). Raises RunnerError only when the shell cannot start or ``groups`` is stopping.
     """
     command = fill_placeholders(template, spec)
     with tempfile.TemporaryDirectory(prefix="seedgate-run-") as scratch:
+        who = run_user()
+        if who is not None:  # where the run writes its metrics
+            who.hand_over(Path(scratch))
         metrics_file = Path(scratch) / "metrics.json"
         env = {**environment, **seed_variables(spec), METRICS_FILE_ENV: str(metrics_file)}
         try:
@@ -81,7 +87,9 @@ def run_command(
             raise RunnerError(f"cannot start {SHELL} to run {command!r}: {exc}") from exc
         if groups.stopping:  # killed by close(), not a result of the experiment
             raise RunnerError(STOPPED)
-        return judge(spec, outcome, metrics_file, timeout=timeout, required=required)
+        return judge(
+            spec, outcome, metrics_file, timeout=timeout, required=required, on_ignored=on_ignored
+        )
 
 
 def judge(
@@ -91,6 +99,7 @@ def judge(
     *,
     timeout: float,
     required: tuple[str, ...],
+    on_ignored: Callable[[tuple[str, ...]], None] | None = None,
 ) -> RunResult:
     """The RunResult of a finished process: timed out, failed with a reason, or its metrics."""
 
@@ -106,7 +115,11 @@ def judge(
     if outcome.returncode != 0:
         return failed(RunStatus.FAILED, exit_reason(outcome.returncode))
     try:
-        metrics = collect_metrics(metrics_file, outcome.stdout_object, required=required)
+        reported = collect_metrics(
+            metrics_file, outcome.stdout_object, required=required, near_miss=outcome.near_miss
+        )
     except InvalidMetricsError as exc:
         return failed(RunStatus.FAILED, str(exc))
-    return spec.succeeded(metrics, outcome.duration_s)
+    if reported.ignored and on_ignored is not None:
+        on_ignored(reported.ignored)
+    return spec.succeeded(reported.metrics, outcome.duration_s)

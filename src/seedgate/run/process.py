@@ -8,6 +8,8 @@ processes that left its process group (see ``seedgate.run.process_tree``).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import selectors
 import subprocess
@@ -18,12 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from seedgate.errors import RunnerError
+from seedgate.run.identity import start_command
 from seedgate.run.metrics import ByteTail, JsonLineTracker
-from seedgate.run.process_tree import TOKEN_VARIABLE, kill_tree, new_token
+from seedgate.run.process_tree import (
+    disown,
+    kill_tree,
+    new_token,
+)
 from seedgate.run.workers import STOPPED
 
 SHELL = "/bin/sh"
-_READ_SIZE = 64 * 1024
+_READ_SIZE = 1 << 20
+_PIPE_SIZE = 1 << 20  # Linux's default maximum for an unprivileged pipe: fewer wake-ups
+_F_SETPIPE_SZ = 1031
 _POLL_S = 0.1  # without pidfd: how often a silent run is checked for having exited
 _LEFTOVER_GRACE_S = 1.0  # how long background children may keep the output open after exit
 _FOLLOW_LIMIT_S = 86_400.0  # follow_output has no deadline; select's timeout must still fit
@@ -45,6 +54,11 @@ class ProcessGroups:
                 return True
         kill_tree(leader, token)
         return False
+
+    def alone(self, leader: int) -> bool:
+        """Whether the run led by ``leader`` is the only one in flight."""
+        with self._lock:
+            return set(self._runs) <= {leader}
 
     @property
     def stopping(self) -> bool:
@@ -77,6 +91,7 @@ class ProcessOutcome:
     timed_out: bool
     duration_s: float
     stdout_object: dict[str, object] | None  # the last JSON-object line of stdout
+    near_miss: str | None  # the last line of stdout like {...} that is not JSON
     output: bytes  # the tail of stdout and stderr together
 
 
@@ -97,14 +112,13 @@ def execute(
     start = time.monotonic()
     deadline = start + timeout
     token = token or new_token()
-    proc = subprocess.Popen(
+    proc = start_command(
         [SHELL, "-c", command],
         cwd=cwd,
-        env={**env, TOKEN_VARIABLE: token},
-        stdin=subprocess.DEVNULL,
+        env=env,
+        token=token,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        start_new_session=True,
     )
     tracker = JsonLineTracker()
     tail = ByteTail()
@@ -116,8 +130,9 @@ def execute(
     finally:
         # The leader is not reaped yet, so its pid still names the group: kill whatever
         # is left (everything on timeout, stray background children otherwise).
-        kill_tree(proc.pid, token)
+        kill_tree(proc.pid, token, alone=groups.alone(proc.pid))
         returncode = proc.wait()
+        disown(proc.pid)
         groups.discard(proc.pid)
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
@@ -128,6 +143,7 @@ def execute(
         timed_out=timed_out,
         duration_s=time.monotonic() - start,
         stdout_object=tracker.last,
+        near_miss=tracker.near_miss,
         output=tail.value(),
     )
 
@@ -137,6 +153,12 @@ def follow_output(proc: subprocess.Popen[bytes], sink: Callable[[bytes], None]) 
     it has exited and its output ended; output that background children hold open after
     the exit is followed only a short grace period, and they are left running."""
     _pump(proc, JsonLineTracker(), ByteTail(), time.monotonic() + _FOLLOW_LIMIT_S, sink)
+
+
+def _widen(fd: int) -> None:
+    """Let the pipe hold more, so a run that prints fast is read in fewer, larger pieces."""
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(fd, _F_SETPIPE_SZ, _PIPE_SIZE)
 
 
 def _open_exit_watch(pid: int) -> int | None:
@@ -204,6 +226,8 @@ def _pump(
     """
     assert proc.stdout is not None  # noqa: S101 - Popen was given PIPE
     assert proc.stderr is not None  # noqa: S101
+    for stream in (proc.stdout, proc.stderr):
+        _widen(stream.fileno())
     exit_watch = _open_exit_watch(proc.pid)
     try:
         with selectors.DefaultSelector() as selector:

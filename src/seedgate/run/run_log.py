@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import codecs
 import enum
+import re
 import secrets
 import tempfile
 import threading
 from collections.abc import Mapping
 from typing import IO, TextIO
 
-from seedgate.log_text import MAX_LINE_CHARS, one_line, plain
+from seedgate.log_text import MAX_LINE_CHARS, one_line, plain, plain_lines
 
 BUFFER_LIMIT_BYTES = 16 << 20  # of one run's output, when runs go in parallel
 _COPY_BYTES = 64 * 1024
@@ -49,6 +50,8 @@ _BREAKS = (
     "\u2028",
     "\u2029",
 )  # splitlines'
+_LINE_BREAK = re.compile("\r\n|[" + "".join(_BREAKS) + "]")  # one break, as splitlines sees it
+_ASCII_BREAKS = ("\r", "\v", "\f", "\x1c", "\x1d", "\x1e")  # the ASCII ones but "\n"
 
 
 class Streaming(enum.Enum):
@@ -96,18 +99,29 @@ class FencedGroup:
         self._out.flush()
 
     def _write(self, text: str) -> None:
+        """Whole lines out (every line break as ``\\n``, cleaned as :func:`plain` does), the
+        unfinished last line kept; the text is handled as one block, not line by line."""
         if not text:
             return
-        lines = (self._pending + text).splitlines(keepends=True)
-        self._pending = ""
-        if lines and not lines[-1].endswith(_BREAKS):  # the last line is not finished yet
-            self._pending = lines.pop()
+        text = self._pending + text
+        end = max(text.rfind(mark) for mark in _BREAKS) + 1  # after the last line break
+        whole, self._pending = text[:end], text[end:]
+        pieces = []
         while len(self._pending) > MAX_LINE_CHARS:  # a line that never ends is cut in pieces
-            lines.append(self._pending[:MAX_LINE_CHARS])
+            pieces.append(plain(self._pending[:MAX_LINE_CHARS]) + "\n")
             self._pending = self._pending[MAX_LINE_CHARS:]
-        if lines:
-            self._out.write("".join(plain(line.rstrip("".join(_BREAKS))) + "\n" for line in lines))
+        if whole:
+            pieces.insert(0, plain_lines(_one_kind_of_break(whole)))
+        if pieces:
+            self._out.write("".join(pieces))
             self._out.flush()
+
+
+def _one_kind_of_break(text: str) -> str:
+    """Every line break (as ``str.splitlines`` sees them, ``\\r\\n`` as one) as ``\\n``."""
+    if text.isascii() and not any(mark in text for mark in _ASCII_BREAKS):
+        return text  # the common case: only newlines, found without a substitution
+    return _LINE_BREAK.sub("\n", text)
 
 
 class RunOutput:

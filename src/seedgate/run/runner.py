@@ -31,9 +31,15 @@ from seedgate.errors import ConfigError, RunnerError
 from seedgate.log_text import one_line
 from seedgate.records import Executor, RunResult, RunStatus
 from seedgate.run.child_env import child_environment, thread_limits
+from seedgate.run.identity import run_user
 from seedgate.run.one_run import exit_reason, fill_placeholders, run_command
 from seedgate.run.process import ProcessGroups
-from seedgate.run.process_tree import make_non_dumpable
+from seedgate.run.process_tree import (
+    become_subreaper,
+    kill_descendants,
+    make_non_dumpable,
+    start_ticks,
+)
 from seedgate.run.ray_executor import RayExecutor
 from seedgate.run.run_log import RunLog, streaming_for
 from seedgate.run.seeds import RunSpec
@@ -55,11 +61,15 @@ def format_value(value: float) -> str:
     return f"{value:.4g}"
 
 
+TAIL_LINES = 5  # a failed run's last lines of output, shown under its progress line
+
+
 class Progress:
     """One whole line per finished run, with running mean ± std over the successes.
 
     ``run k/N``: k counts the runs finished so far (in the order they finish, which with
-    parallel jobs is not the seed order), N is the number planned.
+    parallel jobs is not the seed order), N is the number planned. A failed run's line is
+    followed by its last lines of output; fields that are not numbers are named once.
     """
 
     def __init__(self, out: TextIO | None, label: str) -> None:
@@ -79,7 +89,20 @@ class Progress:
             if self._out is None:
                 return
             self._out.write(one_line(self._line(result, planned)) + "\n")
+            if not result.ok and result.log_tail:
+                lines = result.log_tail.splitlines()[-TAIL_LINES:]
+                self._out.writelines(f"    | {one_line(line)}\n" for line in lines)
             self._out.flush()
+
+    def ignored(self, names: Sequence[str]) -> None:
+        """Say once that these reported fields are not numbers and are not metrics."""
+        with self.lock:
+            if self._out is None:
+                return
+            listed = ", ".join(repr(n) for n in names)
+            self._out.write(
+                one_line(f"[{self._label}] ignored (not numbers, not configured): {listed}") + "\n"
+            )
 
     def _line(self, result: RunResult, planned: int) -> str:
         total = max(planned, self._finished)
@@ -168,15 +191,18 @@ class Runner:
         parent = os.environ if environ is None else environ
         base = child_environment(parent, pass_env=config.pass_env, drop_env=config.drop_env)
         base.update(thread_limits(base, cores=usable_cores(), jobs=self._jobs))
-        self._environment = base
+        who = run_user()
+        self._environment = who.environment(base) if who is not None else base
         self._progress = Progress(out, label)
         self._label = label
         in_parallel = 2 if remote is not None else self._jobs
         self._log = RunLog(out, streaming_for(parent, jobs=in_parallel), self._progress.lock)
         self._groups = ProcessGroups()
         self._results: list[RunResult] = []
+        self._ignored: set[str] = set()
         self._pool: WorkerPool | None = None
         self._closed = False
+        self._since: int | None = None  # when the first run started (clock ticks)
 
     @property
     def results(self) -> tuple[RunResult, ...]:
@@ -186,6 +212,10 @@ class Runner:
         """Where the runs ran, when that is not this machine (a remote executor's
         workers); None for local runs, whose fingerprint is this machine's."""
         return self._remote.fingerprint() if self._remote is not None else None
+
+    @property
+    def required_metrics(self) -> tuple[str, ...]:
+        return self._required
 
     @property
     def environment(self) -> Mapping[str, str]:
@@ -204,6 +234,9 @@ class Runner:
                 f"working_directory {str(self._cwd)!r} does not exist or is not a directory"
             )
         make_non_dumpable()  # before the first child: it must not read the gate's memory
+        become_subreaper()  # and whatever it leaves behind stays below the gate
+        if self._since is None:
+            self._since = start_ticks()
         planned = self._planned or len(self._results) + len(batch)
         if self._entry is not None and self._pool is None:
             self._pool = WorkerPool(
@@ -300,7 +333,15 @@ class Runner:
             required=self._required,
             groups=self._groups,
             sink=sink,
+            on_ignored=self._note_ignored,
         )
+
+    def _note_ignored(self, names: Sequence[str]) -> None:
+        with self._progress.lock:
+            new = [n for n in names if n not in self._ignored]
+            self._ignored.update(new)
+        if new:
+            self._progress.ignored(new)
 
     def _stop_everything(self) -> None:
         self._groups.kill_all()
@@ -308,6 +349,8 @@ class Runner:
             self._pool.close()
         if self._remote is not None:
             self._remote.close()
+        elif self._since is not None:  # what local runs left that no single run could claim
+            kill_descendants(self._since)
 
     def close(self) -> None:
         """Stop warm workers and any run still in flight."""

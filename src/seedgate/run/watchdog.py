@@ -11,6 +11,7 @@ every process carrying a token still in flight (``seedgate.run.process_tree``) a
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import threading
@@ -45,6 +46,7 @@ class Watchdog:
 
     def _pipe(self) -> IO[str]:
         if self._proc is None or self._proc.poll() is not None:
+            self._let_go()
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "seedgate.run.watchdog"],
                 stdin=subprocess.PIPE,
@@ -55,6 +57,13 @@ class Watchdog:
             )
         assert self._proc.stdin is not None  # noqa: S101 - Popen was given PIPE
         return self._proc.stdin
+
+    def _let_go(self) -> None:
+        """Close the pipe to a watchdog that has ended (killed with the rest of a process
+        tree, say), so that starting the next one leaks no file."""
+        if self._proc is not None and self._proc.stdin is not None:
+            with contextlib.suppress(OSError):  # a pipe to a dead reader: nothing to flush to
+                self._proc.stdin.close()
 
     def started(self, token: str) -> None:
         self._say(f"+{token}")

@@ -45,8 +45,13 @@ from typing import TYPE_CHECKING, Any
 from seedgate.errors import ConfigError, RunnerError
 from seedgate.log_text import one_line
 from seedgate.records import RunResult, RunStatus
+from seedgate.run.identity import run_user, start_command
 from seedgate.run.metrics import InvalidMetricsError, tail_text, validate_metrics
-from seedgate.run.process_tree import TOKEN_VARIABLE, kill_tree, new_token
+from seedgate.run.process_tree import (
+    disown,
+    kill_tree,
+    new_token,
+)
 
 if TYPE_CHECKING:
     from seedgate.run.seeds import RunSpec
@@ -160,6 +165,7 @@ class _Worker:
                 self.proc.wait(timeout=_STOP_GRACE_S)
         self.kill()
         self.proc.wait()
+        disown(self.proc.pid)
         kill_tree(None, self.token)  # what a worker that exited on its own left running
         with contextlib.suppress(OSError):
             os.close(self.responses)
@@ -261,8 +267,9 @@ class WorkerPool:
         token = new_token()
         request_read, request_write = os.pipe()
         response_read, response_write = os.pipe()
+        who = run_user()
         command = [
-            sys.executable,
+            who.python if who is not None else sys.executable,
             "-m",
             "seedgate.run.worker_process",
             str(request_read),
@@ -272,15 +279,14 @@ class WorkerPool:
         ]
         try:
             with log.open("wb") as log_handle:
-                proc = subprocess.Popen(
+                proc = start_command(
                     command,
                     cwd=self._cwd,
-                    env={**self._environment, TOKEN_VARIABLE: token},
-                    stdin=subprocess.DEVNULL,
+                    env=self._environment,
+                    token=token,
                     stdout=log_handle,
                     stderr=subprocess.STDOUT,
                     pass_fds=(request_read, response_write),
-                    start_new_session=True,
                 )
         except OSError as exc:
             for fd in (request_read, request_write, response_read, response_write):
@@ -386,6 +392,7 @@ class WorkerPool:
                 worker.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
             worker.kill()
             worker.proc.wait()
+            disown(worker.proc.pid)
             kill_tree(None, worker.token)  # what the worker left running when it exited
             with contextlib.suppress(OSError):
                 os.close(worker.responses)

@@ -17,7 +17,7 @@ from typing import Any
 
 from seedgate.config.values import MAX_SEED
 from seedgate.errors import RunSetError
-from seedgate.files import write_shared_text
+from seedgate.files import read_regular, write_shared_text
 from seedgate.log_text import has_surrogates
 from seedgate.records import RunResult, RunSet, RunStatus
 from seedgate.run.metrics import metric_problem
@@ -77,9 +77,13 @@ def write_runset(runset: RunSet, path: Path) -> None:
         raise RunSetError(f"RunSet file {path} cannot be written: {exc.strerror}") from None
 
 
+MAX_RUNSET_FILE_BYTES = 256 << 20  # a RunSet of thousands of runs is a few megabytes
+
+
 def read_runset(path: Path) -> RunSet:
+    """The RunSet in the regular file ``path`` (at most ``MAX_RUNSET_FILE_BYTES``)."""
     try:
-        data = path.read_bytes()
+        data = read_regular(path, limit=MAX_RUNSET_FILE_BYTES)
     except FileNotFoundError:
         raise RunSetError(f"RunSet file {path} does not exist") from None
     except OSError as exc:

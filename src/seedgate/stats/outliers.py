@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 DEFAULT_THRESHOLD = 3.5  # Iglewicz & Hoaglin's cut-off for the modified z-score
 _MAD_TO_SD = 0.6745  # Phi^-1(0.75): makes the MAD comparable to a normal SD
 _MEAN_AD_TO_SD = 0.7979  # sqrt(2/pi): the mean absolute deviation of N(0, 1)
+_IQR_TO_SD = 1.349  # the interquartile range of N(0, 1)
 
 
 def robust_z(values: Sequence[float] | NDArray[np.float64]) -> NDArray[np.float64]:
@@ -45,8 +46,22 @@ def robust_z(values: Sequence[float] | NDArray[np.float64]) -> NDArray[np.float6
 def outlier_mask(
     values: Sequence[float] | NDArray[np.float64], threshold: float = DEFAULT_THRESHOLD
 ) -> NDArray[np.bool_]:
-    """True where |robust z| exceeds the threshold: shape (n,)."""
-    return np.abs(robust_z(values)) > threshold
+    """True where a value is more than ``threshold`` robust SDs from the median: shape (n,).
+
+    The robust SD is the larger of MAD / 0.6745 (``robust_z``) and IQR / 1.349: for normal
+    noise they agree, but when the runs fall in two clusters (a random forest's log loss does)
+    and more than half sit in one, the MAD measures only that cluster and would flag the
+    whole other one; the IQR spans both.
+    """
+    data = np.asarray(values, dtype=float)
+    scores = np.abs(robust_z(data))
+    if data.size:
+        low, high = np.percentile(data, [25, 75])
+        if high > low:
+            iqr_scores = np.abs(_IQR_TO_SD * (data - np.median(data)) / (high - low))
+            scores = np.minimum(scores, iqr_scores)
+    flagged: NDArray[np.bool_] = scores > threshold
+    return flagged
 
 
 def bad_seeds(

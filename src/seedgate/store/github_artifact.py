@@ -1,6 +1,6 @@
 """The baseline as a GitHub Actions artifact made on the default branch.
 
-Which artifact is trusted: the newest non-expired one of the given name whose workflow
+Which artifact is used: the newest non-expired one of the given name whose workflow
 run succeeded, was triggered by ``push`` / ``workflow_dispatch`` / ``schedule`` on the
 default branch, and ran in this very repository (a fork's run can also be on a branch
 called ``main``: its ``head_repository`` id gives it away). The one made on the pull
@@ -10,6 +10,7 @@ to disk, and only the expected RunSet file is read from it.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import posixpath
 import stat
@@ -29,6 +30,18 @@ MAX_RUNSET_BYTES = 32 * 1024 * 1024
 MAX_MEMBERS = 64
 MAX_SCANNED = 500  # artifacts listed before giving up on finding the base commit's one
 HTTP_GONE = 410
+GONE_STATUSES = (404, HTTP_GONE)  # a candidate that vanished: try the next one
+
+
+@dataclass(frozen=True)
+class SkippedBaseline:
+    """A candidate that was looked at and not used, and why."""
+
+    artifact_id: str
+    reason: str
+
+    def describe(self) -> str:
+        return f"artifact {self.artifact_id}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,7 @@ class FoundBaseline:
     head_sha: str
     created_at: str
     on_base_commit: bool
+    skipped: tuple[SkippedBaseline, ...] = ()
 
     def describe(self) -> str:
         where = "the pull request's base commit" if self.on_base_commit else "the default branch"
@@ -48,12 +62,30 @@ class FoundBaseline:
         )
 
 
+@dataclass(frozen=True)
+class BaselineLookup:
+    """What a search found: the baseline used (None: none usable) and every candidate
+    passed over on the way, newest first."""
+
+    found: FoundBaseline | None
+    skipped: tuple[SkippedBaseline, ...]
+
+
 def _ignore(_: str) -> None:
     return None
 
 
+class _Rejected(Exception):  # noqa: N818 - a control-flow signal inside this module only
+    """A candidate failed one of its checks; the next one is tried."""
+
+
 class GitHubArtifactStore:
-    """Finds and reads the baseline artifact."""
+    """Finds and reads the baseline artifact.
+
+    Every candidate is checked whole (the listing, its workflow run, its zip, its RunSet)
+    before it is used; one that fails any check is logged with its reason and the next
+    one is tried: the base commit's first, then the newest first.
+    """
 
     def __init__(
         self,
@@ -77,6 +109,8 @@ class GitHubArtifactStore:
         self.max_candidates = max_candidates
         self._log = log
         self._warn = warn
+        self._runs: dict[int, Mapping[str, Any]] = {}
+        self._skipped: list[SkippedBaseline] = []
 
     def describe(self) -> str:
         return (
@@ -89,38 +123,65 @@ class GitHubArtifactStore:
         return found.runset if found else None
 
     def find(self) -> FoundBaseline | None:
-        runs: dict[int, Mapping[str, Any]] = {}
+        return self.lookup().found
+
+    def lookup(self) -> BaselineLookup:
+        """The first candidate that passes every check, and the ones skipped before it."""
+        self._skipped = []
+        tried = 0
         for artifact in self._candidates():
-            run_id = int(artifact["workflow_run"]["id"])
-            if run_id not in runs:
-                runs[run_id] = self.client.get_workflow_run(run_id)
-            problem = self._untrusted_run(runs[run_id])
-            if problem:
-                self._log(f"skipping artifact {artifact['id']}: {problem}")
+            if tried >= self.max_candidates:
+                self._log(f"stopped after {tried} candidates that could not be used")
+                break
+            tried += 1
+            try:
+                found = self._checked(artifact)
+            except _Rejected as exc:
+                self._skip(artifact, str(exc))
                 continue
-            found = self._read(artifact, run_id)
-            if found is not None:
-                return found
-        return None
+            found = dataclasses.replace(found, skipped=tuple(self._skipped))
+            return BaselineLookup(found, found.skipped)
+        return BaselineLookup(None, tuple(self._skipped))
+
+    def _skip(self, artifact: Mapping[str, Any], reason: str) -> None:
+        skipped = SkippedBaseline(ascii(artifact.get("id"))[:40], reason)
+        self._skipped.append(skipped)
+        self._log(f"skipping {skipped.describe()}")
 
     # --- choosing ---------------------------------------------------------------------
 
-    def _candidates(self) -> list[Mapping[str, Any]]:
-        """Trusted-looking artifacts, the base commit's first, then newest first."""
-        picked: list[Mapping[str, Any]] = []
-        for scanned, artifact in enumerate(self._listed(), start=1):
-            problem = self._untrusted_artifact(artifact)
-            if problem:
-                self._log(f"skipping artifact {ascii(artifact.get('id'))[:40]}: {problem}")
-            else:
-                picked.append(artifact)
-            if self._on_base(artifact) and not problem:
-                break  # the best match; older ones cannot beat it
+    def _candidates(self) -> Iterator[Mapping[str, Any]]:
+        """Trusted-looking artifacts: the base commit's first, then newest first.
+
+        The listing is read up to the base commit's artifact; the ones before it (newer)
+        follow it, then the rest of the listing, read only when they are needed.
+        """
+        listed = enumerate(self._listed(), start=1)
+        ahead: list[Mapping[str, Any]] = []
+        for scanned, artifact in listed:
+            if self._listed_trusted(artifact):
+                ahead.append(artifact)
+                if self._on_base(artifact):
+                    break
             if scanned >= MAX_SCANNED:
-                break
-        picked.sort(key=lambda a: str(a.get("created_at", "")), reverse=True)
-        picked.sort(key=lambda a: not self._on_base(a))  # stable: base commit first
-        return picked[: self.max_candidates]
+                yield from self._base_first(ahead)
+                return
+        yield from self._base_first(ahead)
+        for scanned, artifact in listed:
+            if self._listed_trusted(artifact):
+                yield artifact
+            if scanned >= MAX_SCANNED:
+                return
+
+    def _base_first(self, artifacts: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        ordered = sorted(artifacts, key=lambda a: str(a.get("created_at", "")), reverse=True)
+        return sorted(ordered, key=lambda a: not self._on_base(a))  # stable
+
+    def _listed_trusted(self, artifact: Mapping[str, Any]) -> bool:
+        problem = self._untrusted_artifact(artifact)
+        if problem:
+            self._skip(artifact, problem)
+        return problem is None
 
     def _listed(self) -> Iterator[Mapping[str, Any]]:
         for artifact in self.client.list_artifacts(self.artifact_name):
@@ -170,31 +231,47 @@ class GitHubArtifactStore:
             return f"run {run.get('id')} did not succeed ({run.get('conclusion')})"
         return None
 
-    # --- reading ----------------------------------------------------------------------
+    # --- checking one candidate whole -------------------------------------------------
 
-    def _read(self, artifact: Mapping[str, Any], run_id: int) -> FoundBaseline | None:
-        artifact_id = int(artifact["id"])
-        source = f"artifact {self.artifact_name!r} ({artifact_id})"
-        try:
-            data = self.client.download_artifact(artifact_id, max_bytes=MAX_ZIP_BYTES)
-        except GitHubError as exc:
-            if exc.status != HTTP_GONE:
-                raise
-            self._log(f"skipping {source}: it has expired (HTTP 410)")
-            return None
-        try:
-            runset = extract_runset(data, self.file_name, source)
-        except (StoreError, RunSetError) as exc:
-            self._warn(f"rejected {source}: {exc}")
-            return None
+    def _checked(self, artifact: Mapping[str, Any]) -> FoundBaseline:
+        run_id = int(artifact["workflow_run"]["id"])
+        problem = self._untrusted_run(self._run(run_id))
+        if problem:
+            raise _Rejected(problem)
+        runset = self._read(int(artifact["id"]))
         return FoundBaseline(
             runset=runset,
-            artifact_id=artifact_id,
+            artifact_id=int(artifact["id"]),
             run_id=run_id,
             head_sha=str(artifact["workflow_run"].get("head_sha", "")),
             created_at=str(artifact.get("created_at", "")),
             on_base_commit=self._on_base(artifact),
         )
+
+    def _run(self, run_id: int) -> Mapping[str, Any]:
+        if run_id not in self._runs:
+            try:
+                self._runs[run_id] = self.client.get_workflow_run(run_id)
+            except GitHubError as exc:
+                if exc.status not in GONE_STATUSES:
+                    raise
+                raise _Rejected(f"its workflow run {run_id} is gone (HTTP {exc.status})") from None
+        return self._runs[run_id]
+
+    def _read(self, artifact_id: int) -> RunSet:
+        source = f"artifact {self.artifact_name!r} ({artifact_id})"
+        try:
+            data = self.client.download_artifact(artifact_id, max_bytes=MAX_ZIP_BYTES)
+        except GitHubError as exc:
+            if exc.status not in GONE_STATUSES:
+                raise
+            what = "it has expired" if exc.status == HTTP_GONE else "it cannot be downloaded"
+            raise _Rejected(f"{what} (HTTP {exc.status})") from None
+        try:
+            return extract_runset(data, self.file_name, source)
+        except (StoreError, RunSetError) as exc:
+            self._warn(f"rejected {source}: {exc}")
+            raise _Rejected(f"unreadable: {exc}") from None
 
 
 def _is_id(value: object) -> bool:
