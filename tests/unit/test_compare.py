@@ -421,7 +421,11 @@ def test_settings_plans_and_design_are_filled() -> None:
     metric = result.metrics[0]
     assert metric.shift_interval is not None
     assert metric.shift is not None
-    assert metric.shift_interval.low <= metric.shift <= metric.shift_interval.high
+    assert metric.shift_interval.low <= metric.shift
+    # no-change at three runs: no shift is large enough for the regression side to reject
+    # there (the twins are uncorrelated, so pairing does not count), hence no upper end
+    high = metric.shift_interval.high
+    assert math.isnan(high) or metric.shift <= high
     assert len(metric.baseline_seeds) == 20
     assert not math.isnan(metric.candidate.std)
 

@@ -98,6 +98,26 @@ def test_munzel_ties_go_to_the_side_the_null_favours() -> None:
     assert win == pytest.approx(-lose)
 
 
+def test_pairing_counts_only_where_twins_move_together() -> None:
+    twins = np.array([[1.0, 2.0, 3.0, 4.0, 5.0]] * 4)
+    candidate = np.array(
+        [
+            [10.0, 20.0, 30.0, 40.0, 50.0],  # same order: rank correlation 1
+            [50.0, 40.0, 30.0, 20.0, 10.0],  # reversed: -1
+            [20.0, 10.0, 30.0, 50.0, 40.0],  # 0.8
+            [7.0, 7.0, 7.0, 7.0, 7.0],  # no spread: undefined, refused
+        ]
+    )
+    r = paired.rank_correlation(candidate, twins)
+    assert r[:3] == pytest.approx([1.0, -1.0, 0.8])
+    assert math.isnan(r[3])
+    assert paired.pairing_counts(candidate, twins).tolist() == [True, False, True, False]
+    _, t, s = paired.evidence(candidate, twins, (5,), 0.0, worse=True)
+    assert np.isfinite(t[[0, 2], 0]).all()
+    assert np.isneginf(t[[1, 3], 0]).all()
+    assert np.isneginf(s[[1, 3], 0]).all()
+
+
 def test_normal_scores_are_odd_and_monotone() -> None:
     t = np.array([-3.0, -0.5, 0.0, 0.5, 3.0])
     z = paired.placement_z(t, 5)
@@ -131,9 +151,9 @@ def test_a_larger_paired_share_moves_alpha_from_the_unpaired_bound_to_the_paired
             paired.calibrate(LOOKS, 20, 0.05, 0.9, 20000, 0, **shares)
 
 
-@pytest.mark.parametrize("rho", [0.0, 0.6, 0.95])
+@pytest.mark.parametrize("rho", [-0.9, 0.0, 0.6, 0.95])
 def test_false_alarms_stay_within_alpha_at_any_correlation(rho: float) -> None:
-    rng = np.random.default_rng(int(rho * 100))
+    rng = np.random.default_rng(int(rho * 100) + 100)
     reps = 3000
     y = rng.normal(size=(reps, 20))
     x = rho * y + math.sqrt(1 - rho**2) * rng.normal(size=(reps, 20)) - 0.25  # the zone's edge

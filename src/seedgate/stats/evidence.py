@@ -100,6 +100,11 @@ def unpaired_look(  # noqa: PLR0917 - the data of one look, in the order paired_
     )
 
 
+def _paired_value(value: float) -> float | None:
+    """A paired statistic as a Look keeps it: None where pairing did not count (-inf)."""
+    return float(value) if math.isfinite(value) else None
+
+
 def paired_looks(
     candidate: Sequence[float],
     baseline: Sequence[float],
@@ -133,9 +138,9 @@ def paired_looks(
             p_regression=float(p_reg[k]),
             p_improvement=float(p_imp[k]),
             p_no_change=float(p_nc[k]) if min_effect > 0 and not blocked[k] else 1.0,
-            t_regression=float(t_reg[0, k]),
-            t_improvement=float(t_imp[0, k]),
-            s_no_change=float(s_nc[0, k]),
+            t_regression=_paired_value(t_reg[0, k]),
+            t_improvement=_paired_value(t_imp[0, k]),
+            s_no_change=_paired_value(s_nc[0, k]),
             stability_blocks=blocked[k],
         )
         for k, n in enumerate(reached)

@@ -18,6 +18,13 @@ crosses its own bound:
   the unpaired test: by indifference x min_effect for regression/improvement, by min_effect
   for no-change.
 
+Pairing counts at a look only where it is valid and helps: when the same-seed rank
+correlation of the look's runs is at least PAIRING_CORRELATION (``pairing_counts``). At zero
+or negative correlation the pairs sharpen nothing, and Munzel's statistic over a few
+negatively correlated pairs crosses its bound too often (0.084 / 0.096 at correlation -0.5 /
+-0.9 and a drop of m/4 before this rule); there T and S are -inf and the unpaired z decides
+alone. The rule is a function of the data that the calibration simulates with the rest.
+
 What is tested is the relative effect of the two marginal distributions, as unpaired; the
 pairs only sharpen its standard error. Munzel's statistic needs neither symmetric
 same-seed differences nor exchangeable pairs (the signed rank used before needed both, and
@@ -51,12 +58,14 @@ from seedgate.stats import design as sequential
 
 BoolArray = NDArray[np.bool_]
 LAMBDA = 0.1
-PLACEMENT_FLOOR = 0.1  # of the placement-difference variance of independent runs
+PLACEMENT_FLOOR = 0.25  # of the placement-difference variance of independent runs
 NORMALISER_DRAWS = 20_000  # null draws of the paired statistic per run count (both signs used)
 NORMALISER_SEED = 24
 PAIRED_SHARE = 0.65
 EARLY_SHARE = 0.9  # of the paired alpha, spent by a quarter of the cap (looks 3 and 5 of 20)
 _ROWS_PER_CHUNK = 4_000
+PAIRING_CORRELATION = 0.5  # least same-seed rank correlation at a look for pairing to count
+LEAST_PAIRED_BOUND = 1.645  # a paired crossing is never weaker than a one-sided 5% test
 TYPICAL_CORRELATION = 0.8  # same-seed correlation of a learning-rate or epoch change (planning)
 
 
@@ -126,6 +135,35 @@ def _u_z(candidate: FloatArray, baseline: FloatArray, *, ties_win: bool) -> Floa
     return z
 
 
+def rank_correlation(candidate: FloatArray, twins: FloatArray) -> FloatArray:
+    """Spearman's correlation of each row's runs with their twins: (R, n), (R, n) -> (R,).
+
+    Mid-ranks for ties; NaN where a side has no spread (one value repeated).
+    """
+    from scipy.stats import rankdata  # scipy stays out of `seedgate --help`
+
+    a = rankdata(candidate, axis=1)
+    b = rankdata(twins, axis=1)
+    a -= a.mean(axis=1, keepdims=True)
+    b -= b.mean(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r: FloatArray = (a * b).sum(axis=1) / np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
+    return r
+
+
+def pairing_counts(candidate: FloatArray, twins: FloatArray) -> BoolArray:
+    """Whether pairing is used for each row: the same-seed rank correlation is at least
+    PAIRING_CORRELATION (NaN, a side without spread, refuses): (R, n), (R, n) -> (R,).
+
+    Pairing sharpens the test only when twins move together; at zero or negative
+    correlation it adds nothing but its small-sample errors (Munzel's statistic at three
+    pairs of negatively correlated runs crosses its bound several times too often), so the
+    unpaired analysis decides alone there. The rule is part of the statistic and is
+    simulated in the calibration, so the level holds with it."""
+    mask: BoolArray = np.asarray(rank_correlation(candidate, twins) >= PAIRING_CORRELATION - 1e-12)
+    return mask
+
+
 def evidence(
     candidate: FloatArray,
     baseline: FloatArray,
@@ -138,7 +176,8 @@ def evidence(
     larger is more evidence: that the candidate moved up by ``shift`` (one number, or (R, K):
     one per experiment and look) is still worse (``worse``), or is better. Candidate run i
     is the twin of baseline run i; ``candidate`` (R, >= looks[-1]) and ``baseline``
-    (R, n_b >= looks[-1]) are oriented (larger is better).
+    (R, n_b >= looks[-1]) are oriented (larger is better). T and S are -inf at looks where
+    ``pairing_counts`` refuses pairing (the unpaired z decides alone there).
     """
     sign = -1.0 if worse else 1.0
     shifts = np.broadcast_to(np.asarray(shift, dtype=float), (candidate.shape[0], len(looks)))
@@ -148,9 +187,11 @@ def evidence(
         z_all = sign * studentised.studentised_z(x, baseline, ties_favour_better=worse, twins=True)
         z_w = sign * placement_z(paired_placement_t(x, baseline[:, :n], ties_win=worse), n)
         z_u = sign * _u_z(x, baseline[:, n:], ties_win=worse)
+        used = pairing_counts(candidate[:, :n], baseline[:, :n])
         unpaired.append(z_all)
-        paired.append(z_w + LAMBDA * z_u)
-        summed.append(z_w if n >= baseline.shape[1] else (z_w + z_u) / math.sqrt(2))
+        paired.append(np.where(used, z_w + LAMBDA * z_u, -math.inf))
+        both = z_w if n >= baseline.shape[1] else (z_w + z_u) / math.sqrt(2)
+        summed.append(np.where(used, both, -math.inf))
     return np.stack(unpaired, 1), np.stack(paired, 1), np.stack(summed, 1)
 
 
@@ -177,13 +218,14 @@ def _spending_bounds(draws: FloatArray, level: float, shares: FloatArray) -> Flo
     used = 0
     for k, cumulative in enumerate(np.cumsum(shares)):
         allowed = math.floor(level * cumulative * (1 + size) - 1 + 1e-9) - used
-        values = np.sort(draws[alive, k])[::-1]
+        column = draws[alive, k]
+        values = np.sort(column[np.isfinite(column)])[::-1]  # -inf: pairing refused
         if allowed >= 1 and values.size:
             bound = float(values[min(allowed, values.size) - 1])
             if np.count_nonzero(values >= bound) > allowed:
                 above = values[values > bound]
                 bound = float(above.min()) if above.size else math.inf
-            bounds[k] = bound
+            bounds[k] = max(bound, LEAST_PAIRED_BOUND)
         crossed = alive & (draws[:, k] >= bounds[k])
         used += int(np.count_nonzero(crossed))
         alive &= ~crossed
