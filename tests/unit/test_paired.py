@@ -217,6 +217,25 @@ def test_paired_compare_reports_the_seeds_correlation_and_analysis() -> None:
     assert metric.looks[-1].t_regression is not None
 
 
+def test_twins_that_move_apart_are_compared_unpaired_and_the_report_says_so() -> None:
+    base = np.linspace(-2.0, 2.0, 20)
+    cand = -base[:3] - 3.0  # the same seeds, in the reverse order: rank correlation -1
+    result = compare(
+        runset(values=base, seeds=range(20)),
+        runset(values=cand, seeds=range(3)),
+        Config(metrics=(ACC,)),
+        looks=LOOKS,
+    )
+    (metric,) = result.metrics
+    assert metric.pairing is not None
+    assert metric.pairing.status is PairingStatus.PAIRED
+    assert metric.looks[-1].t_regression is None
+    assert metric.looks[-1].s_no_change is None
+    line = pairing_line(metric)
+    assert line is not None
+    assert "did not move together enough at the last look for pairing to count" in line
+
+
 def test_other_seeds_fall_back_to_unpaired_and_say_why() -> None:
     rng = np.random.default_rng(4)
     result = compare(

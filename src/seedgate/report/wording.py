@@ -424,6 +424,11 @@ def pairing_line(metric: MetricComparison) -> str | None:
         Analysis.REPLAY: "decided by the exact replay",
         None: "not decided yet",
     }[metric.decided_by]
+    if metric.looks and metric.looks[-1].t_regression is None:
+        decided = (
+            "the twins did not move together enough at the last look for pairing to count "
+            f"there; {decided}"
+        )
     return (
         f"{metric.name}: paired seed by seed on seeds {seed_list(pairing.seeds)}, "
         f"same-seed correlation {rho}; {decided}"
