@@ -99,10 +99,10 @@ def test_stability_check_by_hand() -> None:
     level = 0.05
     assert stability.stable_enough(0, 3, 0, 20, level)  # nothing diverged: nothing to test
     assert not stability.stable_enough(1, 3, 0, 20, level)  # 1 of 3 against none
-    # 0 of 15 against 2 of 20: P(Bin(15, 0.1 + 0.1) = 0) = 0.035 <= 0.05
-    assert stability.stable_enough(0, 15, 2, 20, level)
-    assert not stability.stable_enough(0, 10, 2, 20, level)  # P(Bin(10, 0.2) = 0) = 0.107
-    assert not stability.stable_enough(1, 15, 2, 20, level)  # P(<= 1) = 0.167
+    # 0 of 20 against 2 of 20: P(Bin(20, 0.1 + 0.08) = 0) = 0.019 <= 0.05
+    assert stability.stable_enough(0, 20, 2, 20, level)
+    assert not stability.stable_enough(0, 10, 2, 20, level)  # P(Bin(10, 0.18) = 0) = 0.137
+    assert not stability.stable_enough(1, 20, 2, 20, level)  # P(<= 1) = 0.102
 
 
 def _runset(values: np.ndarray, seed_base: int) -> RunSet:

@@ -23,7 +23,7 @@ from seedgate.stats import FloatArray
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
-DIVERGED_CUT = 3.75  # robust SDs below the baseline's median
+DIVERGED_CUT = 4.0  # robust SDs below the baseline's median
 _MAD_TO_SD = 1.4826  # 1 / Phi^-1(0.75)
 
 
@@ -70,7 +70,7 @@ def no_change_level(power: float) -> float:
     return (1 - power) / 2
 
 
-STABILITY_MARGIN = 0.1  # a diverged share this much above the baseline's is never no-change
+STABILITY_MARGIN = 0.08  # a diverged share this much above the baseline's is never no-change
 
 
 def stable_enough(
