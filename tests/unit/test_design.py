@@ -158,3 +158,22 @@ def test_the_readme_prints_the_bounds_the_code_uses() -> None:
     )  # fmt: skip
     assert printed == [round(b, 2) for b in calibrated.bounds_alpha]
     assert float(match.group(2)) == round(calibrated.bound_beta, 2)
+
+
+def test_the_readme_prints_the_constants_the_code_uses() -> None:
+    from pathlib import Path
+
+    from seedgate.stats import paired, stability
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    text = " ".join(readme.split())
+    assert f"lies more than {stability.DIVERGED_CUT:g} robust SDs" in text
+    assert f"below the baseline's plus {round(stability.STABILITY_MARGIN * 100)} points" in text
+    assert (
+        f"same-seed rank correlation (Spearman's) of the look's runs is at least "
+        f"{paired.PAIRING_CORRELATION:g}"
+    ) in text
+    assert (
+        f"the paired statistic gets {round(paired.PAIRED_SHARE * 100)}% of alpha, "
+        f"{round(paired.EARLY_SHARE * 100)}% of that spent by a quarter of the cap"
+    ) in text
