@@ -419,7 +419,7 @@ def pairing_line(metric: MetricComparison) -> str | None:
         return f"{head}; with min_effect 0 that cannot conclude no-change"
     rho = "n/a" if pairing.correlation is None else f"{pairing.correlation:.2f}"
     decided = {
-        Analysis.PAIRED: "decided by the paired analysis (same-seed differences)",
+        Analysis.PAIRED: "decided by the paired analysis (twins compared seed by seed)",
         Analysis.UNPAIRED: "decided by the unpaired analysis",
         Analysis.REPLAY: "decided by the exact replay",
         None: "not decided yet",
@@ -471,9 +471,10 @@ def gate_settings_rows(
         )
     else:
         test = (
-            "group-sequential Mann-Whitney U against a drop (or gain) of a quarter of "
-            "min_effect, ties counted for the null, bounds calibrated by simulation; paired "
-            "seed by seed (signed rank) when the seeds match"
+            "group-sequential studentised rank test (Brunner-Munzel) against a drop (or gain) "
+            "of a quarter of min_effect, ties counted for the null, bounds calibrated by "
+            "simulation; paired seed by seed (Munzel) when the seeds match, at looks where "
+            "the twins move together"
         )
     rows.append(("test", test))
     return rows
