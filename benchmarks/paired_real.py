@@ -232,7 +232,8 @@ def cli_gate(label: str, lr: float, baseline: Path, extra: Sequence[str], cache:
     command = Pool("gate", lr, 0).command(1000)
     argv = [
         sys.executable, "-m", "seedgate", "gate", "--baseline", str(baseline), "--jobs", "auto",
-        "--config", str(EXAMPLE_CONFIG), "-C", str(REPO), "--format", "json", *extra,
+        "--config", str(EXAMPLE_CONFIG), "-C", str(REPO), "--working-directory", str(REPO),
+        "--format", "json", *extra,
         "--", *shlex.split(command),
     ]  # fmt: skip
     print(f"[gate] {label}: {shlex.join(argv)}", file=sys.stderr)

@@ -230,6 +230,9 @@ def gate_end_to_end(
         "--jobs", jobs,
         "--config", str(EXAMPLE_CONFIG),
         "-C", str(REPO),
+        # the command's paths are the repository's: a config file's folder would be the
+        # default working directory (issue 22)
+        "--working-directory", str(REPO),
         "--seed-base", str(GATE_SEED_BASE),
         "--format", "json",
         "--candidate-out", str(cache / f"gate-{pool.name}.json"),
