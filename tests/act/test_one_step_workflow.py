@@ -86,6 +86,7 @@ def test_baseline_check_and_acceptance_under_act(repository: Repository) -> None
     again = repository.run("pull_request", pr_payload(second))
     assert again.returncode != 0, log(again)
     assert [c.conclusion for c in fake.check_runs(CHECK)] == ["success", "failure"]
+    assert "Regression accepted" not in fake.comments(PR_NUMBER)[0].body  # judged afresh
 
     fake.state.pull_heads[PR_NUMBER] = second
     by_comment = repository.run(
@@ -94,4 +95,8 @@ def test_baseline_check_and_acceptance_under_act(repository: Repository) -> None
     assert by_comment.returncode == 0, log(by_comment)
     assert [c.conclusion for c in fake.check_runs(CHECK)] == ["success", "success"]
     assert "the smaller model" in fake.check_runs(CHECK)[1].output["summary"]
+    record = fake.comments(PR_NUMBER)[0].body
+    assert f"Regression accepted** by @&#8203;{MAINTAINER}" in record
+    assert f"for commit `{second[:12]}`" in record
+    assert "the smaller model" in record
     assert TOKEN not in fake.all_request_text()

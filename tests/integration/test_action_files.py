@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from seedgate.action.settings import INPUT_NAMES, OUTPUT_NAMES
-from tests.testing.workflow_tools import ROOT, actionlint_repo, load, run, tool
+from tests.testing.workflow_tools import ROOT, actionlint_repo, load, load_text, run, tool
 
 ACTION = ROOT / "action.yml"
 DOCKERFILE = ROOT / "Dockerfile"
@@ -225,3 +225,30 @@ def test_every_third_party_action_is_pinned_by_commit_with_its_version() -> None
             if match is None or match.group(2).startswith(("./", "seedgate/seedgate-action")):
                 continue
             assert PINNED.match(line.replace("  uses:", "- uses:", 1)), (path.name, line)
+
+
+def quick_start_workflow() -> str:
+    """The workflow in the README's quick start (its first YAML block)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Quick start\n", 1)[1].split("\n## ", 1)[0]
+    match = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
+    assert match is not None, "the quick start shows no workflow"
+    return match.group(1)
+
+
+def test_the_quick_start_shows_the_whole_one_step_workflow(tmp_path: Path) -> None:
+    text = quick_start_workflow()
+    done = actionlint_with_the_action(tmp_path, {"quick-start.yml": text.replace(PUBLISHED, "./")})
+    assert done.returncode == 0, done.stdout + done.stderr
+    shown = load_text(text)
+    example = load(ROOT / "examples" / "workflows" / "seedgate.yml")
+    triggers = shown[True] if True in shown else shown["on"]
+    for event in ("push", "pull_request", "pull_request_target", "issue_comment"):
+        assert event in triggers  # a baseline, a gate, and both ways to accept
+    assert triggers["pull_request_target"] == {"types": ["labeled"]}
+    jobs = shown["jobs"]
+    checkout = "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8"  # v5.0.0
+    assert [s.get("uses") for s in jobs["seedgate"]["steps"]] == [checkout, PUBLISHED]
+    assert [s.get("uses") for s in jobs["accept"]["steps"]] == [PUBLISHED]
+    assert jobs["accept"]["if"] == example["jobs"]["accept"]["if"]
+    assert shown["permissions"] == example["permissions"]
