@@ -1,6 +1,6 @@
 """Runner overhead: seedgate's Runner against a plain shell loop running the same command.
 
-    python benchmarks/overhead.py [--runs 20] [--repeats 5] [--help-samples 9]
+    python benchmarks/overhead.py [--runs 20] [--repeats 7] [--help-samples 9] [--sleep-ms 0]
 
 The command only prints its metrics (``python -c ...``), so the time is the cost of
 starting processes, and whatever seedgate adds on top shows. Both sides run it ``--runs``
@@ -112,8 +112,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--help-samples", type=int, default=9)
+    parser.add_argument("--sleep-ms", type=int, default=0, help="each run sleeps this long first")
     args = parser.parse_args()
-    command = f"{shlex.quote(sys.executable)} -c {shlex.quote(METRICS_SCRIPT)} {{seed}}"
+    script = METRICS_SCRIPT
+    if args.sleep_ms > 0:
+        script = f"import time; time.sleep({args.sleep_ms / 1000}); {METRICS_SCRIPT}"
+    command = f"{shlex.quote(sys.executable)} -c {shlex.quote(script)} {{seed}}"
 
     print(f"$ {this_command()}")
     print(f"command per run: {command.replace(sys.executable, 'python')}\n")

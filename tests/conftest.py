@@ -3,6 +3,7 @@ linter or a server belong in tests/integration (or tests/e2e)."""
 
 from __future__ import annotations
 
+import importlib
 import io
 import subprocess
 import zipfile
@@ -16,6 +17,24 @@ from tests.testing.github_fake import FakeGitHub
 from tests.testing.github_runner import Workflow, run_push
 
 UNIT = Path(__file__).resolve().parent / "unit"
+ACT_TIER = "tests/act/"  # as pytest-xdist's node ids start
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> Any:
+    """``./dev test``'s pytest-xdist workers (``--dist loadfile``) each take whole test files,
+    and the act tier's files all go to one worker: act's artifact server listens on one fixed
+    port (34567), so two act runs at once would collide."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    chosen = importlib.import_module("xdist.scheduler").LoadFileScheduling(config, log)  # by file
+    by_file = chosen._split_scope  # the scope of a test: its file
+
+    def scope(nodeid: str) -> str:
+        return ACT_TIER if nodeid.startswith(ACT_TIER) else str(by_file(nodeid))
+
+    chosen._split_scope = scope
+    return chosen
 
 
 @pytest.fixture(autouse=True)

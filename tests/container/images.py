@@ -4,13 +4,20 @@ No registry is reachable here, so the image is built from the Dockerfile on a st
 python:3.11-slim (``base_image.sh``: Debian bookworm with Python 3.11). The tag carries a
 hash of everything the Dockerfile copies and of the base image, so a rerun with the same
 sources reuses the image and a changed source file rebuilds only the layers after it.
+One process at a time starts the engine and builds (a lock beside the system's temporary
+files): pytest-xdist's workers, or another checkout's suite on the same engine, wait for the
+first build and then reuse it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -18,6 +25,7 @@ ROOT = HERE.parents[1]
 STAND_IN_BASE = "seedgate-test-base:bookworm"
 REPOSITORY = "seedgate-action"
 KEPT_TEST_IMAGES = 3
+BUILD_LOCK = Path(tempfile.gettempdir()) / "seedgate-test-images.lock"
 # What the Dockerfile copies (and the Dockerfile itself): a change here rebuilds the image.
 CONTEXT = ("Dockerfile", "constraints.txt", "pyproject.toml", "README.md", "src", "examples",
            "entrypoint.py")  # fmt: skip
@@ -39,8 +47,21 @@ def ensure_engine() -> None:
     _script("engine.sh")
 
 
+@contextlib.contextmanager
+def _one_builder() -> Iterator[None]:
+    """Held while the engine is started or an image built (not reentrant: take it once)."""
+    with BUILD_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
 def base_image() -> str:
     """The stand-in, built once; SEEDGATE_TEST_BASE_IMAGE names another (e.g. the real one)."""
+    with _one_builder():
+        return _base_image()
+
+
+def _base_image() -> str:
     chosen = os.environ.get("SEEDGATE_TEST_BASE_IMAGE")
     if chosen:
         return chosen
@@ -101,10 +122,11 @@ def _drop_older_test_images(keep: str) -> None:
 
 def action_image() -> str:
     """The image of this checkout, built when its sources changed since the last build."""
-    ensure_engine()
-    base = base_image()
-    tag = f"{REPOSITORY}:test-{context_hash(base)}"
-    if not exists(tag):
-        build(tag, base)
-        _drop_older_test_images(keep=tag)
-    return tag
+    with _one_builder():
+        ensure_engine()
+        base = _base_image()
+        tag = f"{REPOSITORY}:test-{context_hash(base)}"
+        if not exists(tag):
+            build(tag, base)
+            _drop_older_test_images(keep=tag)
+        return tag

@@ -1,6 +1,7 @@
 """The action uploads its own baseline and shards through the runner's v4 artifact service
-(a strict stand-in of what @actions/artifact speaks), and a pull request then finds that
-baseline; GHES and `upload-artifacts: false` fall back to an upload-artifact step."""
+(a strict stand-in of what @actions/artifact speaks), mode compare downloads the shards, a
+pull request then finds that baseline, and a re-run job replaces what its earlier attempt
+uploaded; GHES and `upload-artifacts: false` fall back to upload-artifact steps."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from seedgate.runset.codec import runset_from_bytes
 from tests.testing.github_fake import FakeGitHub
 from tests.testing.github_runner import (
     ENTRYPOINT,
@@ -22,7 +24,7 @@ from tests.testing.github_runner import (
     run_pr,
     run_push,
 )
-from tests.testing.results_service import ResultsService, StoredArtifact
+from tests.testing.results_service import ResultsService
 
 
 @pytest.fixture
@@ -32,13 +34,14 @@ def service() -> Iterator[ResultsService]:
     assert stand_in.errors == [], stand_in.errors
 
 
+def runner_env(service: ResultsService) -> dict[str, str]:
+    return {"ACTIONS_RESULTS_URL": service.url, "ACTIONS_RUNTIME_TOKEN": service.token}
+
+
 @pytest.fixture
 def uploading(service: ResultsService, tmp_path: Path) -> Iterator[Workflow]:
     """Jobs whose runner offers the v4 artifact service."""
-    launcher = HostLauncher(
-        ENTRYPOINT.command,
-        extra_env={"ACTIONS_RESULTS_URL": service.url, "ACTIONS_RUNTIME_TOKEN": service.token},
-    )
+    launcher = HostLauncher(ENTRYPOINT.command, extra_env=runner_env(service))
     with FakeGitHub() as fake:
         flow = Workflow(fake, tmp_path, launcher)
         yield flow
@@ -88,7 +91,7 @@ def test_a_push_uploads_the_baseline_that_a_pull_request_then_finds(
     assert list(service.artifacts) == ["seedgate-baseline"]  # a gate uploads nothing
 
 
-def test_each_shard_uploads_its_runs_under_its_own_name(
+def test_each_shard_uploads_its_runs_and_compare_downloads_them_all(
     uploading: Workflow, service: ResultsService
 ) -> None:
     results = [
@@ -107,6 +110,37 @@ def test_each_shard_uploads_its_runs_under_its_own_name(
         name, content = only_file(service.zip_of(f"seedgate-shard-{index}-of-2"))
         assert name == f"runset-{index}-of-2.json"
         assert content == (result.workspace / result.outputs["runset-path"]).read_bytes()
+
+    # the gate job: no download step, so runs-path is empty and the action fetches them
+    merged = uploading.run(
+        "push", push_event(), ref="refs/heads/master", sha="a" * 40, inputs={"mode": "compare"}
+    )
+
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    assert "downloaded 2 shard artifact(s) of this workflow run into .seedgate/runs" in (
+        merged.stdout
+    )
+    _, content = only_file(service.zip_of("seedgate-baseline"))
+    baseline = runset_from_bytes(content, "the baseline artifact")
+    shard_seeds = [
+        run.seed
+        for result in results
+        for run in runset_from_bytes(
+            (result.workspace / result.outputs["runset-path"]).read_bytes(), "a shard"
+        ).runs
+    ]
+    assert sorted(run.seed for run in baseline.runs) == sorted(shard_seeds)
+    assert len(shard_seeds) == 4
+
+
+def test_compare_with_no_shard_artifacts_says_what_is_missing(
+    uploading: Workflow, service: ResultsService
+) -> None:
+    result = run_push(uploading, inputs={"mode": "compare"})
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "this workflow run has no shard artifacts (seedgate-shard-*)" in result.stdout
+    assert service.artifacts == {}
 
 
 def test_on_ghes_the_baseline_is_left_to_an_upload_step_with_a_warning(
@@ -142,16 +176,28 @@ def test_upload_artifacts_false_leaves_it_to_the_workflow_quietly(
     assert "upload it with actions/upload-artifact as 'seedgate-baseline'" in result.stdout
 
 
-def test_a_refused_upload_fails_the_baseline_job_and_keeps_the_file(
-    uploading: Workflow, service: ResultsService
+def test_a_rerun_job_replaces_the_baseline_its_earlier_attempt_uploaded(
+    service: ResultsService, tmp_path: Path
 ) -> None:
-    # an earlier attempt of this run uploaded it already
-    service.artifacts["seedgate-baseline"] = StoredArtifact(1, "seedgate-baseline", "run-7f3a")
+    launcher = HostLauncher(ENTRYPOINT.command, extra_env=runner_env(service))
+    with FakeGitHub() as fake:
+        flow = Workflow(fake, tmp_path, launcher)
+        first = run_push(flow)
+        assert_runtime_token_kept(first, service.token)
+        earlier = service.artifacts["seedgate-baseline"]
+        service.new_attempt("job-2b4d")  # re-run: the same workflow run, another job run
+        launcher.extra_env.update(runner_env(service))
+        again = run_push(flow)
+        assert_runtime_token_kept(again, service.token)
+        flow.check_no_leaks()
+    assert fake.errors == [], fake.errors
 
-    result = run_push(uploading)
-
-    assert result.returncode == 2, result.stdout + result.stderr
-    (error,) = result.annotations("error")
-    assert "CreateArtifact answered 409" in error
-    assert "already exists" in error
-    assert (result.workspace / result.outputs["baseline-path"]).is_file()
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert service.deleted == [earlier]  # deleted with the ids of the job that uploaded it
+    now = service.artifacts["seedgate-baseline"]
+    assert (now.job_backend_id, now.finalized) == ("job-2b4d", True)
+    _, content = only_file(service.zip_of("seedgate-baseline"))
+    assert content == (again.workspace / again.outputs["baseline-path"]).read_bytes()
+    assert content != (first.workspace / first.outputs["baseline-path"]).read_bytes()
+    assert "it replaces the one an earlier attempt of this workflow run uploaded" in again.stdout

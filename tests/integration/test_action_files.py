@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from seedgate.action.settings import INPUT_NAMES, OUTPUT_NAMES
-from tests.testing.workflow_tools import ROOT, actionlint_repo, load, run, tool
+from tests.testing.workflow_tools import ROOT, actionlint_repo, load, load_text, run, tool
 
 ACTION = ROOT / "action.yml"
 DOCKERFILE = ROOT / "Dockerfile"
@@ -187,23 +187,17 @@ def test_the_one_step_workflow_accepts_without_running_pull_request_code() -> No
     assert "with" not in accept["steps"][0]  # mode auto accepts on these events
 
 
-def test_matrix_example_shards_then_compares() -> None:
+def test_matrix_example_shards_then_compares_with_checkout_and_seedgate_only() -> None:
     jobs = load(ROOT / "examples" / "workflows" / "seedgate-matrix.yml")["jobs"]
-    shard_step = next(s for s in jobs["runs"]["steps"] if s.get("uses") == PUBLISHED)
+    checkout = "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8"  # v5.0.0
+    for job in jobs.values():  # the action uploads and downloads the shards itself
+        assert [s.get("uses") for s in job["steps"]] == [checkout, PUBLISHED]
+    shard_step = jobs["runs"]["steps"][1]
     assert shard_step["with"]["mode"] == "run"
     assert shard_step["with"]["shard"] == "${{ matrix.shard }}/4"
-    download = next(
-        s
-        for s in jobs["gate"]["steps"]
-        if str(s.get("uses", "")).startswith("actions/download-artifact")
-    )
-    assert download["with"]["merge-multiple"] is True
-    compare = next(s for s in jobs["gate"]["steps"] if s.get("uses") == PUBLISHED)
-    assert compare["with"]["mode"] == "compare"
-    assert compare["with"]["runs-path"] == download["with"]["path"]
-    assert download["with"]["pattern"] == "seedgate-shard-*"  # what mode run uploads
-    uploads = [s for job in jobs.values() for s in job["steps"] if "upload-artifact" in str(s)]
-    assert uploads == []  # the action uploads shards and baseline itself
+    assert jobs["gate"]["needs"] == "runs"  # the shards exist before compare lists them
+    assert jobs["gate"]["steps"][1]["with"]["mode"] == "compare"
+    assert "runs-path" not in jobs["gate"]["steps"][1]["with"]  # empty: fetched there
 
 
 def _steps(path: Path) -> list[dict[str, object]]:
@@ -231,3 +225,30 @@ def test_every_third_party_action_is_pinned_by_commit_with_its_version() -> None
             if match is None or match.group(2).startswith(("./", "seedgate/seedgate-action")):
                 continue
             assert PINNED.match(line.replace("  uses:", "- uses:", 1)), (path.name, line)
+
+
+def quick_start_workflow() -> str:
+    """The workflow in the README's quick start (its first YAML block)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Quick start\n", 1)[1].split("\n## ", 1)[0]
+    match = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
+    assert match is not None, "the quick start shows no workflow"
+    return match.group(1)
+
+
+def test_the_quick_start_shows_the_whole_one_step_workflow(tmp_path: Path) -> None:
+    text = quick_start_workflow()
+    done = actionlint_with_the_action(tmp_path, {"quick-start.yml": text.replace(PUBLISHED, "./")})
+    assert done.returncode == 0, done.stdout + done.stderr
+    shown = load_text(text)
+    example = load(ROOT / "examples" / "workflows" / "seedgate.yml")
+    triggers = shown[True] if True in shown else shown["on"]
+    for event in ("push", "pull_request", "pull_request_target", "issue_comment"):
+        assert event in triggers  # a baseline, a gate, and both ways to accept
+    assert triggers["pull_request_target"] == {"types": ["labeled"]}
+    jobs = shown["jobs"]
+    checkout = "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8"  # v5.0.0
+    assert [s.get("uses") for s in jobs["seedgate"]["steps"]] == [checkout, PUBLISHED]
+    assert [s.get("uses") for s in jobs["accept"]["steps"]] == [PUBLISHED]
+    assert jobs["accept"]["if"] == example["jobs"]["accept"]["if"]
+    assert shown["permissions"] == example["permissions"]

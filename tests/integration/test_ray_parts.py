@@ -11,12 +11,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from seedgate.errors import ConfigError
 from seedgate.records import RunStatus
+from seedgate.run import ray_task
 from seedgate.run.one_run import run_command
 from seedgate.run.process import ProcessGroups
 from seedgate.run.process_tree import TOKEN_VARIABLE
@@ -38,6 +40,19 @@ METRICS = (
     "print(json.dumps({'seed': float(os.environ['SEEDGATE_SEED']), "
     "'token_here': float('GITHUB_TOKEN' in os.environ)}))\""
 )
+
+
+@pytest.fixture(autouse=True)
+def worker_watchdog(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process stands in for a Ray worker, whose watchdog lives as long as the worker:
+    each test gets its own and ends it (end of input) rather than leave it, with its pipe,
+    running until the test process exits."""
+    dog = Watchdog()
+    monkeypatch.setattr(ray_task, "_WATCHDOG", dog)
+    yield
+    if dog._proc is not None and dog._proc.stdin is not None:
+        dog._proc.stdin.close()
+        assert dog._proc.wait(timeout=10) == 0
 
 
 def test_a_run_on_a_node_is_the_local_run(tmp_path: Path) -> None:

@@ -7,7 +7,14 @@ contract:
   with ``Content-Type: application/json``, ``Authorization: Bearer <runtime token>``, and
   proto field names (``workflow_run_backend_id``, ``workflow_job_run_backend_id``) that
   must equal the ``Actions.Results:<run>:<job>`` scope of the token's ``scp`` claim;
-  CreateArtifact with ``version: 4``; a second artifact of one name in a run is a 409;
+  CreateArtifact with ``version: 4``; a second artifact of one name in a run is a 409
+  (``already_exists``), as GitHub answers a re-run job that uploads a name again;
+- ListArtifacts (optionally ``name_filter``, ``id_filter``), DeleteArtifact and
+  GetSignedArtifactURL as download-artifact and upload-artifact's ``overwrite`` call them:
+  the last two with the run and job ids the artifact was listed with (those of the job
+  that uploaded it); the signed download URL is fetched with a plain GET;
+- :meth:`ResultsService.new_attempt` starts another job run of the same workflow run
+  (a re-run: a new runtime token with a new job backend id);
 - the blob upload to the signed URL as @azure/storage-blob sends it: no Authorization
   header (401), the signature kept, ``comp=block&blockid=<base64 of 48 chars>`` blocks,
   then ``comp=blocklist`` with the XML list of exactly those blocks;
@@ -57,6 +64,7 @@ class StoredArtifact:
     artifact_id: int
     name: str
     run_backend_id: str
+    job_backend_id: str = "job-19c2"
     blocks: dict[str, bytes] = field(default_factory=dict)
     committed: bytes | None = None
     finalized: bool = False
@@ -69,12 +77,12 @@ class ResultsService:
     def __init__(
         self, *, run_backend_id: str = "run-7f3a", job_backend_id: str = "job-19c2"
     ) -> None:
-        self.token = runtime_token(run_backend_id, job_backend_id)
-        self.ids = {
-            "workflow_run_backend_id": run_backend_id,
-            "workflow_job_run_backend_id": job_backend_id,
-        }
+        self.run_backend_id = run_backend_id
+        self.token = ""
+        self.ids: dict[str, str] = {}
+        self.new_attempt(job_backend_id)
         self.artifacts: dict[str, StoredArtifact] = {}
+        self.deleted: list[StoredArtifact] = []
         self.errors: list[str] = []
         self.headers_seen: list[dict[str, str]] = []
         self._lock = threading.Lock()
@@ -88,9 +96,10 @@ class ResultsService:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 status, payload = outer.handle(self.command, self.path, dict(self.headers), body)
-                data = json.dumps(payload).encode()
+                raw = isinstance(payload, bytes)
+                data = payload if raw else json.dumps(payload).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", "application/zip" if raw else "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -113,6 +122,14 @@ class ResultsService:
         self._server.shutdown()
         self._server.server_close()
 
+    def new_attempt(self, job_backend_id: str) -> None:
+        """The next job run of this workflow run (a re-run) and its runtime token."""
+        self.token = runtime_token(self.run_backend_id, job_backend_id)
+        self.ids = {
+            "workflow_run_backend_id": self.run_backend_id,
+            "workflow_job_run_backend_id": job_backend_id,
+        }
+
     def zip_of(self, name: str) -> bytes:
         artifact = self.artifacts[name]
         assert artifact.finalized, name
@@ -129,6 +146,8 @@ class ResultsService:
             parts = urllib.parse.urlsplit(raw_path)
             if method == "PUT" and parts.path == "/blob":
                 return self._blob(parts.query, headers, body)
+            if method == "GET" and parts.path == "/download":
+                return self._download(parts.query, headers)
             if method == "POST" and parts.path.startswith(SERVICE_PATH):
                 return self._twirp(parts.path.removeprefix(SERVICE_PATH), headers, body)
             return self._error(404, f"{method} {parts.path}: no such route")
@@ -146,6 +165,8 @@ class ResultsService:
             request = json.loads(body)
         except ValueError:
             return self._error(400, f"{rpc}: body is not JSON")
+        if rpc in ("DeleteArtifact", "GetSignedArtifactURL"):
+            return self._by_listed_ids(rpc, request)
         for key, value in self.ids.items():
             if request.get(key) != value:
                 return self._error(400, f"{rpc}: {key} = {request.get(key)!r}, not {value!r}")
@@ -153,7 +174,9 @@ class ResultsService:
             return self._create(request)
         if rpc == "FinalizeArtifact":
             return self._finalize(request)
-        return self._error(400, f"{rpc}: not what an upload calls")
+        if rpc == "ListArtifacts":
+            return self._list(request)
+        return self._error(400, f"{rpc}: not what @actions/artifact calls")
 
     def _create(self, request: dict[str, Any]) -> tuple[int, Any]:
         allowed = {*self.ids, "name", "version", "expires_at"}
@@ -168,7 +191,7 @@ class ResultsService:
                 "msg": "an artifact with this name already exists on the workflow run",
             }
         self.artifacts[name] = StoredArtifact(
-            self._next_id, name, self.ids["workflow_run_backend_id"]
+            self._next_id, name, self.run_backend_id, self.ids["workflow_job_run_backend_id"]
         )
         self._next_id += 1
         query = urllib.parse.urlencode(
@@ -217,3 +240,54 @@ class ResultsService:
             return self._error(400, "FinalizeArtifact: hash differs from the committed zip")
         artifact.finalized = True
         return 200, {"ok": True, "artifact_id": str(artifact.artifact_id)}
+
+    def _list(self, request: dict[str, Any]) -> tuple[int, Any]:
+        if set(request) - {*self.ids, "name_filter", "id_filter"}:
+            return self._error(400, f"ListArtifacts: unexpected fields {sorted(request)}")
+        name, ident = request.get("name_filter"), request.get("id_filter")
+        if (name is not None and not isinstance(name, str)) or (
+            ident is not None and not (isinstance(ident, str) and ident.isdigit())
+        ):
+            return self._error(400, f"ListArtifacts: filters {name!r}, {ident!r}")
+        listed = [
+            {
+                "workflow_run_backend_id": a.run_backend_id,
+                "workflow_job_run_backend_id": a.job_backend_id,
+                "database_id": str(a.artifact_id),
+                "name": a.name,
+                "size": str(len(a.committed or b"")),
+                "created_at": "2026-01-01T00:00:00Z",
+            }
+            for a in self.artifacts.values()
+            if name in (None, a.name) and ident in (None, str(a.artifact_id))
+        ]
+        return 200, {"artifacts": listed}
+
+    def _by_listed_ids(self, rpc: str, request: dict[str, Any]) -> tuple[int, Any]:
+        if set(request) != {*self.ids, "name"}:
+            return self._error(400, f"{rpc}: fields {sorted(request)}")
+        artifact = self.artifacts.get(request["name"])
+        if artifact is None:
+            return 404, {"code": "not_found", "msg": "artifact not found"}
+        listed = (artifact.run_backend_id, artifact.job_backend_id)
+        sent = (request["workflow_run_backend_id"], request["workflow_job_run_backend_id"])
+        if sent != listed:
+            return self._error(400, f"{rpc}: ids {sent}, not the listed {listed}")
+        if rpc == "DeleteArtifact":
+            self.deleted.append(self.artifacts.pop(artifact.name))
+            return 200, {"ok": True, "artifact_id": str(artifact.artifact_id)}
+        query = urllib.parse.urlencode(
+            {"artifact": artifact.name, "sig": self._sign("download:" + artifact.name)}
+        )
+        return 200, {"signed_url": f"{self.url}download?{query}"}
+
+    def _download(self, query: str, headers: dict[str, str]) -> tuple[int, Any]:
+        if "Authorization" in headers:
+            return self._error(401, "download: an Authorization header on a signed URL")
+        params = dict(urllib.parse.parse_qsl(query))
+        artifact = self.artifacts.get(params.get("artifact", ""))
+        if artifact is None or params.get("sig") != self._sign("download:" + artifact.name):
+            return self._error(403, "download: signature does not match")
+        if not artifact.finalized or artifact.committed is None:
+            return self._error(404, "download: the artifact was never finalized")
+        return 200, artifact.committed

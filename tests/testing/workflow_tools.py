@@ -36,7 +36,11 @@ def run(
 
 
 def load(path: Path) -> Any:
-    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    return load_text(path.read_text(encoding="utf-8"))
+
+
+def load_text(text: str) -> Any:
+    return YAML(typ="safe").load(text)
 
 
 def actionlint_repo(

@@ -12,7 +12,7 @@ import pytest
 
 from seedgate.action.settings import Mode, read_settings
 from seedgate.errors import ConfigError, GitHubError
-from seedgate.github.artifact_upload import backend_ids, unavailable_reason
+from seedgate.github.artifact_service import backend_ids, unavailable_reason
 from seedgate.report import render_markdown
 from seedgate.report.checks import (
     CHECK_SUMMARY_CHARS,

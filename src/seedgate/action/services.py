@@ -15,7 +15,7 @@ import requests
 
 from seedgate.action.settings import ActionSettings
 from seedgate.errors import ConfigError
-from seedgate.github.artifact_upload import ArtifactUploader
+from seedgate.github.artifact_service import ArtifactService
 from seedgate.github.client import GitHubClient, RetryPolicy
 from seedgate.github.commands import Annotations
 from seedgate.store.github_artifact import BaselineLookup, GitHubArtifactStore
@@ -55,9 +55,9 @@ class GitHubAccess:
             )
         return self._client
 
-    def uploader(self) -> ArtifactUploader:
+    def artifacts(self) -> ArtifactService:
         """The runner's v4 artifact service (``artifact_service_missing`` says when none)."""
-        return ArtifactUploader(
+        return ArtifactService(
             results_url=self._settings.results_url,
             runtime_token=self._settings.runtime_token,
             session=self._session_factory(),

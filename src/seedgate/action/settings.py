@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from seedgate.config.settings import Config, find_config_file, load_config
 from seedgate.errors import ConfigError
-from seedgate.github.artifact_upload import unavailable_reason
+from seedgate.github.artifact_service import unavailable_reason
 from seedgate.github.context import BASELINE_EVENTS, RunContext
 from seedgate.github.publish import GITHUB_ACTIONS_BOT, CommentMode
 from seedgate.records import Executor

@@ -32,6 +32,7 @@ import requests
 
 from seedgate.action import build
 from seedgate.action.accept import accept_step
+from seedgate.action.artifacts import fetch_shards_step, shard_artifact_name, upload_step
 from seedgate.action.check import check_step
 from seedgate.action.deliver import (
     Journal,
@@ -50,7 +51,6 @@ from seedgate.action.settings import (
     input_env_name,
     read_settings,
 )
-from seedgate.action.upload import shard_artifact_name, upload_step
 from seedgate.errors import (
     CancellationError,
     ConfigError,
@@ -338,6 +338,7 @@ def runs_step(
 def _compared(settings: ActionSettings, baseline: RunSet | None, services: Services) -> GateResult:
     config, out = settings.config, services.out
     if settings.mode is Mode.COMPARE:
+        fetch_shards_step(settings, services)
         runs = merge_folder(settings.runs_path)
         services.say(f"merged {len(runs.runs)} runs from {settings.relative(settings.runs_path)}")
         outcome = GateResult(compare_runsets(baseline, runs, config), runs, baseline)
