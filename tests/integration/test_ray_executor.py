@@ -139,7 +139,12 @@ def test_closing_mid_look_leaves_no_task_and_no_run_process(
     thread.join(timeout=60)
     assert not thread.is_alive()
     assert caught, "a look whose runs were cancelled must not pass as finished"
-    # the state API is eventually consistent: task events reach it within seconds
+    _wait_until_cancelled(cluster, marks)
+
+
+def _wait_until_cancelled(cluster: LocalCluster, marks: Path) -> None:
+    """Until the cluster runs no task and no process of the runs marked in ``marks`` is left
+    (the state API is eventually consistent: task events reach it within seconds)."""
     deadline = time.monotonic() + 30
     while still_running := running_tasks(cluster):
         assert time.monotonic() < deadline, f"tasks still running: {still_running}"
@@ -224,11 +229,4 @@ def test_sigterm_mid_look_cancels_the_tasks_keeps_the_finished_run_and_exits_3(
     assert "Traceback" not in stderr
     kept = json.loads(candidate.read_text())["runs"]
     assert [(r["seed"], r["status"], r["node"] is not None) for r in kept] == [(0, "ok", True)]
-    deadline = time.monotonic() + 30
-    while still_running := running_tasks(cluster):
-        assert time.monotonic() < deadline, f"tasks still running: {still_running}"
-        time.sleep(0.5)
-    deadline = time.monotonic() + 20
-    while _processes_with(str(marks)):
-        assert time.monotonic() < deadline, "a cancelled run's process is still running"
-        time.sleep(0.1)
+    _wait_until_cancelled(cluster, marks)
