@@ -25,11 +25,12 @@ import numpy as np
 from common import this_command
 from verdict_quality import ALPHA, BASELINE_RUNS, _config
 
+from seedgate.config.settings import DEFAULT_LOOKS
 from seedgate.records import Design
 from seedgate.stats import design as sequential
 from seedgate.stats.operating import Outcome, simulate
 
-LOOKS = (3, 5, 10, 15, 20)
+LOOKS = DEFAULT_LOOKS
 DROPS = (0.0, 0.25, 1.0, 2.0)
 
 

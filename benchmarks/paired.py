@@ -5,7 +5,7 @@
 Candidate run i and baseline run i share a seed. Their values are drawn with same-seed
 correlation rho (a Gaussian copula: latent normals with correlation rho, mapped through the
 metric's distribution, so rho = 1 is an exact replay), min_effect = 1 seed-SD, larger is
-better, a stored 20-run baseline, the default looks 3, 5, 10, 15, 20.
+better, a stored 20-run baseline, the default looks 3, 4, 5, 7, 10, 15, 20.
 
 The gate's rule is simulated on many experiments at once (``seedgate.stats.operating``); the
 first ``--check`` experiments of every cell are also decided by ``compare()`` itself (on
@@ -29,13 +29,14 @@ from common import plus_minus, rate_cell, rate_se, this_command
 from verdict_quality import ALPHA, BASELINE_RUNS, _config, runset
 
 from seedgate.compare import compare, runs_used
+from seedgate.config.settings import DEFAULT_LOOKS
 from seedgate.records import Design, Verdict
 from seedgate.stats import FloatArray, paired
 from seedgate.stats import design as sequential
 from seedgate.stats.operating import Outcome, simulate
 
 Quantile = Callable[[FloatArray], FloatArray]
-LOOKS = (3, 5, 10, 15, 20)
+LOOKS = DEFAULT_LOOKS
 _OUTCOME = {
     Verdict.INCONCLUSIVE: Outcome.INCONCLUSIVE,
     Verdict.REGRESSION: Outcome.REGRESSION,

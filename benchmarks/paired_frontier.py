@@ -35,12 +35,12 @@ from paired_real import CHANGED_LR
 from real_example_runs import BASELINE_RUNS, REFERENCE_LR, Pool, build_pool, values
 from verdict_quality import ALPHA, _config
 
+from seedgate.config.settings import DEFAULT_LOOKS
 from seedgate.records import Design
 from seedgate.stats import FloatArray, paired
 from seedgate.stats import design as sequential
 from seedgate.stats.operating import Outcome, simulate
 
-DEFAULT_LOOKS = (3, 5, 10, 15, 20)
 LOOKS_WITH_4 = (3, 4, 5, 10, 15, 20)
 
 

@@ -9,7 +9,7 @@ two must agree on verdict and runs used (the script fails otherwise).
 
 Continuous cells: min_effect = 1 seed-SD, larger is better, the candidate's runs shifted down
 by the drop; a stored 20-run baseline (the same runs at every look) and the default looks
-3, 5, 10, 15, 20. Noise: ``normal`` N(0, 1); ``bad-seeds`` 95% N(0, 1) + 5% N(-5, 1).
+3, 4, 5, 7, 10, 15, 20. Noise: ``normal`` N(0, 1); ``bad-seeds`` 95% N(0, 1) + 5% N(-5, 1).
 
 Discrete cells (no change, so P(regression) is the false-alarm rate): a metric that takes a
 few values, min_effect 0.001 (below the grid step, so most values tie):

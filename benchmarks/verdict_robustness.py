@@ -4,7 +4,7 @@
 
 Every cell simulates ``--reps`` gates with the gate's own rule (``seedgate.stats.operating``,
 the statistics and bounds ``compare`` uses): min_effect m = 1 seed SD (3 grid steps on the
-grid), larger is better, a stored 20-run baseline, the default looks 3, 5, 10, 15, 20. The
+grid), larger is better, a stored 20-run baseline, the default looks 3, 4, 5, 7, 10, 15, 20. The
 first ``--check`` gates of every cell are also decided by ``compare()`` on RunSets (whose
 seeds match in the paired cells), which must agree on verdict and runs used, and whose
 interval must agree with its verdict (regression: at or below -m/4; no-change: at or above
@@ -56,12 +56,13 @@ from scipy import stats
 from verdict_quality import ALPHA, BASELINE_RUNS, DISCRETE, _config, runset
 
 from seedgate.compare import compare, runs_used
+from seedgate.config.settings import DEFAULT_LOOKS
 from seedgate.records import Design, Verdict
 from seedgate.stats import FloatArray, paired, studentised
 from seedgate.stats import design as sequential
 from seedgate.stats.operating import Outcome, Simulated, simulate
 
-LOOKS = (3, 5, 10, 15, 20)
+LOOKS = DEFAULT_LOOKS
 GRID = 0.001
 IntArray = NDArray[np.int64]
 Pair = Callable[[np.random.Generator, int], tuple[FloatArray, FloatArray]]  # (cand, base)

@@ -22,10 +22,18 @@ def test_defaults_are_the_documented_ones() -> None:
     config = build_config({})
     assert config.alpha == 0.05
     assert config.power == 0.9
-    assert config.looks == (3, 5, 10, 15, 20)
+    assert config.looks == (3, 4, 5, 7, 10, 15, 20)
     assert config.max_runs == 20
     assert config.fail_on is FailOn.REGRESSION
-    assert config.look_schedule() == (3, 5, 10, 15, 20)
+    assert config.look_schedule() == (3, 4, 5, 7, 10, 15, 20)
+
+
+def test_the_default_looks_come_a_batch_of_jobs_apart_and_set_looks_as_given() -> None:
+    assert build_config({"jobs": 2}).look_schedule() == (3, 5, 7, 10, 15, 20)
+    assert build_config({"jobs": 4}).look_schedule() == (3, 7, 15, 20)
+    assert build_config({"jobs": 4, "max_runs": 12}).look_schedule() == (3, 7, 12)
+    explicit = {"looks": "3, 4, 5, 6, 20", "jobs": 4}
+    assert build_config(explicit).look_schedule() == (3, 4, 5, 6, 20)
 
 
 def test_metric_tables_become_specs_with_absolute_and_relative_effects() -> None:
@@ -122,7 +130,7 @@ def test_bad_values_name_the_key_the_value_and_what_was_expected(
 
 
 def test_looks_are_cut_at_max_runs_and_end_with_it() -> None:
-    assert build_config({"max_runs": 12}).look_schedule() == (3, 5, 10, 12)
+    assert build_config({"max_runs": 12}).look_schedule() == (3, 4, 5, 7, 10, 12)
     assert build_config({"looks": "4, 8", "max_runs": 8}).look_schedule() == (4, 8)
 
 

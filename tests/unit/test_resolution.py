@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seedgate.config.settings import Config, build_config
+from seedgate.config.settings import DEFAULT_LOOKS, Config, build_config
 from seedgate.planning.design import design_for, pairs_with
 from seedgate.planning.resolution import (
     gating_specs,
@@ -24,7 +24,7 @@ from seedgate.stats import design as sequential
 from seedgate.stats.planning import runs_needed
 from tests.testing.runsets import runset
 
-LOOKS = (3, 5, 10, 15, 20)
+LOOKS = DEFAULT_LOOKS
 
 
 def _design(baseline_n: int | None = 20) -> Design:

@@ -44,7 +44,18 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-DEFAULT_LOOKS = (3, 5, 10, 15, 20)
+DEFAULT_LOOKS = (3, 4, 5, 7, 10, 15, 20)
+
+
+def _batched(looks: tuple[int, ...], jobs: int) -> tuple[int, ...]:
+    """``looks`` without those fewer than ``jobs`` runs after the last look kept."""
+    kept: list[int] = []
+    for n in looks:
+        if not kept or n - kept[-1] >= jobs:
+            kept.append(n)
+    return tuple(kept)
+
+
 # metrics a run may report that describe the evaluation rather than measure the model
 RESERVED_METRICS = frozenset({"n_test"})
 _MINIMIZE_HINT = re.compile(r"(loss|err|error|mse|mae|rmse|perplexity|latency|time)", re.IGNORECASE)
@@ -175,8 +186,17 @@ class Config:
 
     def look_schedule(self) -> tuple[int, ...]:
         """The candidate run counts at which the test looks: ``looks`` cut at max_runs,
-        always ending with max_runs."""
+        always ending with max_runs.
+
+        The default schedule looks often early (3, 4, 5 runs), which is free with one job;
+        with ``jobs`` runs at a time, reaching a look one run after the last would leave the
+        other workers idle, so the default keeps a look only a whole batch after the one
+        before it (2 jobs: 3, 5, 7, 10, 15, 20). Other looks set in the config are used as
+        given.
+        """
         looks = tuple(n for n in self.looks if n < self.max_runs)
+        if self.looks == DEFAULT_LOOKS:
+            looks = _batched(looks, self.usable_jobs())
         return (*looks, self.max_runs)
 
     def usable_jobs(self) -> int:

@@ -29,7 +29,8 @@ looks than independent increments).
 - regression/improvement: a Wang-Tsiatis shape, z_k >= C * t_k ** (shape - 1/2), with t_k the
   information fraction 1 / (1/n_c + 1/n_b) relative to the last look and C the (1 - alpha)
   quantile of max_k z_k / t_k ** (shape - 1/2). shape 1/2 is Pocock's constant bound, 0 is
-  O'Brien-Fleming's; 1/4 keeps most of the fixed-sample power while still stopping early.
+  O'Brien-Fleming's; 0.1 keeps the fixed-sample power of the old 0.25 on the statistic's
+  normal scores while stopping earlier (benchmarks/results/asn_frontier.md).
 - no-change: a Pocock constant, the (1 - beta) quantile of max_k z_k (beta = 1 - power):
   under a drop of exactly min_effect the shifted statistic is null-distributed, so the gate
   calls such a drop no-change with probability at most beta.
@@ -140,12 +141,19 @@ def null_max_distribution(
     return maxima
 
 
+def sequential_p_values(z: FloatArray, null_max: FloatArray) -> FloatArray:
+    """P_null(max_k Z_k >= z) from sorted simulated draws, as (1 + count) / (1 + draws),
+    elementwise (NaN: 1). Every crossing of a bound is decided by these p-values, in
+    ``compare`` and in the vectorised rule alike, so the two never disagree."""
+    values = np.asarray(z, dtype=float)
+    count = null_max.size - np.searchsorted(null_max, values - 1e-9, side="left")
+    p: FloatArray = np.where(np.isnan(values), 1.0, (1 + count) / (1 + null_max.size))
+    return p
+
+
 def sequential_p_value(z: float, null_max: FloatArray) -> float:
-    """P_null(max_k Z_k >= z) from sorted simulated draws, as (1 + count) / (1 + draws)."""
-    if math.isnan(z):
-        return 1.0
-    count = null_max.size - int(np.searchsorted(null_max, z - 1e-9, side="left"))
-    return (1 + count) / (1 + null_max.size)
+    """``sequential_p_values`` of one z."""
+    return float(sequential_p_values(np.asarray(z), null_max))
 
 
 def bound_for(level: float, null_max: FloatArray) -> float:
@@ -158,7 +166,7 @@ def bound_for(level: float, null_max: FloatArray) -> float:
     return float(eligible[0]) if eligible.size else math.inf
 
 
-REGRESSION_SHAPE = 0.25  # Wang-Tsiatis shape of the regression/improvement bounds
+REGRESSION_SHAPE = 0.1  # Wang-Tsiatis shape of the regression/improvement bounds
 INDIFFERENCE = 0.25  # regression/improvement are tested against this fraction of min_effect
 INTERVAL_TAIL = 0.025  # per side: the repeated confidence interval is 95%
 INTERVAL_SHAPE = 0.4  # wider at early looks, where a stop is the likeliest to be extreme
@@ -223,10 +231,26 @@ def no_change_null(design: Design) -> FloatArray:
     return null_max_distribution(design.looks, design.baseline_n, design.simulations, design.seed)
 
 
-def regression_p_value(z: float, look: int, design: Design) -> float:
-    """Sequential p-value of a regression (or improvement) z at look index ``look``."""
+def regression_p_values(z: FloatArray, design: Design) -> FloatArray:
+    """Sequential p-values of regression (or improvement) z at the first k looks: (R, k)."""
+    weights = shape_weights(design.looks, design.baseline_n, REGRESSION_SHAPE)
+    return sequential_p_values(z / weights[: np.shape(z)[-1]], regression_null(design))
+
+
+def regression_p_at(z: FloatArray, look: int, design: Design) -> FloatArray:
+    """Sequential p-values of regression (or improvement) z at look index ``look``."""
     weight = shape_weights(design.looks, design.baseline_n, REGRESSION_SHAPE)[look]
-    return sequential_p_value(z / weight, regression_null(design))
+    return sequential_p_values(z / weight, regression_null(design))
+
+
+def regression_p_value(z: float, look: int, design: Design) -> float:
+    """``regression_p_at`` of one z."""
+    return float(regression_p_at(np.asarray(z), look, design))
+
+
+def no_change_p_values(z: FloatArray, design: Design) -> FloatArray:
+    """Sequential p-values of no-change z, elementwise."""
+    return sequential_p_values(z, no_change_null(design))
 
 
 def holm(p_values: Sequence[float]) -> tuple[float, ...]:

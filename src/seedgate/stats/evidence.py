@@ -220,18 +220,20 @@ def decision_interval(
             return _exact_rejects(moved, y, Alternative.BETTER, min(beta, design.alpha))
 
     else:
-        upper_bound = design.bounds_alpha[look]
-        lower_bound = min(design.bound_beta, upper_bound)
+
+        def z_rows(moved: FloatArray, *, ties: bool) -> FloatArray:
+            rows = np.broadcast_to(y, (moved.shape[0], y.size))
+            return studentised.studentised_z(moved, rows, ties_favour_better=ties)
 
         def above(moved: FloatArray) -> BoolArray:
-            rows = np.broadcast_to(y, (moved.shape[0], y.size))
-            z = -studentised.studentised_z(moved, rows, ties_favour_better=True)
-            return np.asarray(z >= upper_bound - 1e-9)
+            return np.asarray(
+                sequential.regression_p_at(-z_rows(moved, ties=True), look, design) <= design.alpha
+            )
 
         def below(moved: FloatArray) -> BoolArray:
-            rows = np.broadcast_to(y, (moved.shape[0], y.size))
-            z = studentised.studentised_z(moved, rows, ties_favour_better=False)
-            return np.asarray(z >= lower_bound - 1e-9)
+            z = z_rows(moved, ties=False)
+            improvement = sequential.regression_p_at(z, look, design) <= design.alpha
+            return np.asarray(improvement | (sequential.no_change_p_values(z, design) <= beta))
 
     interval = inversion.invert(
         x, y, rejects_above=above, rejects_below=below, decision_points=points

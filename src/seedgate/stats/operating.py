@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from seedgate.records import Design
 from seedgate.stats import FloatArray, grid, paired, stability, studentised
+from seedgate.stats import design as sequential
 from seedgate.stats.ranktest import exact_u_cdf
 
 IntArray = NDArray[np.int64]
@@ -135,10 +136,10 @@ def _crossings(
                 ties_favour_candidate=ties,
             )  # fmt: skip
 
-        bounds = np.asarray(design.bounds_alpha)
-        improvement = z(-zone, ties=False) >= bounds - 1e-9
-        regression = -z(zone, ties=True) >= bounds - 1e-9
-        no_change = z(min_effect, ties=False) >= design.bound_beta - 1e-9
+        beta = 1 - design.power
+        improvement = sequential.regression_p_values(z(-zone, ties=False), design) <= design.alpha
+        regression = sequential.regression_p_values(-z(zone, ties=True), design) <= design.alpha
+        no_change = sequential.no_change_p_values(z(min_effect, ties=False), design) <= beta
     no_change &= (min_effect > 0) & ~unstable(candidate, baseline, design)
     return improvement, no_change, regression
 

@@ -63,6 +63,7 @@ NORMALISER_DRAWS = 20_000  # null draws of the paired statistic per run count (b
 NORMALISER_SEED = 24
 PAIRED_SHARE = 0.65
 EARLY_SHARE = 0.9  # of the paired alpha, spent by a quarter of the cap (looks 3 and 5 of 20)
+PAIRED_LOOK_GAP = 2  # least pairs between two looks that spend paired alpha
 _ROWS_PER_CHUNK = 4_000
 PAIRING_CORRELATION = 0.5  # least same-seed rank correlation at a look for pairing to count
 LEAST_PAIRED_BOUND = 1.645  # a paired crossing is never weaker than a one-sided 5% test
@@ -112,13 +113,7 @@ def placement_z(t: FloatArray, n: int) -> FloatArray:
     """T on the standard normal scale: Phi^-1 of its mid-rank among the null draws for n
     pairs: (R,) -> (R,). At three pairs T has heavy tails (var(D) from three values); the
     normal scores put it on the scale of the unpaired z, whose bounds it shares."""
-    from scipy.special import ndtri  # scipy stays out of `seedgate --help`
-
-    null = _placement_null(n)
-    rank = (np.searchsorted(null, t, side="left") + np.searchsorted(null, t, side="right")) / 2
-    share = np.clip(rank / null.size, 0.5 / null.size, 1 - 0.5 / null.size)
-    z: FloatArray = ndtri(share)
-    return z
+    return studentised.normal_scores(t, _placement_null(n))
 
 
 def _u_z(candidate: FloatArray, baseline: FloatArray, *, ties_win: bool) -> FloatArray:
@@ -197,12 +192,20 @@ def evidence(
 
 def _spent(looks: tuple[int, ...], early_share: float) -> FloatArray:
     """Share of the paired alpha spent at each look (sums to 1): ``early_share`` linearly up
-    to a quarter of the cap, the rest linearly after it (0.54, 0.36, 0.03, 0.03, 0.03 for the
-    default looks and EARLY_SHARE)."""
-    t = np.asarray(looks, dtype=float) / looks[-1]
+    to a quarter of the cap, the rest linearly after it, only at looks at least
+    PAIRED_LOOK_GAP pairs after the last one that spent (0.54, 0, 0.36, 0.013, 0.02, 0.033,
+    0.033 for the default looks 3, 4, 5, 7, 10, 15, 20 and EARLY_SHARE). One more pair adds
+    little to a paired statistic of three or four pairs, and its share of alpha is better
+    spent a look later."""
+    spending = [k for k, n in enumerate(looks) if k == 0]
+    for k, n in enumerate(looks[1:], start=1):
+        if n - looks[spending[-1]] >= PAIRED_LOOK_GAP or k == len(looks) - 1:
+            spending.append(k)
+    t = np.asarray([looks[k] for k in spending], dtype=float) / looks[-1]
     early = early_share * np.minimum(1.0, 4 * t)
     late = (1 - early_share) * np.maximum(0.0, (t - 0.25) / 0.75)
-    shares: FloatArray = np.diff(early + late, prepend=0.0)
+    shares: FloatArray = np.zeros(len(looks))
+    shares[spending] = np.diff(early + late, prepend=0.0)
     return shares
 
 
