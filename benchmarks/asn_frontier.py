@@ -5,21 +5,21 @@
 The gate's mean runs at no change are set by its no-change bound (a constant z at level
 1 - power over the looks): lower, and more gates stop at the first look, but more drops of
 exactly m are called no-change, which the `power` guard caps at 1 - power = 0.10. The
-regression bounds (Wang-Tsiatis, shape 1/4) trade early stops at 2m against power at m. This
-sweeps both on the same normal draws (m = 1 seed SD, stored 20-run baseline, default looks,
-the gate's own rule from ``seedgate.stats.operating``): each row is one pair of bounds, with
-P(no-change | drop m), P(regression | drop m/4), P(regression | drop m) and the mean runs at
-drops 0, m/4, m, 2m. Rows that keep P(no-change | m) <= 0.10, P(regression | m/4) <= 0.05
-and P(regression | m) >= 0.68 are marked: they are the frontier the defaults sit on.
+regression bounds (Wang-Tsiatis, shape 0.1) trade early stops at 2m against power at m.
+This sweeps both, at the default looks and at the looks before issue 24 (3, 5, 10, 15, 20),
+on the same normal draws (m = 1 seed SD, stored 20-run baseline, the gate's own rule from
+``seedgate.stats.operating``): each row is one calibrated design, with P(no-change | drop
+m), P(regression | drop m/4), P(regression | drop m) and the mean runs at drops 0, m/4, m,
+2m. Rows that keep P(no-change | m) <= 0.10, P(regression | m/4) <= 0.05 and
+P(regression | m) >= 0.68 are marked: they are the frontier the defaults sit on.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from common import this_command
@@ -31,27 +31,35 @@ from seedgate.stats import design as sequential
 from seedgate.stats.operating import Outcome, simulate
 
 LOOKS = DEFAULT_LOOKS
+PREVIOUS_LOOKS = (3, 5, 10, 15, 20)  # the default before issue 24
 DROPS = (0.0, 0.25, 1.0, 2.0)
 
 
-def _designs() -> list[tuple[str, Design]]:
+def _designs() -> Iterator[tuple[str, Design]]:
+    """Each row's design, calibrated as the gate calibrates it: the no-change bound moved by
+    the level it is calibrated at (1 - power), the regression bounds by the Wang-Tsiatis
+    shape, which the gate reads from ``REGRESSION_SHAPE`` (set for the row, restored after;
+    the gate decides every crossing by its calibrated p-values, so a design is only
+    ever what ``calibrate`` makes)."""
     config = _config(1.0)
-    base = sequential.calibrate(
-        LOOKS, BASELINE_RUNS, ALPHA, config.power, config.simulations, config.stats_seed
-    )
-    rows = []
-    for beta_bound in (base.bound_beta, 1.6, 1.45, 1.3):
-        for shape in (0.1, sequential.REGRESSION_SHAPE, 0.4):
-            null = sequential.null_max_distribution(
-                LOOKS, BASELINE_RUNS, config.simulations, config.stats_seed, shape
-            )
-            constant = sequential.bound_for(ALPHA, null)
-            weights = sequential.shape_weights(LOOKS, BASELINE_RUNS, shape)
-            bounds = tuple(float(constant * w) for w in weights)
-            label = f"no-change z >= {beta_bound:.2f}, regression shape {shape:g}"
-            design = dataclasses.replace(base, bound_beta=beta_bound, bounds_alpha=bounds)
-            rows.append((label, design))
-    return rows
+    gate_shape = sequential.REGRESSION_SHAPE
+    try:
+        for looks in (LOOKS, PREVIOUS_LOOKS):
+            for power in (config.power, 0.85, 0.8):
+                for shape in (0.05, gate_shape, 0.15, 0.25):
+                    sequential.REGRESSION_SHAPE = shape
+                    sequential.calibrate.cache_clear()
+                    design = sequential.calibrate(
+                        looks, BASELINE_RUNS, ALPHA, power, config.simulations, config.stats_seed
+                    )
+                    label = (
+                        f"looks {', '.join(map(str, looks))}; no-change z >= "
+                        f"{design.bound_beta:.2f} (power {power:g}), regression shape {shape:g}"
+                    )
+                    yield label, design
+    finally:
+        sequential.REGRESSION_SHAPE = gate_shape
+        sequential.calibrate.cache_clear()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

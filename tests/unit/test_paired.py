@@ -125,6 +125,15 @@ def test_normal_scores_are_odd_and_monotone() -> None:
     assert z == pytest.approx(-z[::-1])
 
 
+def test_paired_alpha_is_spent_only_at_looks_two_pairs_apart() -> None:
+    shares = paired._spent((3, 4, 5, 7, 10, 15, 20), paired.EARLY_SHARE)
+    assert shares[1] == 0  # 4 pairs: one more than the first look's three
+    assert shares.sum() == pytest.approx(1.0)
+    old = paired._spent((3, 5, 10, 15, 20), paired.EARLY_SHARE)
+    assert shares[[0, 2]] == pytest.approx(old[:2])  # looks 3 and 5 keep their shares
+    assert np.all(shares[3:] > 0)
+
+
 def test_paired_design_raises_the_unpaired_bound_and_spends_early() -> None:
     calibrated = design()
     assert len(calibrated.paired_bounds) == len(LOOKS)

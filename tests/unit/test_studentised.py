@@ -41,6 +41,40 @@ def test_a_candidate_no_wider_than_the_baseline_gets_the_mann_whitney_z() -> Non
     assert z == pytest.approx(u_statistic(x, y).z, rel=1e-12)
 
 
+def test_normal_scores_are_monotone_odd_and_go_on_past_the_draws() -> None:
+    null = studentised._marginal_null(3, 20, twins=False)
+    values = np.linspace(-4.0, 4.0, 81)
+    scores = studentised.normal_scores(values, null)
+    assert np.all(np.diff(scores) >= 0)
+    assert scores == pytest.approx(-scores[::-1], abs=1e-9)
+    beyond = studentised.normal_scores(np.array([null[-1] + 1.0, null[-1] + 2.0]), null)
+    assert beyond[1] - beyond[0] == pytest.approx(1.0)
+
+
+def test_three_runs_below_every_baseline_run_score_their_exact_chance() -> None:
+    # 3 runs of one spread below all 20 baseline runs: U = 0, a chance of 1 in C(23, 3) =
+    # 1771 under no change. The raw studentised z stops at 2.74; the score says what the
+    # ranks say, near the normal quantile of that chance.
+    y = np.linspace(0.0, 1.0, 20)[None, :]
+    x = np.array([[-0.3, -0.2, -0.1]])
+    raw = -studentised.relative_effect_z(x, y, ties_favour_better=True)[0]
+    score = -studentised.studentised_z(x, y, ties_favour_better=True)[0]
+    assert raw == pytest.approx(0.5 / math.sqrt(studentised.null_variance(3, 20)))
+    assert score > stats.norm.isf(1 / 1771) > raw
+
+
+def test_complete_separation_decides_at_the_first_look_against_a_20_run_baseline() -> None:
+    config = Config(metrics=(MetricSpec("score", Goal.MAXIMIZE, MinEffect(0.1, relative=False)),))
+    base = np.random.default_rng(2).normal(size=20)
+    candidate = base.min() - 1.0 - np.array([0.0, 0.1, 0.2])
+    result = compare(
+        _runset(base, 0), _runset(candidate, 100), config, looks=(3, 4, 5, 7, 10, 15, 20)
+    )
+    (metric,) = result.metrics
+    assert metric.verdict is Verdict.REGRESSION
+    assert metric.looks[-1].n_candidate == 3
+
+
 def test_placement_variance_at_its_ends_and_against_simulation() -> None:
     assert studentised.placement_variance(np.array([1.0]))[0] == pytest.approx(1 / 12)
     assert studentised.placement_variance(np.array([0.0]))[0] == 0

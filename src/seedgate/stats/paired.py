@@ -35,7 +35,8 @@ correlations, non-exchangeable pairs and skewed differences. Ties (identical val
 metrics, exact replays) count for each test's null.
 
 Calibration: the paired statistic gets PAIRED_SHARE of alpha, EARLY_SHARE of it spent by a
-quarter of the cap (looks 3 and 5 of the default 20), where pairing pays most; later the
+quarter of the cap (looks 3 and 5 of the default 20), where pairing pays most, at looks at
+least PAIRED_LOOK_GAP pairs apart (not at 4); later the
 unpaired test, whose bound rises a little to make room, carries the power an uncorrelated
 change needs (the split is tuned on the frontier in benchmarks/results/paired.md). The
 unpaired bound keeps its Wang-Tsiatis shape, its constant raised until the union of both

@@ -35,7 +35,7 @@ from seedgate.stats import FloatArray
 # The twin variance is unbiased, but studentising by it from a few twins gives z heavier
 # tails than the normal (an SD of z of 1.06-1.11 at correlations -0.5 to -0.9 and 10-20
 # runs, benchmarks/verdict_robustness.py); this factor pays for that noise.
-TWIN_INFLATION = 1.5
+TWIN_INFLATION = 1.75
 NORMALISER_DRAWS = 20_000  # null draws of the statistic per (n, m), both signs used
 NORMALISER_SEED = 26
 _SCORE_DECIMALS = 9
@@ -158,7 +158,7 @@ def relative_effect_z(
 
 
 @functools.lru_cache(maxsize=64)
-def _marginal_null(n: int, m: int, twins: bool) -> FloatArray:
+def _marginal_null(n: int, m: int, *, twins: bool) -> FloatArray:
     """Sorted null draws of ``relative_effect_z`` for n against m uniform runs, both signs."""
     rng = np.random.default_rng([NORMALISER_SEED, n, m, int(twins)])
     z = relative_effect_z(
@@ -205,7 +205,7 @@ def studentised_z(
     raw = relative_effect_z(better, worse, ties_favour_better=ties_favour_better, twins=twins)
     # rounded: one atom of the statistic computed along two float paths is one value
     return normal_scores(
-        np.round(raw, _SCORE_DECIMALS), _marginal_null(better.shape[1], worse.shape[1], twins)
+        np.round(raw, _SCORE_DECIMALS), _marginal_null(better.shape[1], worse.shape[1], twins=twins)
     )
 
 
