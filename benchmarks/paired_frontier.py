@@ -41,7 +41,7 @@ from seedgate.stats import FloatArray, paired
 from seedgate.stats import design as sequential
 from seedgate.stats.operating import Outcome, simulate
 
-LOOKS_WITH_4 = (3, 4, 5, 10, 15, 20)
+PREVIOUS_LOOKS = (3, 5, 10, 15, 20)  # the default before issue 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +58,8 @@ class Lever:
 LEVERS: tuple[Lever, ...] = (
     *(Lever(DEFAULT_LOOKS, share, 0.9) for share in (0.5, 0.65, 0.8)),
     Lever(DEFAULT_LOOKS, 0.95, 0.99),
-    *(Lever(LOOKS_WITH_4, share, 0.9) for share in (0.65, 0.7)),
-    Lever(LOOKS_WITH_4, 0.95, 0.99),
+    Lever(PREVIOUS_LOOKS, 0.65, 0.9),
+    Lever(PREVIOUS_LOOKS, 0.95, 0.99),
 )
 
 
