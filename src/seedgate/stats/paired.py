@@ -198,7 +198,7 @@ def _spent(looks: tuple[int, ...], early_share: float) -> FloatArray:
     0.033 for the default looks 3, 4, 5, 7, 10, 15, 20 and EARLY_SHARE). One more pair adds
     little to a paired statistic of three or four pairs, and its share of alpha is better
     spent a look later."""
-    spending = [k for k, n in enumerate(looks) if k == 0]
+    spending = [0]
     for k, n in enumerate(looks[1:], start=1):
         if n - looks[spending[-1]] >= PAIRED_LOOK_GAP or k == len(looks) - 1:
             spending.append(k)

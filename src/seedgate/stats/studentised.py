@@ -16,6 +16,8 @@ The gate's statistic is z = (p_hat - 1/2) / sqrt(max(V_BM, V_0)) with V_0 = (n +
 runs from dividing by a variance estimated at 0 (all placements equal), and under a pure
 shift it leaves the Mann-Whitney z as it was; where the spreads differ, V_BM carries the
 excess. Ties count for the caller's null (``ties_favour_better``), as in ``ranktest``.
+``studentised_z`` then puts that z on the normal scale by its own simulated null at the
+look's run counts (``normal_scores``), which the few values of three runs otherwise cap.
 
 Shapes: ``better`` (R, n) and ``worse`` (R, m), one row per experiment (oriented: larger is
 better); results (R,).
@@ -34,7 +36,8 @@ from seedgate.stats import FloatArray
 
 # The twin variance is unbiased, but studentising by it from a few twins gives z heavier
 # tails than the normal (an SD of z of 1.06-1.11 at correlations -0.5 to -0.9 and 10-20
-# runs, benchmarks/verdict_robustness.py); this factor pays for that noise.
+# runs, benchmarks/verdict_robustness.py); this factor pays for that noise (1.75: P(regression)
+# 0.052 at rho -0.5 and a drop of m/4, where 1.25 gave 0.056).
 TWIN_INFLATION = 1.75
 NORMALISER_DRAWS = 20_000  # null draws of the statistic per (n, m), both signs used
 NORMALISER_SEED = 26
@@ -197,10 +200,10 @@ def studentised_z(
     (R, n), (R, m) -> (R,).
 
     With three candidate runs the statistic takes few values and its normal approximation
-    is short in the tail: three runs below all of 10 baseline runs give z = 2.54, a chance of
-    1 in 286 under no change (normal scale 2.70). Scored against its own null (uniform runs,
-    the same n and m), the first look can conclude what its ranks show; at 10 or more runs
-    the scores differ from z by a few hundredths.
+    is short in the tail: three runs below all of 10 baseline runs give z of at most 2.54,
+    a chance of 1 in 286 under no change (2.70 or more on the normal scale). Scored against
+    its own null (uniform runs, the same n and m), the first look can conclude what its
+    ranks show; at 10 or more runs the scores differ from z by a few hundredths.
     """
     raw = relative_effect_z(better, worse, ties_favour_better=ties_favour_better, twins=twins)
     # rounded: one atom of the statistic computed along two float paths is one value
