@@ -203,7 +203,8 @@ def studentised_z(
     is short in the tail: three runs below all of 10 baseline runs give z of at most 2.54,
     a chance of 1 in 286 under no change (2.70 or more on the normal scale). Scored against
     its own null (uniform runs, the same n and m), the first look can conclude what its
-    ranks show; at 10 or more runs the scores differ from z by a few hundredths.
+    ranks show. Elsewhere the scores stay close to z (median difference 0.03-0.05 at 3 to
+    10 runs against 20, 0.01 at 20).
     """
     raw = relative_effect_z(better, worse, ties_favour_better=ties_favour_better, twins=twins)
     # rounded: one atom of the statistic computed along two float paths is one value
